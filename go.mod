@@ -1,0 +1,8 @@
+module github.com/sigprobe/sigprobe
+
+go 1.26.8
+
+require (
+	github.com/gopacket/gopacket v1.7.7 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+)
