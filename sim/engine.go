@@ -36,8 +36,8 @@ type gen struct {
 
 	// Scratch buffers, reused for every message.
 	l3, l3b, bss, tcap, param, tpdu, rp, fac []byte
-	triplets                                []wire.Triplet
-	cells                                   []wire.CGI
+	triplets                                 []wire.Triplet
+	cells                                    []wire.CGI
 }
 
 // evHeap is a min-heap of subscribers keyed by their next event time.

@@ -75,28 +75,28 @@ type pending struct {
 
 // output turns queued messages into pcap packets, messages.csv rows and dwell truth.
 type output struct {
-	links   []link
-	window  int64
-	pw      *pcapgo.Writer
-	bw      *bufio.Writer
-	msgs    *bufio.Writer
-	dwell   *bufio.Writer
-	subs    []subscriber
-	nw      *network
-	heap    []*pending
-	free    []*pending
-	seq     uint64
-	frame   uint64
-	lastTS  int64
-	pkt     wire.Packet
-	m3ua    []byte
-	line    []byte
-	dCell   []int32
-	dStart  []int64
-	dLast   []int64
-	nMsgs   uint64
-	nDwell  uint64
-	nBytes  uint64
+	links  []link
+	window int64
+	pw     *pcapgo.Writer
+	bw     *bufio.Writer
+	msgs   *bufio.Writer
+	dwell  *bufio.Writer
+	subs   []subscriber
+	nw     *network
+	heap   []*pending
+	free   []*pending
+	seq    uint64
+	frame  uint64
+	lastTS int64
+	pkt    wire.Packet
+	m3ua   []byte
+	line   []byte
+	dCell  []int32
+	dStart []int64
+	dLast  []int64
+	nMsgs  uint64
+	nDwell uint64
+	nBytes uint64
 }
 
 func newOutput(pcap, msgs, dwell io.Writer, nw *network, subs []subscriber, window time.Duration) (*output, error) {
