@@ -43,6 +43,7 @@ type row struct {
 	ci     [4]uint16
 	obs    int32 // cell this message shows the subscriber in, -1 none
 	detach bool
+	noOp   bool // a MAP result without a parameter carries no operation code
 	name   string
 }
 
@@ -341,7 +342,9 @@ func (o *output) writeRow(r *row, ts int64) {
 		b = strconv.AppendUint(b, uint64(r.pd), 10)
 	}
 	b = append(b, ',')
-	b = strconv.AppendUint(b, uint64(r.typ), 10)
+	if !r.noOp {
+		b = strconv.AppendUint(b, uint64(r.typ), 10)
+	}
 	b = append(b, ',')
 	b = append(b, compNames[r.comp]...)
 	b = append(b, ',')

@@ -319,14 +319,21 @@ func (g *gen) endCall(i int32) {
 	}
 	peer := s.call
 	byMe := g.rng.IntN(2) == 0
-	t := g.clearCall(g.now, i, &s.conn, byMe, causeNormal)
+	if g.rng.Float64() < 0.02 {
+		// Radio link failure: the BSC asks to clear; the peer hears a network Disconnect.
+		g.bss = wire.ClearRequest(g.bss[:0], 0x01)
+		g.bssmap(g.now, i, &s.conn, true, 0x22, "Clear Request")
+		g.release(g.now+g.lat(10, 40), i, &s.conn, 0x01)
+		byMe = true
+	} else {
+		g.clearCall(g.now, i, &s.conn, byMe, causeNormal)
+	}
 	s.call = -1
 	if peer >= 0 {
 		p := &g.subs[peer]
-		g.clearCall(g.now+g.lat(30, 100), peer, &p.conn, !byMe, causeNormal)
+		g.clearCall(g.now+g.lat(30, 100), peer, &p.conn, false, causeNormal)
 		p.call = -1
 	}
-	_ = t
 	if !s.on {
 		g.switchOff(i, true)
 	}
@@ -395,7 +402,7 @@ func (g *gen) moSMS(i int32, dest, text string) {
 	g.sccpMAP(t, m.link, 0, g.smscAddr(), g.mscAddr(int(s.msc)), tid, g.mapRow(i, wire.OpMOForwardSM, 1, cIMSI|cMSISDN, "mo-forwardSM"))
 	t += g.lat(50, 300)
 	g.tcap = wire.TCAP(g.tcap[:0], wire.TCEnd, 0, tid, acn, wire.Component{Kind: wire.CompResultLast, InvokeID: 1, Op: wire.OpMOForwardSM})
-	g.sccpMAP(t, m.link, 1, g.mscAddr(int(s.msc)), g.smscAddr(), tid, g.mapRow(i, wire.OpMOForwardSM, 2, 0, "mo-forwardSM"))
+	g.sccpMAP(t, m.link, 1, g.mscAddr(int(s.msc)), g.smscAddr(), tid, g.bareResult(i, wire.OpMOForwardSM, "mo-forwardSM"))
 	t += g.lat(5, 20)
 	g.rp = wire.RPAck(g.rp[:0], mr, false)
 	g.l3 = wire.CPData(g.l3[:0], 0, false, g.rp)
@@ -403,7 +410,28 @@ func (g *gen) moSMS(i int32, dest, text string) {
 	t += g.lat(100, 300)
 	g.l3 = wire.CPAck(g.l3[:0], 0, true)
 	g.dtap(t, i, &c, true, 3, 9, 0x04, "CP-ACK")
+	if g.rng.Float64() < 0.1 {
+		t = g.reallocTMSI(t, i, &c)
+	}
 	g.release(t+g.lat(10, 40), i, &c, 0x09)
+}
+
+// reallocTMSI gives i a new TMSI on an open connection (TMSI Reallocation Command).
+func (g *gen) reallocTMSI(t int64, i int32, c *conn) int64 {
+	s := &g.subs[i]
+	s.tmsi = g.newTMSI()
+	lai := g.nw.las[s.vlrLA].lai
+	t += g.lat(10, 40)
+	g.l3 = wire.TMSIReallocCommand(g.l3[:0], lai, s.tmsi)
+	r := g.row(i, protoDTAP, 5, 0x1a, "TMSI Reallocation Command")
+	r.addLAC(lai.LAC)
+	r.withTMSI(s.tmsi)
+	g.bss = wire.DTAP(g.bss[:0], 0, g.l3)
+	g.dt1(t, c, false, r)
+	t += g.lat(150, 400)
+	g.l3 = wire.TMSIReallocComplete(g.l3[:0])
+	g.dtap(t, i, c, true, 0, 5, 0x1b, "TMSI Reallocation Complete")
+	return t
 }
 
 // mtSMS delivers a short message to b: SRI-SM and mt-forwardSM from the SMSC,
@@ -437,7 +465,7 @@ func (g *gen) mtSMS(t int64, b int32, orig, text string) {
 	mtEnd := func(t int64, ok bool) {
 		if ok {
 			g.tcap = wire.TCAP(g.tcap[:0], wire.TCEnd, 0, mtid, macn, wire.Component{Kind: wire.CompResultLast, InvokeID: 1, Op: wire.OpMTForwardSM})
-			g.sccpMAP(t, sl, 1, g.smscAddr(), g.mscAddr(int(s.msc)), mtid, g.mapRow(b, wire.OpMTForwardSM, 2, 0, "mt-forwardSM"))
+			g.sccpMAP(t, sl, 1, g.smscAddr(), g.mscAddr(int(s.msc)), mtid, g.bareResult(b, wire.OpMTForwardSM, "mt-forwardSM"))
 			return
 		}
 		g.tcap = wire.TCAP(g.tcap[:0], wire.TCEnd, 0, mtid, macn, wire.Component{Kind: wire.CompError, InvokeID: 1, Op: wire.ErrAbsentSubscriberSM})
