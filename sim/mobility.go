@@ -14,6 +14,21 @@ const (
 // move applies the next step of subscriber i's plan.
 func (g *gen) move(i int32) {
 	s := &g.subs[i]
+	if s.call == -1 && s.busyUntil > g.now || s.setupUntil > g.now {
+		// In dedicated mode the phone does not reselect, and messages of a
+		// call being set up are already on their way: the move waits until the
+		// connection is released, or the call is up (then it is a handover).
+		s.next[tMove] = s.setupUntil + ms
+		if s.call == -1 {
+			s.next[tMove] = max(s.busyUntil, s.setupUntil) + ms
+		}
+		return
+	}
+	// After a deferral several steps may be due: only the last of a run of
+	// due camping steps matters (switching off is never skipped).
+	for s.planIdx+1 < len(s.plan) && s.plan[s.planIdx+1].t <= g.now && !s.plan[s.planIdx].off && !s.plan[s.planIdx+1].off {
+		s.planIdx++
+	}
 	st := s.plan[s.planIdx]
 	s.planIdx++
 	if s.planIdx < len(s.plan) {

@@ -439,12 +439,11 @@ func (o *output) writeDwell(sub int32, end int64) {
 	o.line = b
 }
 
-// close flushes everything; dwells still open end at the last packet.
-func (o *output) close() error {
-	for len(o.heap) > 0 {
-		if err := o.writeNext(); err != nil {
-			return err
-		}
+// close writes what is due before end — the capture stops there, cutting
+// procedures still under way — and closes open dwells at the last packet.
+func (o *output) close(end int64) error {
+	if err := o.flush(end); err != nil {
+		return err
 	}
 	for i := range o.dCell {
 		o.closeDwell(int32(i), o.lastTS)

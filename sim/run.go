@@ -115,7 +115,7 @@ func Run(c Config) (Stats, error) {
 	if err := g.run(); err != nil {
 		return Stats{}, err
 	}
-	if err := g.out.close(); err != nil {
+	if err := g.out.close(g.end); err != nil {
 		return Stats{}, err
 	}
 	if err := g.loc.close(); err != nil {

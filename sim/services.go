@@ -139,6 +139,7 @@ func (g *gen) moCall(i, peer int32, number string) {
 	dur := int64(g.rng.ExpFloat64() * g.sc.Traffic.MeanCallSeconds * float64(sec))
 	dur = max(3*sec, min(dur, 3600*sec))
 	s.call, s.conn = peer, c
+	s.setupUntil = answer + 400*ms
 	if peer < 0 {
 		s.call = -2
 	}
@@ -147,6 +148,7 @@ func (g *gen) moCall(i, peer int32, number string) {
 	if peer >= 0 {
 		g.subs[peer].call = i
 		g.subs[peer].busyUntil = never
+		g.subs[peer].setupUntil = answer + 400*ms
 	}
 }
 
@@ -179,6 +181,7 @@ func (g *gen) incoming(i int32) {
 	dur := int64(g.rng.ExpFloat64() * g.sc.Traffic.MeanCallSeconds * float64(sec))
 	s.call = -2
 	s.busyUntil = never
+	s.setupUntil = answer + 400*ms
 	s.next[tCallEnd] = answer + max(3*sec, min(dur, 3600*sec))
 }
 
