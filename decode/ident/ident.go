@@ -107,7 +107,9 @@ func DecodePLMN(b []byte) (PLMN, error) {
 	p.MNC[0] = hexChars[b[2]&0xf]
 	p.MNC[1] = hexChars[b[2]>>4]
 	p.MNCLen = 2
-	if b[1]>>4 != 0xf {
+	// A third MNC digit unless it is filler; like tshark, an all-filler MCC
+	// (a deleted LAI) keeps all three MNC nibbles as coded.
+	if b[1]>>4 != 0xf || b[0] == 0xff && b[1]&0xf == 0xf {
 		p.MNC[2] = hexChars[b[1]>>4]
 		p.MNCLen = 3
 	}
