@@ -207,8 +207,13 @@ func ourView(msgs []Message) map[int]frameView {
 				}
 			}
 		case ProtoMAP:
+			// tshark's gsm_old.localValue is the operation code, or for a
+			// returnError the local error code.
 			if m.Has&HasType != 0 {
 				v.add("map", strconv.Itoa(int(m.Type)))
+			}
+			if m.Comp == CompError && m.Has&HasCause != 0 {
+				v.add("map", strconv.Itoa(int(m.Cause)))
 			}
 		}
 	}
@@ -328,6 +333,30 @@ func TestOracleSharedCaptures(t *testing.T) {
 				t.Log("tshark not installed: live extra-field comparison skipped")
 			}
 			t.Logf("%d frames equal to tshark, %d messages, stats %+v", n, len(msgs), summaryStats(st))
+		})
+	}
+}
+
+// TestOracleTestdata does the same for the synthetic fixtures under
+// testdata/ (regenerate them and their goldens with -write-fixtures).
+func TestOracleTestdata(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.pcap*")
+	for _, path := range files {
+		if strings.HasSuffix(path, ".tsv") {
+			continue
+		}
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			golden, err := os.ReadFile(path + ".tshark.tsv")
+			if err != nil {
+				t.Fatalf("no golden beside %s: %v", name, err)
+			}
+			msgs, st := decodeFile(t, path)
+			n := compareFrames(t, name, msgs, parseTSV(t, golden), goldenKeys)
+			if live, ok := runTshark(t, path, extraFields); ok {
+				compareFrames(t, name, msgs, live, liveKeys)
+			}
+			t.Logf("%d frames equal to tshark, %d messages, stats %s", n, len(msgs), summaryStats(st))
 		})
 	}
 }

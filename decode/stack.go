@@ -483,7 +483,7 @@ func (s *Stack) bssapMsg(dst []Message, data []byte) []Message {
 		return dst
 	}
 	dst = s.appendBSSAP(dst, m)
-	if m.Disc == bssap.BSSMAP && m.Type == bssap.CompleteLayer3 && len(m.L3) > 0 {
+	if m.Disc == bssap.BSSMAP && len(m.L3) > 0 {
 		d := &s.dtap
 		if err := d.DecodeDTAP(m.L3); err != nil {
 			s.fail(LayerDTAP, err)

@@ -74,7 +74,8 @@ type Message struct {
 	Called, Calling ident.Digits // CC BCD numbers
 	RPOrig, RPDest  ident.Digits // SMS RP addresses
 
-	L3       []byte // Complete Layer 3 Information: the embedded DTAP
+	L3 []byte // embedded DTAP: Complete Layer 3 Information's Layer 3
+	// Information, or Cipher Mode Complete's Layer 3 Message Contents
 	Facility []byte // SS Facility IE contents (ROS components)
 }
 

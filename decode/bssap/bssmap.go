@@ -56,6 +56,7 @@ const (
 	ieIMSI       = 0x08
 	ieTMSI       = 0x09
 	ieL3Info     = 0x17
+	ieL3Contents = 0x20
 	ieCellIDList = 0x1a
 )
 
@@ -147,6 +148,10 @@ func (m *Message) bssmap(b []byte) error {
 		case ieL3Info:
 			if m.Type == CompleteLayer3 {
 				m.L3 = v
+			}
+		case ieL3Contents:
+			if m.Type == CipherModeComplete {
+				m.L3 = v // RR Ciphering Mode Complete, often with the IMEISV
 			}
 		}
 	}

@@ -25,22 +25,23 @@ const (
 
 // RR, CC, SMS and SS message types used here.
 const (
-	RRPagingResponse  = 0x27
-	CCSetup           = 0x05
-	CCEmergencySetup  = 0x0e
-	CCFacility        = 0x3a
-	CCDisconnect      = 0x25
-	CCProgress        = 0x03
-	CCStatus          = 0x3d
-	CCHoldReject      = 0x1a
-	CCRetrieveReject  = 0x1e
-	CCNotify          = 0x3e
-	SMSCPData         = 0x01
-	SMSCPAck          = 0x04
-	SMSCPError        = 0x10
-	SSRegister        = 0x3b
-	SSFacility        = 0x3a
-	SSReleaseComplete = 0x2a
+	RRPagingResponse        = 0x27
+	RRCipheringModeComplete = 0x32
+	CCSetup                 = 0x05
+	CCEmergencySetup        = 0x0e
+	CCFacility              = 0x3a
+	CCDisconnect            = 0x25
+	CCProgress              = 0x03
+	CCStatus                = 0x3d
+	CCHoldReject            = 0x1a
+	CCRetrieveReject        = 0x1e
+	CCNotify                = 0x3e
+	SMSCPData               = 0x01
+	SMSCPAck                = 0x04
+	SMSCPError              = 0x10
+	SSRegister              = 0x3b
+	SSFacility              = 0x3a
+	SSReleaseComplete       = 0x2a
 )
 
 // DTAP IEIs used here.
@@ -78,6 +79,9 @@ func (m *Message) dtap(b []byte) error {
 				return err
 			}
 			return m.mobileIDLV(rest)
+		}
+		if m.Type == RRCipheringModeComplete {
+			return m.optional(v) // mobile equipment identity (IMEISV), TLV 0x17
 		}
 	case PDCC:
 		switch m.Type {
@@ -267,7 +271,7 @@ func (m *Message) optional(b []byte) error {
 		b = rest
 		switch iei {
 		case iemMobileID:
-			if m.PD == PDMM {
+			if m.PD == PDMM || m.PD == PDRR {
 				if err := m.setMobileID(v); err != nil {
 					return err
 				}

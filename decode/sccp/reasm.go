@@ -25,17 +25,37 @@ type Reassembler struct {
 // aliases the Reassembler and is valid until the next Add.
 func (r *Reassembler) Add(key uint64, seg Segmentation, data []byte) ([]byte, error) {
 	if seg.First {
-		s := &r.slots[r.next]
-		for i := range r.slots { // restart of the same reference reuses its slot
-			if r.slots[i].used && r.slots[i].key == key && r.slots[i].ref == seg.Ref {
-				s = &r.slots[i]
+		// Take the slot of a restarted reference, else the first free one
+		// (few are in use at once, so the same warm buffers serve), else
+		// evict round-robin.
+		i, free := -1, -1
+		for k := range r.slots {
+			sl := &r.slots[k]
+			if sl.used && sl.key == key && sl.ref == seg.Ref {
+				i = k
 				break
 			}
+			if !sl.used && free < 0 {
+				free = k
+			}
 		}
-		if s == &r.slots[r.next] {
+		switch {
+		case i >= 0:
+		case free >= 0:
+			i = free
+		default:
+			i = r.next
 			r.next = (r.next + 1) % Slots
 		}
+		s := &r.slots[i]
 		s.key, s.ref, s.remaining, s.used = key, seg.Ref, seg.Remaining, true
+		if s.buf == nil {
+			s.buf = make([]byte, 0, MaxReassembled)
+		}
+		if len(data) > MaxReassembled {
+			s.used = false
+			return nil, ErrSegTooBig
+		}
 		s.buf = append(s.buf[:0], data...)
 		if seg.Remaining == 0 {
 			s.used = false
