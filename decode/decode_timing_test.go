@@ -21,11 +21,17 @@ type replay struct {
 
 func newReplay(t testing.TB, files []string) *replay {
 	r := &replay{}
-	for _, f := range files {
+	for k, f := range files {
 		for _, p := range readCapture(t, f) {
 			p.data = append([]byte(nil), p.data...)
+			offs := tsnOffsets(p)
+			// Captures that reuse addresses and ports must not look like
+			// one association: give each file its own TSN range.
+			for _, o := range offs {
+				binary.BigEndian.PutUint32(p.data[o:], binary.BigEndian.Uint32(p.data[o:])+uint32(k)<<24)
+			}
 			r.pkts = append(r.pkts, p)
-			r.tsns = append(r.tsns, tsnOffsets(p))
+			r.tsns = append(r.tsns, offs)
 			r.bytes += int64(len(p.data))
 		}
 	}
