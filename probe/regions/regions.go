@@ -1,0 +1,134 @@
+package regions
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// File is the content of a regions.yaml.
+type File struct {
+	Regions []Region `yaml:"regions"`
+	Groups  []Group  `yaml:"groups,omitempty"`
+}
+
+// Region is a named set of cells; a cell may belong to several regions.
+type Region struct {
+	Name  string `yaml:"name"`
+	Kind  string `yaml:"kind"`
+	Cells []Cell `yaml:"cells,flow"`
+	line  int
+}
+
+// Cell is a cell by location area code and cell identity.
+type Cell struct {
+	LAC uint16 `yaml:"lac"`
+	CI  uint16 `yaml:"ci"`
+}
+
+// Group is an enterprise whose members work in a region.
+type Group struct {
+	Name     string `yaml:"name"`
+	Region   string `yaml:"region"`
+	Workdays string `yaml:"workdays"`
+	Start    string `yaml:"start"`
+	End      string `yaml:"end"`
+	line     int
+}
+
+// Write encodes f as YAML.
+func (f *File) Write(w io.Writer) error {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(f); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+// Load reads and validates a regions file. Errors name the file, line and field.
+func Load(path string) (*File, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(b, path)
+}
+
+// Parse decodes and validates a regions file; name is used in errors.
+func Parse(b []byte, name string) (*File, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %s", name, strings.Join(strings.Fields(strings.TrimPrefix(err.Error(), "yaml: ")), " "))
+	}
+	// Attach line numbers from the node tree for semantic errors.
+	if len(doc.Content) > 0 {
+		for _, lst := range []struct {
+			key string
+			set func(i, line int)
+		}{
+			{"regions", func(i, l int) { f.Regions[i].line = l }},
+			{"groups", func(i, l int) { f.Groups[i].line = l }},
+		} {
+			if n := mapValue(doc.Content[0], lst.key); n != nil {
+				for i, item := range n.Content {
+					lst.set(i, item.Line)
+				}
+			}
+		}
+	}
+	if err := f.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &f, nil
+}
+
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func (f *File) validate() error {
+	if len(f.Regions) == 0 {
+		return errors.New("line 1: regions: no regions defined")
+	}
+	seen := make(map[string]bool, len(f.Regions))
+	for i, r := range f.Regions {
+		switch {
+		case r.Name == "" || strings.ContainsAny(r.Name, " .*>\t"):
+			return fmt.Errorf("line %d: regions[%d].name: want a non-empty name without spaces, dots, '*' or '>', got %q", r.line, i, r.Name)
+		case seen[r.Name]:
+			return fmt.Errorf("line %d: regions[%d].name: duplicate region %q", r.line, i, r.Name)
+		case len(r.Cells) == 0:
+			return fmt.Errorf("line %d: regions[%d].cells: region %q has no cells", r.line, i, r.Name)
+		}
+		seen[r.Name] = true
+	}
+	for i, g := range f.Groups {
+		if g.Name == "" {
+			return fmt.Errorf("line %d: groups[%d].name: missing", g.line, i)
+		}
+		if !seen[g.Region] {
+			return fmt.Errorf("line %d: groups[%d].region: unknown region %q", g.line, i, g.Region)
+		}
+	}
+	return nil
+}
