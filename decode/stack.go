@@ -384,6 +384,26 @@ func (s *Stack) mtpUser(dst []Message, p *m3ua.PDU) []Message {
 	return s.sccpMsg(dst, p.Data)
 }
 
+// SCCP users by subsystem.
+const (
+	userNone  = iota // no user known for the SSN
+	userBSSAP        // 254
+	userMAP          // TCAP with GSM MAP
+	userOther        // a known user out of scope: RANAP, RNSAP, CAP, INAP, BSSAP+
+)
+
+func ssnUser(ssn uint8) int {
+	switch {
+	case ssn == ssnBSSAP:
+		return userBSSAP
+	case mapSSN(ssn):
+		return userMAP
+	case ssn == 98, ssn == 106, ssn == 142, ssn == 143, ssn == 146, ssn == 241:
+		return userOther
+	}
+	return userNone
+}
+
 // mapSSN reports the subsystems tshark hands to GSM MAP (its gsm_map.tcap.ssn
 // default 6-9,145,148-150: HLR, VLR, MSC, EIR, GMLC, SIWF, SGSN, GGSN).
 func mapSSN(ssn uint8) bool {
@@ -433,14 +453,19 @@ func (s *Stack) sccpMsg(dst []Message, b []byte) []Message {
 	}
 	switch m.Type {
 	case sccp.UDT, sccp.XUDT:
-		ssn := m.Calling.SSN
+		// Like tshark: the called subsystem decides when it has a known
+		// user, else the calling one (a gsmSCF at 147 talking to an HLR).
+		u := userNone
 		if m.Called.HasSSN {
-			ssn = m.Called.SSN
+			u = ssnUser(m.Called.SSN)
 		}
-		switch {
-		case ssn == ssnBSSAP:
+		if u == userNone && m.Calling.HasSSN {
+			u = ssnUser(m.Calling.SSN)
+		}
+		switch u {
+		case userBSSAP:
 			return s.bssapMsg(dst, data)
-		case mapSSN(ssn):
+		case userMAP:
 			return s.tcapMsg(dst, data)
 		}
 	case sccp.CR:
