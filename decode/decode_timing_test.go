@@ -104,7 +104,7 @@ func mixFiles(t testing.TB) []string {
 // TestDecodeZeroAlloc asserts that steady-state decoding, reassembly
 // included, allocates nothing once the buffers are warm.
 func TestDecodeZeroAlloc(t *testing.T) {
-	r := newReplay(t, mixFiles(t))
+	r := newReplay(t, append(mixFiles(t), simCapture(t, 3, 20)))
 	s := NewStack()
 	msgs := make([]Message, 0, 64)
 	msgs, n := r.pass(s, msgs) // warm-up: maps, reassembly buffers
@@ -127,9 +127,32 @@ func TestDecodeZeroAlloc(t *testing.T) {
 	}
 }
 
-// BenchmarkDecode decodes a mix of the captures and fixtures in a loop on
-// one core and reports messages per second.
+// BenchmarkDecode decodes a realistic simulated mix (one day of a town from
+// the simulator) in a loop on one core and reports messages per second.
 func BenchmarkDecode(b *testing.B) {
+	r := newReplay(b, []string{simCapture(b, 1, 100)})
+	s := NewStack()
+	msgs := make([]Message, 0, 64)
+	msgs, _ = r.pass(s, msgs)
+	b.SetBytes(r.bytes / int64(len(r.pkts)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	total := 0
+	for i := 0; i < b.N; i++ {
+		k := i % len(r.pkts)
+		if k == 0 {
+			r.bump(1 << 12)
+		}
+		p := &r.pkts[k]
+		msgs, _ = s.Decode(msgs[:0], p.lt, uint64(k+1), p.ts, p.data)
+		total += len(msgs)
+	}
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkDecodeCaptures decodes the fixtures and shared captures, where
+// many packets are SCTP control or M2PA link status.
+func BenchmarkDecodeCaptures(b *testing.B) {
 	r := newReplay(b, mixFiles(b))
 	s := NewStack()
 	msgs := make([]Message, 0, 64)

@@ -1,6 +1,8 @@
 package decode
 
 import (
+	"encoding/binary"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
@@ -39,6 +41,13 @@ type flowKey struct {
 	dir   uint8
 }
 
+const flowCache = 256
+
+type cachedFlow struct {
+	k flowKey
+	f *flow
+}
+
 type flow struct {
 	dedup   sctp.Dedup
 	streams map[uint16]*sctp.Stream
@@ -63,11 +72,10 @@ type Stack struct {
 	pEth, pSLL, pSLL2, pIP4, pIP6 *gopacket.DecodingLayerParser
 	decoded                       []gopacket.LayerType
 
-	frags   fragTable
-	sctp    sctp.Packet
-	flows   map[flowKey]*flow
-	lastKey flowKey
-	last    *flow
+	frags fragTable
+	sctp  sctp.Packet
+	flows map[flowKey]*flow
+	cache [flowCache]cachedFlow // direct-mapped, in front of flows
 
 	m3ua  m3ua.M3UA
 	m2pa  m3ua.M2PA
@@ -88,7 +96,13 @@ type Stack struct {
 func NewStack() *Stack {
 	s := &Stack{flows: make(map[flowKey]*flow)}
 	mk := func(first gopacket.LayerType) *gopacket.DecodingLayerParser {
-		p := gopacket.NewDecodingLayerParser(first, &s.eth, &s.dot1q, &s.sll, &s.sll2, &s.ip4, &s.ip6)
+		p := gopacket.NewDecodingLayerParser(first)
+		// A linear array beats the default map for six layer types.
+		var c gopacket.DecodingLayerContainer = gopacket.DecodingLayerArray(nil)
+		for _, l := range []gopacket.DecodingLayer{&s.eth, &s.dot1q, &s.ip4, &s.ip6, &s.sll, &s.sll2} {
+			c = c.Put(l)
+		}
+		p.SetDecodingLayerContainer(c)
 		p.IgnoreUnsupported = true
 		return p
 	}
@@ -249,6 +263,11 @@ func assocKey(src, dst []byte, sp, dp uint16) (uint64, uint8) {
 	if c := cmpEndpoint(src, sp, dst, dp); c > 0 {
 		a, b, ap, bp, dir = dst, src, dp, sp, 1
 	}
+	if len(a) == 4 && len(b) == 4 {
+		x := uint64(binary.BigEndian.Uint32(a))<<32 | uint64(binary.BigEndian.Uint32(b))
+		y := uint64(ap)<<16 | uint64(bp)
+		return mix64(x ^ mix64(y+0x9e3779b97f4a7c15)), dir
+	}
 	h := uint64(14695981039346656037)
 	mix := func(x byte) { h ^= uint64(x); h *= 1099511628211 }
 	for _, x := range a {
@@ -262,6 +281,15 @@ func assocKey(src, dst []byte, sp, dp uint16) (uint64, uint8) {
 	mix(byte(bp >> 8))
 	mix(byte(bp))
 	return h, dir
+}
+
+// mix64 is the splitmix64 finalizer.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 func cmpEndpoint(a []byte, ap uint16, b []byte, bp uint16) int {
@@ -283,19 +311,21 @@ func cmpEndpoint(a []byte, ap uint16, b []byte, bp uint16) int {
 }
 
 func (s *Stack) flow(k flowKey) *flow {
-	if s.last != nil && s.lastKey == k {
-		return s.last
+	slot := &s.cache[(k.assoc^uint64(k.vtag)^uint64(k.dir))%flowCache]
+	if slot.f != nil && slot.k == k {
+		return slot.f
 	}
 	f := s.flows[k]
 	if f == nil {
 		if len(s.flows) >= MaxFlows {
 			clear(s.flows)
+			s.cache = [flowCache]cachedFlow{}
 			s.Stats.FlowResets++
 		}
 		f = &flow{}
 		s.flows[k] = f
 	}
-	s.lastKey, s.last = k, f
+	slot.k, slot.f = k, f
 	return f
 }
 

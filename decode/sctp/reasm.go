@@ -4,63 +4,54 @@ package sctp
 const window = 1024
 
 // Dedup remembers the recent TSNs of one direction of an association so a
-// retransmitted DATA chunk is seen once. The zero value is ready.
+// retransmitted DATA chunk is seen once. The zero value is ready. Bits are a
+// ring indexed by TSN modulo the window.
 type Dedup struct {
 	init bool
 	hi   uint32
 	bits [window / 64]uint64
 }
 
+func (d *Dedup) reset(tsn uint32) {
+	*d = Dedup{init: true, hi: tsn}
+	d.set(tsn)
+}
+
+func (d *Dedup) set(t uint32)        { d.bits[t/64%(window/64)] |= 1 << (t % 64) }
+func (d *Dedup) isSet(t uint32) bool { return d.bits[t/64%(window/64)]&(1<<(t%64)) != 0 }
+
 // Seen records tsn and reports whether it was already seen (or is older
 // than the window, which for a capture means a late retransmission). A jump
 // of more than 2^20 TSNs is taken as an association restart.
 func (d *Dedup) Seen(tsn uint32) bool {
 	if !d.init {
-		*d = Dedup{init: true, hi: tsn}
-		d.bits[0] = 1
+		d.reset(tsn)
 		return false
 	}
 	delta := int32(tsn - d.hi)
-	if delta > 1<<20 || delta < -(1<<20) {
-		*d = Dedup{init: true, hi: tsn}
-		d.bits[0] = 1
+	switch {
+	case delta > 1<<20 || delta < -(1<<20):
+		d.reset(tsn)
 		return false
-	}
-	if delta > 0 {
-		d.shift(uint32(delta))
-		d.hi = tsn
-		d.bits[0] |= 1
-		return false
-	}
-	back := uint32(-delta)
-	if back >= window {
-		return true
-	}
-	w, m := back/64, uint64(1)<<(back%64)
-	if d.bits[w]&m != 0 {
-		return true
-	}
-	d.bits[w] |= m
-	return false
-}
-
-// shift moves the bitmap so that bit i means TSN hi-i after hi += n.
-func (d *Dedup) shift(n uint32) {
-	if n >= window {
-		d.bits = [window / 64]uint64{}
-		return
-	}
-	words, rem := int(n/64), n%64
-	for i := len(d.bits) - 1; i >= 0; i-- {
-		var v uint64
-		if j := i - words; j >= 0 {
-			v = d.bits[j] << rem
-			if rem != 0 && j-1 >= 0 {
-				v |= d.bits[j-1] >> (64 - rem)
+	case delta > 0:
+		if delta >= window {
+			d.bits = [window / 64]uint64{}
+		} else {
+			for t := d.hi + 1; t != tsn; t++ { // forget what the ring reuses
+				d.bits[t/64%(window/64)] &^= 1 << (t % 64)
 			}
 		}
-		d.bits[i] = v
+		d.hi = tsn
+		d.bits[tsn/64%(window/64)] &^= 1 << (tsn % 64)
+		d.set(tsn)
+		return false
+	case -delta >= window:
+		return true
+	case d.isSet(tsn):
+		return true
 	}
+	d.set(tsn)
+	return false
 }
 
 // MaxMessage bounds a reassembled user message (M3UA messages are far
