@@ -93,7 +93,7 @@ func (r *replay) pass(s *Stack, msgs []Message) ([]Message, int) {
 }
 
 func mixFiles(t testing.TB) []string {
-	files, _ := filepath.Glob("testdata/*.pcap")
+	files := fixtureFiles()
 	if dir := filepath.Join(moduleRoot(t), "..", "shared", "captures"); dir != "" {
 		more, _ := filepath.Glob(filepath.Join(dir, "*.pcap"))
 		files = append(files, more...)

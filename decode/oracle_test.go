@@ -340,11 +340,7 @@ func TestOracleSharedCaptures(t *testing.T) {
 // TestOracleTestdata does the same for the synthetic fixtures under
 // testdata/ (regenerate them and their goldens with -write-fixtures).
 func TestOracleTestdata(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*.pcap*")
-	for _, path := range files {
-		if strings.HasSuffix(path, ".tsv") {
-			continue
-		}
+	for _, path := range fixtureFiles() {
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
 			golden, err := os.ReadFile(path + ".tshark.tsv")

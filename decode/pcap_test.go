@@ -108,3 +108,10 @@ func sharedCaptures(t testing.TB) string {
 	}
 	return dir
 }
+
+// fixtureFiles lists the capture fixtures under testdata/ (pcap, pcapng).
+func fixtureFiles() []string {
+	a, _ := filepath.Glob("testdata/*.pcap")
+	b, _ := filepath.Glob("testdata/*.pcapng")
+	return append(a, b...)
+}

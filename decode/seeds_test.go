@@ -28,8 +28,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		t.Skip("seed writer: run with -write-fuzz-seeds")
 	}
 	files, _ := filepath.Glob(filepath.Join(sharedCaptures(t), "*.pcap"))
-	more, _ := filepath.Glob("testdata/*.pcap")
-	files = append(files, more...)
+	files = append(files, fixtureFiles()...)
 	seen := map[string]bool{}
 	put := func(dir, name string, args ...any) {
 		body := "go test fuzz v1\n"

@@ -224,11 +224,11 @@ func DecodeMAP(op int32, c *Component, out *MAP) error {
 		})
 	case inv && op == OpCheckIMEI:
 		if t == tOctets {
-			return out.IMEI.SetTBCD(p)
+			return setIMEI(&out.IMEI, p)
 		}
 		return walk(p, func(i int, t Tag, v []byte) error {
 			if i == 0 && t == tOctets {
-				return out.IMEI.SetTBCD(v)
+				return setIMEI(&out.IMEI, v)
 			}
 			return nil
 		})
@@ -267,10 +267,22 @@ func subscriberInfo(b []byte, out *MAP) error {
 				return nil
 			})
 		case ctx(5):
-			return out.IMEI.SetTBCD(v)
+			return setIMEI(&out.IMEI, v)
 		}
 		return nil
 	})
+}
+
+// setIMEI decodes a MAP IMEI (8 TBCD octets: 15 digits and a spare digit,
+// TS 23.003 6.2.1) into its 15 digits.
+func setIMEI(d *ident.Digits, v []byte) error {
+	if err := d.SetTBCD(v); err != nil {
+		return err
+	}
+	if d.N == 16 {
+		d.N = 15
+	}
+	return nil
 }
 
 // walk calls fn for each element of a constructed value, with its index.
