@@ -166,6 +166,9 @@ func aInterface() fixture {
 		tlvIE(0x05, cat([]byte{2}, u16(0x2002))))))
 	ul(dt1(mscRef+5, bssmap(0x14, []byte{0x15, 0x00})))
 	ul(dt1(mscRef+4, bssmap(0x17, tlvIE(0x04, []byte{0x0c}), tlvIE(0x05, cat([]byte{1}, u16(0x1002), u16(0x2002))))))
+	// TMSI reallocation on the new cell's location area.
+	dl(dt1(bscRef+4, dtap(0, cat([]byte{0x05, 0x1a}, lai("262", "01", 0x1002), lvb(tmsiID(0x5e6f7081))))))
+	ul(dt1(mscRef+4, dtap(0, []byte{0x05, 0x1b})))
 	return fixture{name: "a-interface.pcap", lt: layers.LinkTypeEthernet, frames: f}
 }
 

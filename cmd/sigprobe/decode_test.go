@@ -37,7 +37,7 @@ func TestDecodeCommand(t *testing.T) {
 			}
 		}
 	}
-	if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "packets=53") || !strings.Contains(stderr, "msgs_per_s=") {
+	if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "packets=55") || !strings.Contains(stderr, "msgs_per_s=") {
 		t.Fatalf("summary: %q", stderr)
 	}
 }
@@ -90,7 +90,7 @@ func TestDecodeCommandTruncatedLastPacket(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stderr, "truncated=1") || !strings.Contains(stderr, "packets=52") {
+	if !strings.Contains(stderr, "truncated=1") || !strings.Contains(stderr, "packets=54") {
 		t.Fatalf("summary %q", stderr)
 	}
 	if out == "" {
