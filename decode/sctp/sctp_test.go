@@ -11,7 +11,7 @@ func TestDedup(t *testing.T) {
 		{100, false}, {101, false}, {100, true}, {103, false}, {102, false}, {102, true},
 		{103 + window, false}, {103, true}, // fell out of the window: a late repeat
 		{104 + window, false}, {104 + window, true},
-		{0x80000000, false}, // restart far away
+		{0x80000000, false},                                                      // restart far away
 		{0xfffffffe, false}, {0xffffffff, false}, {0, false}, {0xffffffff, true}, // wraps
 	} {
 		if got := d.Seen(tc.tsn); got != tc.seen {
