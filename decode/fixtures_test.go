@@ -260,6 +260,14 @@ func transport() fixture {
 	f = append(f,
 		eth(0x0800, h.ip(h.chunk(xudt(vlrA, hlrA, big[:120], segParam(true, 1, 0x55))))),
 		eth(0x0800, h.ip(h.chunk(xudt(vlrA, hlrA, big[120:], segParam(false, 0, 0x55))))))
+	// An Iu-CS (RANAP, SSN 142) connection: its DT1 happens to be framed
+	// like BSSAP but belongs to RANAP, out of scope.
+	ranapA, mscA := addrSSN(msc, 142), addrSSN(bsc, 142)
+	b := a.rev()
+	f = append(f,
+		eth(0x0800, a.ip(a.chunk(cr(0x777, ranapA, mscA, []byte{0x00, 0x13, 0x40, 0x00})))),
+		eth(0x0800, b.ip(b.chunk(cc(0x777, 0x888)))),
+		eth(0x0800, a.ip(a.chunk(dt1(0x888, []byte{0x00, 0x04, 0x40, 0x01, 0x00, 0x00})))))
 	return fixture{name: "transport.pcapng", lt: layers.LinkTypeEthernet, ng: true, frames: f}
 }
 

@@ -73,6 +73,7 @@ type Stack struct {
 	decoded                       []gopacket.LayerType
 
 	frags fragTable
+	conns connTable
 	sctp  sctp.Packet
 	flows map[flowKey]*flow
 	cache [flowCache]cachedFlow // direct-mapped, in front of flows
@@ -463,6 +464,17 @@ func (s *Stack) sccpMsg(dst []Message, b []byte) []Message {
 	case sccp.UDTS, sccp.XUDTS:
 		s.Stats.Returned++
 		return dst
+	case sccp.CR:
+		if m.Called.HasSSN && ssnUser(m.Called.SSN) == userOther {
+			s.conns.add(base.Assoc, m.SLR)
+		}
+	case sccp.CC:
+		if s.conns.has(base.Assoc, m.DLR) {
+			s.conns.add(base.Assoc, m.SLR)
+		}
+	case sccp.RLC:
+		s.conns.del(base.Assoc, m.SLR)
+		s.conns.del(base.Assoc, m.DLR)
 	}
 	data := m.Data
 	if len(data) == 0 {
@@ -506,6 +518,9 @@ func (s *Stack) sccpMsg(dst []Message, b []byte) []Message {
 			return s.bssapMsg(dst, data)
 		}
 	default: // CC, CREF, RLSD, DT1: the connection's user is told by framing
+		if m.Has&sccp.HasDLR != 0 && s.conns.has(base.Assoc, m.DLR) {
+			break
+		}
 		if bssap.Looks(data) {
 			return s.bssapMsg(dst, data)
 		}
