@@ -1,0 +1,184 @@
+package decode
+
+import (
+	"bytes"
+	"encoding/binary"
+	"path/filepath"
+	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// replay is a packet mix that can be decoded over and over: before each
+// pass every SCTP DATA chunk's TSN moves forward, so the stack sees new
+// data rather than retransmissions.
+type replay struct {
+	pkts  []packet
+	tsns  [][]int // per packet: offsets of TSN fields in data
+	bytes int64
+}
+
+func newReplay(t testing.TB, files []string) *replay {
+	r := &replay{}
+	for k, f := range files {
+		for _, p := range readCapture(t, f) {
+			p.data = append([]byte(nil), p.data...)
+			offs := tsnOffsets(p)
+			// Captures that reuse addresses and ports must not look like
+			// one association: give each file its own TSN range.
+			for _, o := range offs {
+				binary.BigEndian.PutUint32(p.data[o:], binary.BigEndian.Uint32(p.data[o:])+uint32(k)<<24)
+			}
+			r.pkts = append(r.pkts, p)
+			r.tsns = append(r.tsns, offs)
+			r.bytes += int64(len(p.data))
+		}
+	}
+	if len(r.pkts) == 0 {
+		t.Skip("no packets for the mix")
+	}
+	return r
+}
+
+func tsnOffsets(p packet) []int {
+	pkt := gopacket.NewPacket(p.data, p.lt, gopacket.NoCopy)
+	var pl []byte
+	if l := pkt.Layer(layers.LayerTypeIPv4); l != nil {
+		ip := l.(*layers.IPv4)
+		if ip.Protocol != 132 || ip.FragOffset != 0 { // a first fragment holds the first TSN
+			return nil
+		}
+		pl = ip.Payload
+	} else if l := pkt.Layer(layers.LayerTypeIPv6); l != nil {
+		pl = l.(*layers.IPv6).Payload
+	}
+	if len(pl) < 12 {
+		return nil
+	}
+	base := bytes.Index(p.data, pl)
+	var offs []int
+	for o := 12; o+16 <= len(pl); {
+		n := int(binary.BigEndian.Uint16(pl[o+2:]))
+		if n < 4 {
+			break
+		}
+		if pl[o] == 0 {
+			offs = append(offs, base+o+4)
+		}
+		o += (n + 3) &^ 3
+	}
+	return offs
+}
+
+// bump moves every TSN forward by d.
+func (r *replay) bump(d uint32) {
+	for i, offs := range r.tsns {
+		b := r.pkts[i].data
+		for _, o := range offs {
+			binary.BigEndian.PutUint32(b[o:], binary.BigEndian.Uint32(b[o:])+d)
+		}
+	}
+}
+
+// pass decodes the whole mix once and returns the number of messages.
+func (r *replay) pass(s *Stack, msgs []Message) ([]Message, int) {
+	n := 0
+	for i := range r.pkts {
+		p := &r.pkts[i]
+		msgs, _ = s.Decode(msgs[:0], p.lt, uint64(i+1), p.ts, p.data)
+		n += len(msgs)
+	}
+	return msgs, n
+}
+
+func mixFiles(t testing.TB) []string {
+	files := fixtureFiles()
+	if dir := filepath.Join(moduleRoot(t), "..", "shared", "captures"); dir != "" {
+		more, _ := filepath.Glob(filepath.Join(dir, "*.pcap"))
+		files = append(files, more...)
+	}
+	return files
+}
+
+// TestDecodeZeroAlloc asserts that steady-state decoding, reassembly
+// included, allocates nothing once the buffers are warm.
+func TestDecodeZeroAlloc(t *testing.T) {
+	r := newReplay(t, append(mixFiles(t), simCapture(t, 3, 20)))
+	s := NewStack()
+	msgs := make([]Message, 0, 64)
+	msgs, n := r.pass(s, msgs) // warm-up: maps, reassembly buffers
+	if n == 0 {
+		t.Fatal("mix decodes to no messages")
+	}
+	retrans := s.Stats.Retransmissions // the fixtures' deliberate repeats
+	allocs := testing.AllocsPerRun(20, func() {
+		r.bump(1 << 12)
+		msgs, _ = r.pass(s, msgs)
+	})
+	if allocs != 0 {
+		t.Fatalf("steady-state decode allocates: %v allocs per pass of %d packets", allocs, len(r.pkts))
+	}
+	before := s.Stats.Retransmissions
+	r.bump(1 << 12)
+	_, n2 := r.pass(s, msgs)
+	if got := s.Stats.Retransmissions - before; got != retrans || n2 != n {
+		t.Fatalf("replayed pass: %d messages, %d retransmissions; first pass %d, %d", n2, got, n, retrans)
+	}
+}
+
+// BenchmarkDecode decodes a realistic simulated mix (one day of a town from
+// the simulator) in a loop on one core and reports messages per second.
+func BenchmarkDecode(b *testing.B) {
+	r := newReplay(b, []string{simCapture(b, 1, 100)})
+	s := NewStack()
+	msgs := make([]Message, 0, 64)
+	msgs, _ = r.pass(s, msgs)
+	b.SetBytes(r.bytes / int64(len(r.pkts)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	total := 0
+	for i := 0; i < b.N; i++ {
+		k := i % len(r.pkts)
+		if k == 0 {
+			r.bump(1 << 12)
+		}
+		p := &r.pkts[k]
+		msgs, _ = s.Decode(msgs[:0], p.lt, uint64(k+1), p.ts, p.data)
+		total += len(msgs)
+	}
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkDecodeCaptures decodes the fixtures and shared captures, where
+// many packets are SCTP control or M2PA link status.
+func BenchmarkDecodeCaptures(b *testing.B) {
+	r := newReplay(b, mixFiles(b))
+	s := NewStack()
+	msgs := make([]Message, 0, 64)
+	msgs, _ = r.pass(s, msgs)
+	b.SetBytes(r.bytes / int64(len(r.pkts)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	total := 0
+	for i := 0; i < b.N; i++ {
+		k := i % len(r.pkts)
+		if k == 0 {
+			r.bump(1 << 12)
+		}
+		p := &r.pkts[k]
+		msgs, _ = s.Decode(msgs[:0], p.lt, uint64(k+1), p.ts, p.data)
+		total += len(msgs)
+	}
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkAppendJSON measures rendering one message.
+func BenchmarkAppendJSON(b *testing.B) {
+	msgs, _ := decodeFile(b, filepath.Join(sharedCaptures(b), "pycrate-bssap.pcap"))
+	line := make([]byte, 0, 1024)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		line = AppendJSON(line[:0], &msgs[i%len(msgs)])
+	}
+}
