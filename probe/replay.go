@@ -1,0 +1,103 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/sigprobe/sigprobe/decode"
+	"github.com/sigprobe/sigprobe/probe/pcapfile"
+	"github.com/sigprobe/sigprobe/probe/track"
+	"github.com/sigprobe/sigprobe/sink"
+)
+
+// ReplayStats summarises a replay.
+type ReplayStats struct {
+	Packets   uint64
+	Truncated uint64
+	Decode    decode.Stats
+	Resolver  track.ResolverStats
+	State     track.StateStats
+	Rows      uint64
+	Elapsed   time.Duration
+	FirstTS   int64
+	LastTS    int64
+}
+
+// MessagesPerSecond is the end-to-end rate.
+func (s *ReplayStats) MessagesPerSecond() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Decode.Messages) / s.Elapsed.Seconds()
+}
+
+// Replay runs a capture file through the same pipeline a live probe runs,
+// as fast as it can, writing rows to out (which it closes).
+func Replay(ctx context.Context, path string, cfg track.Config, out sink.Writer) (st ReplayStats, err error) {
+	began := time.Now()
+	defer func() { st.Elapsed = time.Since(began) }()
+	r, err := pcapfile.Open(path)
+	if err != nil {
+		out.Close()
+		return st, err
+	}
+	defer r.Close()
+	var batch sink.Batch
+	var werr error
+	flush := func(b *sink.Batch) {
+		st.Rows += uint64(b.Len())
+		if err := out.Write(b); err != nil && werr == nil {
+			werr = err
+		}
+		b.Reset()
+	}
+	state := track.NewState(cfg, &batch, flush)
+	res := track.NewResolver(state.Observe)
+	stack := decode.NewStack()
+	stack.SCCPEvents = true
+	msgs := make([]decode.Message, 0, 64)
+	for {
+		if r.Frame%4096 == 0 && ctx.Err() != nil {
+			err = ctx.Err()
+			break
+		}
+		data, ci, lt, rerr := r.Next()
+		if rerr == io.EOF {
+			break
+		}
+		if errors.Is(rerr, pcapfile.ErrTruncated) {
+			st.Truncated++
+			break
+		}
+		if rerr != nil {
+			err = rerr
+			break
+		}
+		st.Packets++
+		ts := ci.Timestamp.UnixNano()
+		if st.FirstTS == 0 {
+			st.FirstTS = ts
+		}
+		st.LastTS = ts
+		msgs, _ = stack.Decode(msgs[:0], lt, r.Frame, ts, data)
+		for i := range msgs {
+			res.Handle(&msgs[i])
+		}
+		if werr != nil {
+			err = werr
+			break
+		}
+	}
+	res.Flush()
+	state.Close(st.LastTS)
+	st.Decode, st.Resolver, st.State = stack.Stats, res.Stats, state.Stats
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = werr
+	}
+	return st, err
+}
