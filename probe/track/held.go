@@ -5,12 +5,12 @@ import "github.com/sigprobe/sigprobe/sink"
 // heldBuf keeps what happened to a subscriber whose IMSI is not known yet,
 // compactly: runs of cell observations as (cell, first, last) and the other
 // observations as they came. Replayed in time order once the IMSI is known.
+// Its slices keep their capacity when the buffer is reused.
 type heldBuf struct {
-	nrun, nev uint8
-	cut       bool // the next cell observation starts a new run (after a detach)
-	runs      [maxRuns]run
-	evs       [maxEvents]Obs
-	last      int64
+	cut  bool // the next cell observation starts a new run (after a detach)
+	runs []run
+	evs  []Obs
+	last int64
 }
 
 type run struct {
@@ -18,94 +18,97 @@ type run struct {
 	first, last int64
 }
 
+// Bounds of one subscriber's held history: a phone that ping-pongs between
+// two location areas for a day makes a few hundred runs.
 const (
-	maxRuns   = 12
-	maxEvents = 12
+	maxRuns   = 512
+	maxEvents = 256
 )
 
-func (h *heldBuf) empty() bool { return h.nrun == 0 && h.nev == 0 }
+func (h *heldBuf) empty() bool { return len(h.runs) == 0 && len(h.evs) == 0 }
 
 // add holds o; it reports false when the buffer is full and o was dropped.
 func (h *heldBuf) add(o *Obs, gap int64) bool {
 	h.last = max(h.last, o.TS)
 	if o.Kind == obsCell {
-		if n := h.nrun; n > 0 && !h.cut {
+		if n := len(h.runs); n > 0 && !h.cut {
 			r := &h.runs[n-1]
 			if r.cell == o.Cell && o.TS-r.last <= gap {
 				r.last = max(r.last, o.TS)
 				return true
 			}
 		}
-		if h.nrun == maxRuns {
+		if len(h.runs) == maxRuns {
 			return false
 		}
-		h.runs[h.nrun] = run{o.Cell, o.TS, o.TS}
-		h.nrun++
+		h.runs = append(h.runs, run{o.Cell, o.TS, o.TS})
 		h.cut = false
 		return true
 	}
 	if o.Kind == obsDetach {
 		h.cut = true
 	}
-	if h.nev == maxEvents {
+	if len(h.evs) == maxEvents {
 		return false
 	}
-	h.evs[h.nev] = *o
-	h.nev++
+	h.evs = append(h.evs, *o)
 	return true
 }
 
-// merge moves everything in o into h; it returns the number of observations dropped.
+// merge appends everything in o (newer) to h (older) and empties o; it
+// returns the number of observations dropped.
 func (h *heldBuf) merge(o *heldBuf, gap int64) (dropped uint64) {
-	var tmp heldBuf
-	o.replay(0, func(x *Obs) {
-		if !tmp.add(x, gap) {
-			dropped++
-		}
-	})
-	// h's content is older than o's: append o after h.
 	h.cut = true
-	tmp.replay(0, func(x *Obs) {
+	o.each(func(x *Obs) {
 		if !h.add(x, gap) {
 			dropped++
 		}
 	})
-	*o = heldBuf{}
+	o.reset()
 	return dropped
 }
 
-// replay emits the held observations in time order with imsi set (0 keeps
-// the IMSI as held), then empties the buffer.
-func (h *heldBuf) replay(imsi uint64, emit func(*Obs)) {
+// replay emits the held observations in time order under imsi and empties
+// the buffer.
+func (h *heldBuf) replay(imsi sink.Digits, emit func(*Obs)) {
+	h.each(func(o *Obs) {
+		o.IMSI = imsi
+		emit(o)
+	})
+	h.reset()
+}
+
+// each calls fn for every held observation in time order: a run becomes its
+// first and (if different) last observation.
+func (h *heldBuf) each(fn func(*Obs)) {
 	var o Obs
 	ri, ei := 0, 0
-	firstDone := false
-	for ri < int(h.nrun) || ei < int(h.nev) {
-		var next int64 = 1<<63 - 1
-		var r *run
-		if ri < int(h.nrun) {
-			r = &h.runs[ri]
-			next = r.first
-			if firstDone {
-				next = r.last
+	atLast := false
+	for ri < len(h.runs) || ei < len(h.evs) {
+		next := int64(1<<63 - 1)
+		if ri < len(h.runs) {
+			next = h.runs[ri].first
+			if atLast {
+				next = h.runs[ri].last
 			}
 		}
-		if ei < int(h.nev) && h.evs[ei].TS < next {
+		if ei < len(h.evs) && h.evs[ei].TS < next {
 			o = h.evs[ei]
 			ei++
 		} else {
+			r := &h.runs[ri]
 			o = Obs{TS: next, Kind: obsCell, Cell: r.cell}
-			if firstDone || r.first == r.last {
+			if atLast || r.first == r.last {
 				ri++
-				firstDone = false
+				atLast = false
 			} else {
-				firstDone = true
+				atLast = true
 			}
 		}
-		if imsi != 0 {
-			o.IMSI = sink.Digits(imsi)
-		}
-		emit(&o)
+		fn(&o)
 	}
-	*h = heldBuf{}
+}
+
+func (h *heldBuf) reset() {
+	h.runs, h.evs, h.cut, h.last = h.runs[:0], h.evs[:0], false, 0
 }

@@ -1,6 +1,8 @@
 package track
 
 import (
+	"unsafe"
+
 	"github.com/sigprobe/sigprobe/decode"
 	"github.com/sigprobe/sigprobe/decode/bssap"
 	"github.com/sigprobe/sigprobe/decode/ident"
@@ -36,6 +38,7 @@ type Resolver struct {
 	tfree  []int32
 	tmsi   map[uint32]tmsiEntry
 	prov   map[uint32]*provisional
+	hoSrc  map[sink.Digits]int32 // subscriber -> connection being handed over
 	maxAge int64 // ns: mappings and connections idle longer are dropped
 	gap    int64 // ns: held cell observations further apart start a new run
 	sweep  int64 // next sweep time
@@ -64,6 +67,7 @@ func NewResolver(emit func(*Obs)) *Resolver {
 		txns:   make(map[tidKey]int32),
 		tmsi:   make(map[uint32]tmsiEntry),
 		prov:   make(map[uint32]*provisional),
+		hoSrc:  make(map[sink.Digits]int32),
 		maxAge: 3 * 86400e9,
 		gap:    3600e9,
 	}
@@ -205,10 +209,17 @@ func (r *Resolver) newConn(k connKey) int32 {
 		r.cslab = append(r.cslab, conn{})
 		i = int32(len(r.cslab) - 1)
 	}
-	r.cslab[i] = conn{assoc: k.assoc, luType: -1}
+	held := r.cslab[i].held // keep the buffers' capacity
+	held.reset()
+	r.cslab[i] = conn{assoc: k.assoc, luType: -1, held: held}
 	r.cslab[i].refs[k.side], r.cslab[i].has[k.side] = k.ref, true
 	r.conns[k] = i
 	return i
+}
+
+// index returns the slab index of c.
+func (r *Resolver) index(c *conn) int32 {
+	return int32((uintptr(unsafe.Pointer(c)) - uintptr(unsafe.Pointer(&r.cslab[0]))) / unsafe.Sizeof(conn{}))
 }
 
 func (r *Resolver) closeConn(i int32) {
@@ -223,7 +234,7 @@ func (r *Resolver) closeConn(i int32) {
 			}
 			r.Stats.ProvDropped += p.held.merge(&c.held, r.gap)
 		} else {
-			r.Stats.Unresolved += uint64(c.held.nrun) + uint64(c.held.nev)
+			r.Stats.Unresolved += uint64(len(c.held.runs) + len(c.held.evs))
 		}
 	}
 	for s := range uint8(2) {
@@ -246,9 +257,20 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 			}
 		case bssap.HandoverRequest:
 			c.target = mkCell(m.Loc.LAC, m.Loc.CI)
+		case bssap.HandoverRequired:
+			if c.imsi != 0 {
+				r.hoSrc[c.imsi] = r.index(c)
+			}
 		case bssap.HandoverComplete:
 			if c.target != 0 {
 				c.cell, c.target = c.target, 0
+				// The old connection, cleared next, now shows the new cell too.
+				if i, ok := r.hoSrc[c.imsi]; ok && c.imsi != 0 {
+					delete(r.hoSrc, c.imsi)
+					if old := &r.cslab[i]; old.imsi == c.imsi {
+						old.cell = c.cell
+					}
+				}
 			}
 		case bssap.HandoverPerformed:
 			if m.Loc.LAC != 0 {
@@ -408,7 +430,7 @@ func (r *Resolver) setIMSI(c *conn, imsi sink.Digits, ts int64) {
 	if c.tmsi != 0 {
 		r.learnTMSI(c.tmsi, imsi, ts)
 	}
-	c.held.replay(uint64(imsi), r.replayed)
+	c.held.replay(imsi, r.replayed)
 }
 
 // newTMSI handles a TMSI allocated on c.
@@ -435,7 +457,7 @@ func (r *Resolver) learnTMSI(t uint32, imsi sink.Digits, ts int64) {
 	r.tmsi[t] = tmsiEntry{imsi, ts}
 	if p := r.prov[t]; p != nil {
 		delete(r.prov, t)
-		p.held.replay(uint64(imsi), r.replayed)
+		p.held.replay(imsi, r.replayed)
 	}
 }
 
@@ -550,7 +572,7 @@ func (r *Resolver) expire(now int64) {
 		}
 		for t, p := range r.prov {
 			if now-p.held.last > r.maxAge {
-				r.Stats.Unresolved += uint64(p.held.nrun) + uint64(p.held.nev)
+				r.Stats.Unresolved += uint64(len(p.held.runs) + len(p.held.evs))
 				delete(r.prov, t)
 			}
 		}

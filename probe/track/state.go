@@ -23,7 +23,7 @@ type Config struct {
 
 // DefaultConfig matches the simulator's default network.
 func DefaultConfig() Config {
-	return Config{T3212: 2 * time.Hour, SilentFactor: 1.25, HomePLMNs: []string{"00101"}}
+	return Config{T3212: 2 * time.Hour, SilentFactor: 1.05, HomePLMNs: []string{"00101"}}
 }
 
 // State holds every subscriber's cell, dwell and region presence, and
@@ -74,7 +74,7 @@ func NewState(cfg Config, out *sink.Batch, flush func(*sink.Batch)) *State {
 		cfg.T3212 = 2 * time.Hour
 	}
 	if cfg.SilentFactor < 1 {
-		cfg.SilentFactor = 1.25
+		cfg.SilentFactor = 1.05
 	}
 	s := &State{cfg: cfg, out: out, flush: flush, idx: make(map[sink.Digits]int32), wheelMin: -1}
 	s.timeout = int64(float64(cfg.T3212) * cfg.SilentFactor)
