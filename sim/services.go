@@ -96,12 +96,8 @@ func digitsFrom(v uint64, n int) string {
 // moCall: subscriber i calls number (peer >= 0 when it is one of ours).
 func (g *gen) moCall(i, peer int32, number string) {
 	s := &g.subs[i]
-	g.l3 = wire.CMServiceRequest(g.l3[:0], 1, s.cksn, g.tmsiID(i))
-	r := g.row(i, protoDTAP, 5, 0x24, "CM Service Request")
-	r.withTMSI(s.tmsi)
-	c, t := g.open(g.now, i, g.l3, r)
+	c, t := g.cmService(i, 1)
 	c.moLeg = true
-	t = g.secure(t, i, &c, g.authNow(i))
 	t += g.lat(20, 60)
 	g.l3 = wire.CCSetupMO(g.l3[:0], 0, number)
 	g.dtap(t, i, &c, true, 0, 3, 0x05, "Setup")
@@ -150,6 +146,17 @@ func (g *gen) moCall(i, peer int32, number string) {
 		g.subs[peer].busyUntil = never
 		g.subs[peer].setupUntil = answer + 400*ms
 	}
+}
+
+// cmService opens a connection with CM Service Request (svc: 1 call,
+// 4 SMS, 8 supplementary services) and secures it.
+func (g *gen) cmService(i int32, svc uint8) (conn, int64) {
+	s := &g.subs[i]
+	g.l3 = wire.CMServiceRequest(g.l3[:0], svc, s.cksn, g.tmsiID(i))
+	r := g.row(i, protoDTAP, 5, 0x24, "CM Service Request")
+	r.withTMSI(s.tmsi)
+	c, t := g.open(g.now, i, g.l3, r)
+	return c, g.secure(t, i, &c, g.authNow(i))
 }
 
 // authNow applies the every-Nth-request authentication policy.
@@ -382,11 +389,7 @@ func (g *gen) smscAddr() wire.Addr { return wire.Addr{GT: g.nw.smsc.gt, SSN: wir
 
 func (g *gen) moSMS(i int32, dest, text string) {
 	s := &g.subs[i]
-	g.l3 = wire.CMServiceRequest(g.l3[:0], 4, s.cksn, g.tmsiID(i))
-	r := g.row(i, protoDTAP, 5, 0x24, "CM Service Request")
-	r.withTMSI(s.tmsi)
-	c, t := g.open(g.now, i, g.l3, r)
-	t = g.secure(t, i, &c, g.authNow(i))
+	c, t := g.cmService(i, 4)
 	mr := uint8(g.rng.IntN(256))
 	g.tpdu = wire.SMSSubmit(g.tpdu[:0], mr, dest, text)
 	g.rp = wire.RPDataMO(g.rp[:0], mr, g.nw.smsc.gt, g.tpdu)
@@ -528,11 +531,7 @@ func (g *gen) miscTimer(i int32) {
 
 func (g *gen) ussd(i int32) {
 	s := &g.subs[i]
-	g.l3 = wire.CMServiceRequest(g.l3[:0], 8, s.cksn, g.tmsiID(i))
-	r := g.row(i, protoDTAP, 5, 0x24, "CM Service Request")
-	r.withTMSI(s.tmsi)
-	c, t := g.open(g.now, i, g.l3, r)
-	t = g.secure(t, i, &c, g.authNow(i))
+	c, t := g.cmService(i, 8)
 	t += g.lat(50, 200)
 	g.param = wire.USSDArg(g.param[:0], "*100#", "")
 	g.fac = wire.Comp(g.fac[:0], wire.Component{Kind: wire.CompInvoke, InvokeID: 1, Op: wire.OpProcessUSSD, Param: g.param})
