@@ -39,9 +39,9 @@ type Resolver struct {
 	tmsi   map[uint32]tmsiEntry
 	prov   map[uint32]*provisional
 	hoSrc  map[sink.Digits]int32 // subscriber -> connection being handed over
-	maxAge int64 // ns: mappings and connections idle longer are dropped
-	gap    int64 // ns: held cell observations further apart start a new run
-	sweep  int64 // next sweep time
+	maxAge int64                 // ns: mappings and connections idle longer are dropped
+	gap    int64                 // ns: held cell observations further apart start a new run
+	sweep  int64                 // next sweep time
 	obs    Obs
 }
 
