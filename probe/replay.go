@@ -55,6 +55,7 @@ func Replay(ctx context.Context, path string, cfg track.Config, out sink.Writer)
 	}
 	state := track.NewState(cfg, &batch, flush)
 	res := track.NewResolver(state.Observe)
+	res.Trace = cfg.Trace
 	stack := decode.NewStack()
 	stack.SCCPEvents = true
 	msgs := make([]decode.Message, 0, 64)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sim"
 	"github.com/sigprobe/sigprobe/sim/scenario"
+	"github.com/sigprobe/sigprobe/sink"
 	"github.com/sigprobe/sigprobe/sink/jsonl"
 )
 
@@ -83,6 +85,8 @@ func TestReplayMatchesTruth(t *testing.T) {
 	}
 	cfg := track.DefaultConfig()
 	cfg.Regions = rf
+	attributed := map[uint64][]sink.Digits{}
+	cfg.Trace = func(frame uint64, imsi sink.Digits) { attributed[frame] = append(attributed[frame], imsi) }
 	out := filepath.Join(dir, "out")
 	w, err := jsonl.New(out)
 	if err != nil {
@@ -126,6 +130,29 @@ func TestReplayMatchesTruth(t *testing.T) {
 	t.Logf("dwell: %d of %d truth intervals matched (%.2f%%); resolver %+v", matched, total, pct, st.Resolver)
 	if pct < 99 {
 		t.Errorf("dwell accuracy %.2f%% < 99%%", pct)
+	}
+
+	// Every A-interface message attributed to the right subscriber.
+	var aMsgs, aRight, aWrong int
+	for _, m := range readCSV(t, filepath.Join(truth, "messages.csv")) {
+		if m["proto"] == "map" || m["imsi"] == "" {
+			continue
+		}
+		aMsgs++
+		f, _ := strconv.ParseUint(m["frame"], 10, 64)
+		want := sink.MakeDigits(m["imsi"])
+		got := attributed[f]
+		if k := slices.Index(got, want); k >= 0 {
+			aRight++
+			attributed[f] = slices.Delete(got, k, k+1)
+		} else if len(got) > 0 {
+			aWrong++
+		}
+	}
+	apct := 100 * float64(aRight) / float64(aMsgs)
+	t.Logf("attribution: %d of %d A-interface messages to the right IMSI (%.2f%%), %d to a wrong one", aRight, aMsgs, apct, aWrong)
+	if apct < 99.5 || aWrong > aMsgs/10000 {
+		t.Errorf("attribution %.2f%% < 99.5%% or %d wrong", apct, aWrong)
 	}
 
 	// Identities learned from the signaling itself.

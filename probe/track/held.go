@@ -11,6 +11,8 @@ type heldBuf struct {
 	runs []run
 	evs  []Obs
 	last int64
+	// frames of the held messages, only when the Resolver traces.
+	frames []uint64
 }
 
 type run struct {
@@ -64,6 +66,7 @@ func (h *heldBuf) merge(o *heldBuf, gap int64) (dropped uint64) {
 			dropped++
 		}
 	})
+	h.frames = append(h.frames, o.frames...)
 	o.reset()
 	return dropped
 }
@@ -110,5 +113,5 @@ func (h *heldBuf) each(fn func(*Obs)) {
 }
 
 func (h *heldBuf) reset() {
-	h.runs, h.evs, h.cut, h.last = h.runs[:0], h.evs[:0], false, 0
+	h.runs, h.evs, h.frames, h.cut, h.last = h.runs[:0], h.evs[:0], h.frames[:0], false, 0
 }

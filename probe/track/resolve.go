@@ -28,6 +28,11 @@ import (
 // first hours after a probe starts are not lost.
 type Resolver struct {
 	emit  func(*Obs)
+	// Trace, when set, is told the subscriber of every A-interface message
+	// (by frame) once it is known — at once, or when held messages are
+	// replayed. Tests measure attribution with it; it costs memory per held
+	// message, so production leaves it nil.
+	Trace func(frame uint64, imsi sink.Digits)
 	Stats ResolverStats
 
 	conns  map[connKey]int32
@@ -70,6 +75,14 @@ func NewResolver(emit func(*Obs)) *Resolver {
 		hoSrc:  make(map[sink.Digits]int32),
 		maxAge: 3 * 86400e9,
 		gap:    3600e9,
+	}
+}
+
+func (r *Resolver) traceHeld(h *heldBuf, imsi sink.Digits) {
+	if r.Trace != nil {
+		for _, f := range h.frames {
+			r.Trace(f, imsi)
+		}
 	}
 }
 
@@ -151,9 +164,15 @@ func digits(d *ident.Digits) sink.Digits { return sink.MakeDigits(d.Bytes()) }
 func (r *Resolver) aMsg(m *decode.Message) {
 	switch m.SCCPType {
 	case sccp.UDT, sccp.XUDT:
-		if m.Proto == decode.ProtoBSSMAP && m.Type == bssap.Paging && m.IMSI.N > 0 && m.Has&decode.HasTMSI != 0 {
-			r.learnTMSI(m.TMSI, digits(&m.IMSI), m.TsNs)
+		if m.Proto == decode.ProtoBSSMAP && m.Type == bssap.Paging && m.IMSI.N > 0 {
+			imsi := digits(&m.IMSI)
+			if m.Has&decode.HasTMSI != 0 {
+				r.learnTMSI(m.TMSI, imsi, m.TsNs)
+			}
 			r.Stats.Attributed++
+			if r.Trace != nil {
+				r.Trace(m.Frame, imsi)
+			}
 		}
 		return
 	}
@@ -304,8 +323,14 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 	}
 	if c.imsi != 0 {
 		r.Stats.Attributed++
+		if r.Trace != nil {
+			r.Trace(m.Frame, c.imsi)
+		}
 	} else {
 		r.Stats.Deferred++
+		if r.Trace != nil {
+			c.held.frames = append(c.held.frames, m.Frame)
+		}
 	}
 	// The cell this message shows, unless the subscriber detached.
 	if c.cell != 0 && !c.detached {
@@ -430,6 +455,7 @@ func (r *Resolver) setIMSI(c *conn, imsi sink.Digits, ts int64) {
 	if c.tmsi != 0 {
 		r.learnTMSI(c.tmsi, imsi, ts)
 	}
+	r.traceHeld(&c.held, imsi)
 	c.held.replay(imsi, r.replayed)
 }
 
@@ -457,6 +483,7 @@ func (r *Resolver) learnTMSI(t uint32, imsi sink.Digits, ts int64) {
 	r.tmsi[t] = tmsiEntry{imsi, ts}
 	if p := r.prov[t]; p != nil {
 		delete(r.prov, t)
+		r.traceHeld(&p.held, imsi)
 		p.held.replay(imsi, r.replayed)
 	}
 }

@@ -19,6 +19,8 @@ type Config struct {
 	// other IMSI is an inbound roamer.
 	HomePLMNs []string
 	Regions   *regions.File
+	// Trace is passed to the Resolver (tests measure attribution with it).
+	Trace func(frame uint64, imsi sink.Digits)
 }
 
 // DefaultConfig matches the simulator's default network.
