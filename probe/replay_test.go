@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,8 +62,9 @@ func readJSONL(t *testing.T, path string) []map[string]any {
 	return out
 }
 
-// TestReplayMatchesTruth replays a simulated day and compares the probe's
-// dwell records and learned identities with the simulator's truth.
+// TestReplayMatchesTruth replays two simulated days and compares the probe's
+// attribution, dwell records, region minutes and learned identities with the
+// simulator's truth.
 func TestReplayMatchesTruth(t *testing.T) {
 	subs := 20000
 	if testing.Short() {
@@ -74,7 +76,8 @@ func TestReplayMatchesTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 	pcap, truth := filepath.Join(dir, "day.pcap"), filepath.Join(dir, "truth")
-	gst, err := sim.Run(sim.Config{Seed: 21, Subscribers: subs, Days: 1, Start: time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC),
+	start := time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
+	gst, err := sim.Run(sim.Config{Seed: 21, Subscribers: subs, Days: 2, Start: start,
 		Scenario: sc, PCAP: pcap, TruthDir: truth})
 	if err != nil {
 		t.Fatal(err)
@@ -155,6 +158,13 @@ func TestReplayMatchesTruth(t *testing.T) {
 		t.Errorf("attribution %.2f%% < 99.5%% or %d wrong", apct, aWrong)
 	}
 
+	// Region minutes equal the counts derived from the truth's dwell.
+	lateRegion = st.State.RegionLate
+	// A probe starting cold does not know who is in a region until their
+	// identities show up; in operation its state survives restarts. So the
+	// second day is compared, after a day of warm-up.
+	regionRows(t, truth, out, rf, start.Unix()/60+24*60)
+
 	// Identities learned from the signaling itself.
 	learned := map[string]map[string]any{}
 	for _, r := range readJSONL(t, filepath.Join(out, "subscribers.jsonl")) {
@@ -183,5 +193,96 @@ func TestReplayMatchesTruth(t *testing.T) {
 	}
 	if seen < subs*9/10 || msisdnOK < seen/2 {
 		t.Errorf("only %d of %d subscribers seen, %d MSISDNs learned", seen, subs, msisdnOK)
+	}
+}
+
+// regionRows derives per-region per-minute inflow, outflow and occupancy from
+// the truth's dwell intervals (a stay in a region lasts over consecutive
+// dwells in its cells) and compares them with the probe's region_minute rows.
+var lateRegion uint64
+
+func regionRows(t *testing.T, truth, out string, rf *regions.File, from int64) {
+	inRegion := map[string][]string{} // "lac-ci" -> regions
+	for _, r := range rf.Regions {
+		for _, c := range r.Cells {
+			k := strconv.Itoa(int(c.LAC)) + "-" + strconv.Itoa(int(c.CI))
+			inRegion[k] = append(inRegion[k], r.Name)
+		}
+	}
+	type iv struct {
+		cell       string
+		start, end int64
+	}
+	bySub := map[string][]iv{}
+	for _, r := range readCSV(t, filepath.Join(truth, "dwell.csv")) {
+		s, _ := strconv.ParseInt(r["start_ts"], 10, 64)
+		e, _ := strconv.ParseInt(r["end_ts"], 10, 64)
+		bySub[r["imsi"]] = append(bySub[r["imsi"]], iv{r["lac"] + "-" + r["ci"], s, e})
+	}
+	type rm struct {
+		region string
+		min    int64
+	}
+	in, outf := map[rm]int{}, map[rm]int{}
+	for _, ivs := range bySub {
+		slices.SortFunc(ivs, func(a, b iv) int { return int(a.start - b.start) })
+		for _, r := range rf.Regions {
+			inside := false
+			var last int64
+			for k, x := range ivs {
+				here := slices.Contains(inRegion[x.cell], r.Name)
+				cont := k > 0 && ivs[k-1].end == x.start
+				if inside && (!here || !cont) {
+					outf[rm{r.Name, last / 60}]++
+					inside = false
+				}
+				if here && !inside {
+					in[rm{r.Name, x.start / 60}]++
+					inside = true
+				}
+				if here {
+					last = x.end
+				}
+			}
+			if inside {
+				outf[rm{r.Name, last / 60}]++
+			}
+		}
+	}
+	probe := map[rm][3]int{}
+	minMin, maxMin := int64(1<<62), int64(0)
+	for _, r := range readJSONL(t, filepath.Join(out, "region_minute.jsonl")) {
+		m := int64(r["minute_ts"].(float64)) / 60
+		probe[rm{r["region"].(string), m}] = [3]int{int(r["occupancy"].(float64)), int(r["inflow"].(float64)), int(r["outflow"].(float64))}
+		minMin, maxMin = min(minMin, m), max(maxMin, m)
+	}
+	rows, equal := 0, 0
+	var okByHour, rowsByHour [24]int
+	var firstBad string
+	for _, r := range rf.Regions {
+		occ := 0
+		for m := minMin; m <= maxMin; m++ {
+			k := rm{r.Name, m}
+			occ += in[k] - outf[k]
+			want := [3]int{occ, in[k], outf[k]}
+			got := probe[k]
+			if want == [3]int{} && got == [3]int{} || m < from {
+				continue
+			}
+			rows++
+			rowsByHour[(m/60)%24]++
+			if want == got {
+				equal++
+				okByHour[(m/60)%24]++
+			} else if firstBad == "" {
+				firstBad = fmt.Sprintf("%s minute %d: truth occupancy/in/out %v, probe %v", r.Name, m*60, want, got)
+			}
+		}
+	}
+	pct := 100 * float64(equal) / float64(max(rows, 1))
+	t.Logf("region minutes: %d of %d equal to the truth (%.2f%%); first difference: %s", equal, rows, pct, firstBad)
+	t.Logf("late region events: %d; equal rows by hour: %v of %v", lateRegion, okByHour, rowsByHour)
+	if rows == 0 || pct < 99 {
+		t.Errorf("region minutes: only %.2f%% equal to the truth", pct)
 	}
 }

@@ -54,6 +54,7 @@ type StateStats struct {
 	DwellRows    uint64
 	Silent       uint64
 	OutOfOrder   uint64 // observations older than the subscriber's last one (ignored for dwell)
+	RegionLate   uint64 // region entries/exits older than the settling window, counted in its oldest minute
 }
 
 type subState struct {
@@ -81,7 +82,9 @@ func NewState(cfg Config, out *sink.Batch, flush func(*sink.Batch)) *State {
 	s := &State{cfg: cfg, out: out, flush: flush, idx: make(map[sink.Digits]int32), wheelMin: -1}
 	s.timeout = int64(float64(cfg.T3212) * cfg.SilentFactor)
 	s.wheel = make([][]int32, s.timeout/60e9+2)
-	s.reg.init(cfg.Regions)
+	// The ring holds the silence timeout plus six hours for held
+	// observations replayed late (a subscriber whose TMSI is learned late).
+	s.reg.init(cfg.Regions, s.timeout/60e9+362)
 	return s
 }
 
@@ -201,7 +204,7 @@ func (s *State) advance(ts int64) {
 	min := ts / 60e9
 	if s.wheelMin < 0 {
 		s.wheelMin = min
-		s.reg.start(min)
+		s.reg.settled = min
 		return
 	}
 	for s.wheelMin < min {
@@ -219,8 +222,8 @@ func (s *State) advance(ts int64) {
 		}
 		s.wheel[slot] = list[:0]
 		s.wheelMin++
-		s.reg.minute(s.wheelMin, s.out)
 	}
+	s.reg.settle(min-int64(len(s.reg.ring))+1, s.out)
 }
 
 func (s *State) maybeFlush() {
@@ -232,6 +235,7 @@ func (s *State) maybeFlush() {
 // Close ends every open dwell at end (ns; capture end), writes the
 // subscriber table and flushes.
 func (s *State) Close(end int64) {
+	defer func() { s.Stats.RegionLate = s.reg.Late }()
 	s.advance(end)
 	for i := range s.subs {
 		u := &s.subs[i]
@@ -248,7 +252,7 @@ func (s *State) Close(end int64) {
 			s.flush(s.out)
 		}
 	}
-	s.reg.minute(end/60e9+1, s.out)
+	s.reg.settle(end/60e9+1, s.out)
 	if s.flush != nil {
 		s.flush(s.out)
 	}
