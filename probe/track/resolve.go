@@ -27,7 +27,7 @@ import (
 // IMSI once a later message reveals it (a "provisional" subscriber), so the
 // first hours after a probe starts are not lost.
 type Resolver struct {
-	emit  func(*Obs)
+	emit func(*Obs)
 	// Trace, when set, is told the subscriber of every A-interface message
 	// (by frame) once it is known — at once, or when held messages are
 	// replayed. Tests measure attribution with it; it costs memory per held
