@@ -61,55 +61,61 @@ func (h *heldBuf) add(o *Obs, gap int64) bool {
 // returns the number of observations dropped.
 func (h *heldBuf) merge(o *heldBuf, gap int64) (dropped uint64) {
 	h.cut = true
-	o.each(func(x *Obs) {
-		if !h.add(x, gap) {
+	var it heldIter
+	var x Obs
+	for it.next(o, &x) {
+		if !h.add(&x, gap) {
 			dropped++
 		}
-	})
+	}
 	h.frames = append(h.frames, o.frames...)
 	o.reset()
 	return dropped
 }
 
-// replay emits the held observations in time order under imsi and empties
-// the buffer.
-func (h *heldBuf) replay(imsi sink.Digits, emit func(*Obs)) {
-	h.each(func(o *Obs) {
-		o.IMSI = imsi
-		emit(o)
-	})
+// replay emits the held observations in time order under imsi, through
+// scratch, and empties the buffer.
+func (h *heldBuf) replay(imsi sink.Digits, scratch *Obs, emit func(*Obs)) {
+	var it heldIter
+	for it.next(h, scratch) {
+		scratch.IMSI = imsi
+		emit(scratch)
+	}
 	h.reset()
 }
 
-// each calls fn for every held observation in time order: a run becomes its
-// first and (if different) last observation.
-func (h *heldBuf) each(fn func(*Obs)) {
-	var o Obs
-	ri, ei := 0, 0
-	atLast := false
-	for ri < len(h.runs) || ei < len(h.evs) {
-		next := int64(1<<63 - 1)
-		if ri < len(h.runs) {
-			next = h.runs[ri].first
-			if atLast {
-				next = h.runs[ri].last
-			}
-		}
-		if ei < len(h.evs) && h.evs[ei].TS < next {
-			o = h.evs[ei]
-			ei++
-		} else {
-			r := &h.runs[ri]
-			o = Obs{TS: next, Kind: obsCell, Cell: r.cell}
-			if atLast || r.first == r.last {
-				ri++
-				atLast = false
-			} else {
-				atLast = true
-			}
-		}
-		fn(&o)
+// heldIter walks a heldBuf in time order: a run becomes its first and (if
+// different) last observation.
+type heldIter struct {
+	ri, ei int
+	atLast bool
+}
+
+func (it *heldIter) next(h *heldBuf, o *Obs) bool {
+	if it.ri >= len(h.runs) && it.ei >= len(h.evs) {
+		return false
 	}
+	next := int64(1<<63 - 1)
+	if it.ri < len(h.runs) {
+		next = h.runs[it.ri].first
+		if it.atLast {
+			next = h.runs[it.ri].last
+		}
+	}
+	if it.ei < len(h.evs) && h.evs[it.ei].TS < next {
+		*o = h.evs[it.ei]
+		it.ei++
+		return true
+	}
+	r := &h.runs[it.ri]
+	*o = Obs{TS: next, Kind: obsCell, Cell: r.cell}
+	if it.atLast || r.first == r.last {
+		it.ri++
+		it.atLast = false
+	} else {
+		it.atLast = true
+	}
+	return true
 }
 
 func (h *heldBuf) reset() {

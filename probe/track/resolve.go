@@ -43,6 +43,7 @@ type Resolver struct {
 	tfree  []int32
 	tmsi   map[uint32]tmsiEntry
 	prov   map[uint32]*provisional
+	pfree  []*provisional // resolved or expired, kept with their buffers' capacity
 	hoSrc  map[sink.Digits]int32 // subscriber -> connection being handed over
 	maxAge int64                 // ns: mappings and connections idle longer are dropped
 	gap    int64                 // ns: held cell observations further apart start a new run
@@ -78,6 +79,15 @@ func NewResolver(emit func(*Obs)) *Resolver {
 	}
 }
 
+func (r *Resolver) newProvisional() *provisional {
+	if n := len(r.pfree); n > 0 {
+		p := r.pfree[n-1]
+		r.pfree = r.pfree[:n-1]
+		return p
+	}
+	return &provisional{}
+}
+
 func (r *Resolver) traceHeld(h *heldBuf, imsi sink.Digits) {
 	if r.Trace != nil {
 		for _, f := range h.frames {
@@ -109,7 +119,8 @@ type tmsiEntry struct {
 }
 
 type provisional struct {
-	held heldBuf
+	held  heldBuf
+	tmsis []uint32 // earlier TMSIs of the same unknown subscriber
 }
 
 type conn struct {
@@ -248,7 +259,7 @@ func (r *Resolver) closeConn(i int32) {
 		if c.tmsi != 0 {
 			p := r.prov[c.tmsi]
 			if p == nil {
-				p = &provisional{}
+				p = r.newProvisional()
 				r.prov[c.tmsi] = p
 			}
 			r.Stats.ProvDropped += p.held.merge(&c.held, r.gap)
@@ -437,8 +448,9 @@ func imeiFromSV(sv *ident.Digits) sink.Digits {
 // subscriber is known.
 func (r *Resolver) put(c *conn, o Obs) {
 	if c.imsi != 0 {
-		o.IMSI = c.imsi
-		r.emit(&o)
+		r.obs = o
+		r.obs.IMSI = c.imsi
+		r.emit(&r.obs) // through a field: a local would escape through emit
 		return
 	}
 	if !c.held.add(&o, r.gap) {
@@ -456,7 +468,7 @@ func (r *Resolver) setIMSI(c *conn, imsi sink.Digits, ts int64) {
 		r.learnTMSI(c.tmsi, imsi, ts)
 	}
 	r.traceHeld(&c.held, imsi)
-	c.held.replay(imsi, r.replayed)
+	c.held.replay(imsi, &r.obs, r.replayed)
 }
 
 // newTMSI handles a TMSI allocated on c.
@@ -467,10 +479,13 @@ func (r *Resolver) newTMSI(c *conn, t uint32, ts int64) {
 	}
 	// Unknown subscriber: what its old TMSI held moves to the new one.
 	if c.tmsi != 0 {
-		if p := r.prov[c.tmsi]; p != nil {
-			delete(r.prov, c.tmsi)
-			r.prov[t] = p
+		p := r.prov[c.tmsi]
+		if p == nil {
+			p = r.newProvisional()
 		}
+		delete(r.prov, c.tmsi)
+		p.tmsis = append(p.tmsis, c.tmsi)
+		r.prov[t] = p
 	}
 	c.tmsi = t
 }
@@ -484,7 +499,12 @@ func (r *Resolver) learnTMSI(t uint32, imsi sink.Digits, ts int64) {
 	if p := r.prov[t]; p != nil {
 		delete(r.prov, t)
 		r.traceHeld(&p.held, imsi)
-		p.held.replay(imsi, r.replayed)
+		p.held.replay(imsi, &r.obs, r.replayed)
+		for _, old := range p.tmsis {
+			r.tmsi[old] = tmsiEntry{imsi, ts} // the whole chain, in case an old one shows up again
+		}
+		p.tmsis = p.tmsis[:0]
+		r.pfree = append(r.pfree, p)
 	}
 }
 
@@ -601,6 +621,9 @@ func (r *Resolver) expire(now int64) {
 			if now-p.held.last > r.maxAge {
 				r.Stats.Unresolved += uint64(len(p.held.runs) + len(p.held.evs))
 				delete(r.prov, t)
+				p.held.reset()
+				p.tmsis = p.tmsis[:0]
+				r.pfree = append(r.pfree, p)
 			}
 		}
 	}
