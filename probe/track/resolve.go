@@ -43,7 +43,7 @@ type Resolver struct {
 	tfree  []int32
 	tmsi   map[uint32]tmsiEntry
 	prov   map[uint32]*provisional
-	pfree  []*provisional // resolved or expired, kept with their buffers' capacity
+	pfree  []*provisional        // resolved or expired, kept with their buffers' capacity
 	hoSrc  map[sink.Digits]int32 // subscriber -> connection being handed over
 	maxAge int64                 // ns: mappings and connections idle longer are dropped
 	gap    int64                 // ns: held cell observations further apart start a new run
