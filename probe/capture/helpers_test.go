@@ -381,4 +381,3 @@ func multiset(frames []frame) map[uint64]int {
 	}
 	return m
 }
-
