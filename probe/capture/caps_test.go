@@ -20,7 +20,7 @@ import (
 const childEnv = "SIGPROBE_CAPTURE_CAPS_CHILD" // "iface mode"
 
 type childResult struct {
-	Mode, Err string
+	Mode, Err  string
 	Perm, EBPF bool
 	Log        string
 }

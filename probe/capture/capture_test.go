@@ -1,11 +1,13 @@
 package capture
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestOpenMissingInterface(t *testing.T) {
@@ -189,5 +191,36 @@ func TestFanoutByAssociation(t *testing.T) {
 				return false
 			})
 		})
+	}
+}
+
+// TestCloseStopsRun: Close ends a running Run, Stats still answers after
+// Close, and a closed capture does not run again.
+func TestCloseStopsRun(t *testing.T) {
+	needRoot(t)
+	tn := newTestNet(t)
+	c := tn.open(t, Config{Workers: 2})
+	errc := make(chan error, 1)
+	go func() { errc <- c.Run(context.Background(), func(int, *Packet) {}) }()
+	time.Sleep(100 * time.Millisecond)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run still running 5 s after Close")
+	}
+	if st := c.Stats(); st.Mode != c.Mode() || len(st.Sockets) != 2 {
+		t.Errorf("Stats after Close: %+v", st)
+	}
+	if err := c.Run(context.Background(), func(int, *Packet) {}); err == nil {
+		t.Error("Run after Close: no error")
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
 	}
 }
