@@ -214,9 +214,8 @@ func open(cfg Config, ifindex []int, useEBPF bool) (_ *Capture, err error) {
 	// Join the sockets of each interface to one group in worker order, so
 	// the kernel's member index (what the fanout program returns) is the
 	// worker number. All sockets still drop everything.
-	base := uint16(os.Getpid())
 	for i, name := range cfg.Interfaces {
-		if err := c.joinGroup(i, base+uint16(i*64)); err != nil {
+		if err := c.joinGroup(i); err != nil {
 			return nil, fmt.Errorf("capture: %s: %w", name, err)
 		}
 		if err := c.socks[0][i].tp.SetPromiscuous(true); err != nil {
@@ -239,35 +238,30 @@ func open(cfg Config, ifindex []int, useEBPF bool) (_ *Capture, err error) {
 	return c, nil
 }
 
-// joinGroup puts the interface's sockets into one fanout group, trying a few
-// group ids in case another process holds one.
-func (c *Capture) joinGroup(iface int, id uint16) error {
+// joinGroup puts the interface's sockets into one new fanout group whose id
+// the kernel picks (PACKET_FANOUT_FLAG_UNIQUEID), so it cannot merge with a
+// group of another Capture or process.
+func (c *Capture) joinGroup(iface int) error {
 	typ := unix.PACKET_FANOUT_HASH
 	if c.mode == ModeEBPF {
 		typ = unix.PACKET_FANOUT_EBPF
 	}
-	var err error
-	for try := 0; try < 64; try++ {
-		first := c.socks[0][iface]
-		if err = unix.SetsockoptInt(first.fd, unix.SOL_PACKET, unix.PACKET_FANOUT, int(id)|typ<<16); err == nil {
-			break
-		}
-		if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.EEXIST) && !errors.Is(err, unix.EALREADY) {
-			return fmt.Errorf("joining fanout group: %w", err)
-		}
-		id++
+	first := c.socks[0][iface].fd
+	if err := unix.SetsockoptInt(first, unix.SOL_PACKET, unix.PACKET_FANOUT, (typ|unix.PACKET_FANOUT_FLAG_UNIQUEID)<<16); err != nil {
+		return fmt.Errorf("creating fanout group: %w", err)
 	}
+	v, err := unix.GetsockoptInt(first, unix.SOL_PACKET, unix.PACKET_FANOUT)
 	if err != nil {
-		return fmt.Errorf("no free fanout group id: %w", err)
+		return fmt.Errorf("reading fanout group id: %w", err)
 	}
+	id := v & 0xffff
 	if c.mode == ModeEBPF {
-		err = unix.SetsockoptInt(c.socks[0][iface].fd, unix.SOL_PACKET, unix.PACKET_FANOUT_DATA, c.fanout.FD())
-		if err != nil {
+		if err := unix.SetsockoptInt(first, unix.SOL_PACKET, unix.PACKET_FANOUT_DATA, c.fanout.FD()); err != nil {
 			return ebpfErr("setting the fanout program", err)
 		}
 	}
 	for w := 1; w < len(c.socks); w++ {
-		if err := unix.SetsockoptInt(c.socks[w][iface].fd, unix.SOL_PACKET, unix.PACKET_FANOUT, int(id)|typ<<16); err != nil {
+		if err := unix.SetsockoptInt(c.socks[w][iface].fd, unix.SOL_PACKET, unix.PACKET_FANOUT, id|typ<<16); err != nil {
 			return fmt.Errorf("joining fanout group %d with worker %d: %w", id, w, err)
 		}
 	}

@@ -224,3 +224,31 @@ func TestCloseStopsRun(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestTwoCapturesOneInterface: two Captures on one interface are separate
+// fanout groups and each gets every packet.
+func TestTwoCapturesOneInterface(t *testing.T) {
+	needRoot(t, "tcpreplay")
+	sig := signaling(t, 500)
+	pcap := writePcap(t, sig)
+	retry(t, func(t *testing.T, try int) bool {
+		tn := newTestNet(t)
+		a := tn.open(t, Config{Workers: 2})
+		b := tn.open(t, Config{Workers: 2})
+		before := tn.rx(t)
+		var gotB []seen
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			gotB = capture(t, b, uint64(len(sig)), func() {})
+		}()
+		gotA := capture(t, a, uint64(len(sig)), func() { tn.replay(t, pcap, fmt.Sprintf("--pps=%d", 5000>>try)) })
+		<-done
+		if lostBefore(before, tn.rx(t), len(sig)) {
+			return true
+		}
+		checkSameFrames(t, gotA, sig)
+		checkSameFrames(t, gotB, sig)
+		return false
+	})
+}
