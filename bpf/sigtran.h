@@ -47,8 +47,7 @@ struct flow {
 	__u32 daddr[4];
 	__u16 sport; /* host order */
 	__u16 dport;
-	__u32 ppid; /* host order, valid if has_ppid */
-	__u8 has_ppid;
+	__u32 l4; /* SCTP header offset from the network header */
 };
 
 static __always_inline int load_net(struct __sk_buff *skb, __u32 off, void *to, __u32 len)
@@ -108,16 +107,21 @@ static __always_inline int parse_sctp(struct __sk_buff *skb, struct flow *f)
 		return PARSE_OTHER;
 	f->sport = bpf_ntohs(ports[0]);
 	f->dport = bpf_ntohs(ports[1]);
-
-	/* DATA chunk: type, flags, length, TSN, stream id, stream seq, PPID. */
-	__u8 chunk[16];
-	if (load_net(skb, l4 + 12, chunk, sizeof(chunk)) == 0 && chunk[0] == CHUNK_DATA) {
-		__u32 ppid;
-		__builtin_memcpy(&ppid, &chunk[12], 4);
-		f->ppid = bpf_ntohl(ppid);
-		f->has_ppid = 1;
-	}
+	f->l4 = l4;
 	return PARSE_SCTP;
+}
+
+/* first_data_ppid reads the PPID (host order) of the first chunk if it is
+ * DATA (type, flags, length, TSN, stream id, stream seq, PPID). */
+static __always_inline int first_data_ppid(struct __sk_buff *skb, const struct flow *f, __u32 *ppid)
+{
+	__u8 chunk[16];
+
+	if (load_net(skb, f->l4 + 12, chunk, sizeof(chunk)) < 0 || chunk[0] != CHUNK_DATA)
+		return -1;
+	__builtin_memcpy(ppid, &chunk[12], 4);
+	*ppid = bpf_ntohl(*ppid);
+	return 0;
 }
 
 #endif

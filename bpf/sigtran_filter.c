@@ -54,12 +54,14 @@ static __always_inline int keep(struct __sk_buff *skb)
 	switch (parse_sctp(skb, &f)) {
 	case PARSE_FRAGMENT:
 		return 1;
-	case PARSE_SCTP:
+	case PARSE_SCTP: {
 		if (bpf_map_lookup_elem(&ports, &f.sport) || bpf_map_lookup_elem(&ports, &f.dport))
 			return 1;
-		if (f.has_ppid && bpf_map_lookup_elem(&ppids, &f.ppid))
+		__u32 ppid;
+		if (first_data_ppid(skb, &f, &ppid) == 0 && bpf_map_lookup_elem(&ppids, &ppid))
 			return 1;
 		return 0;
+	}
 	default:
 		return 0;
 	}

@@ -52,7 +52,7 @@ const (
 const (
 	DefaultBlockSize    = 1 << 20
 	DefaultNumBlocks    = 64
-	DefaultBlockTimeout = 10 * time.Millisecond
+	DefaultBlockTimeout = 50 * time.Millisecond
 )
 
 // Config says what to capture. Zero fields take defaults.
@@ -62,7 +62,10 @@ type Config struct {
 	// 0 means runtime.NumCPU().
 	Workers int
 	// Ring of each socket: NumBlocks blocks of BlockSize bytes (a multiple of
-	// the page size), a block handed over at latest after BlockTimeout.
+	// the page size), a block handed over when full or after BlockTimeout.
+	// At high rates the ring holds NumBlocks*BlockSize bytes of packets; at
+	// low rates each block leaves after BlockTimeout however empty, so a
+	// worker can stall for NumBlocks*BlockTimeout before the kernel drops.
 	BlockSize    int
 	NumBlocks    int
 	BlockTimeout time.Duration

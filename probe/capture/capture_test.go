@@ -1,13 +1,18 @@
 package capture
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 )
 
 func TestOpenMissingInterface(t *testing.T) {
@@ -251,4 +256,89 @@ func TestTwoCapturesOneInterface(t *testing.T) {
 		checkSameFrames(t, gotB, sig)
 		return false
 	})
+}
+
+// TestTapSplitDirections mimics a passive tap that puts each direction of a
+// link on its own port: frames from the lower address go to one interface,
+// the rest to another. With eBPF fanout both directions of an association
+// still reach the same worker, because worker w reads socket w of both
+// interfaces and both groups run the same program.
+func TestTapSplitDirections(t *testing.T) {
+	needRoot(t, "tcpreplay")
+	sig := signaling(t, 4000)
+	var fwd, rev []frame
+	for _, f := range sig {
+		if isForward(f.data) {
+			fwd = append(fwd, f)
+		} else {
+			rev = append(rev, f)
+		}
+	}
+	if len(fwd) == 0 || len(rev) == 0 {
+		t.Fatalf("directions: %d forward, %d reverse", len(fwd), len(rev))
+	}
+	pf, pr := writePcap(t, fwd), writePcap(t, rev)
+	assoc := map[uint64]string{}
+	for _, f := range sig {
+		assoc[frameHash(f.data)] = f.assoc
+	}
+	retry(t, func(t *testing.T, try int) bool {
+		tn := newTestNet(t)
+		cap2, send2 := tn.Cap+"b", tn.Send+"b"
+		sh(t, "ip", "-n", tn.NS, "link", "add", cap2, "mtu", "9000", "type", "veth", "peer", "name", send2, "mtu", "9000")
+		sh(t, "ip", "-n", tn.NS, "link", "set", cap2, "up")
+		sh(t, "ip", "-n", tn.NS, "link", "set", send2, "up")
+		var c *Capture
+		var err error
+		tn.in(t, func() {
+			c, err = Open(Config{Interfaces: []string{tn.Cap, cap2}, Workers: 3, BlockSize: 256 << 10, NumBlocks: 64, EBPF: EBPFRequire})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		before := tn.rx(t)
+		got := capture(t, c, uint64(len(sig)), func() {
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				out, err := exec.Command("ip", "netns", "exec", tn.NS, "tcpreplay", "-q", "-i", send2, fmt.Sprintf("--pps=%d", 4000>>try), pr).CombinedOutput()
+				if err != nil {
+					t.Errorf("tcpreplay on %s: %v\n%s", send2, err, out)
+				}
+			}()
+			tn.replay(t, pf, fmt.Sprintf("--pps=%d", 4000>>try))
+			<-done
+		})
+		if after := tn.rx(t); after.Dropped != before.Dropped {
+			return true
+		}
+		if len(got) != len(sig) {
+			t.Fatalf("received %d of %d; %v", len(got), len(sig), c.Stats())
+		}
+		checkSameFrames(t, got, sig)
+		workersOf := map[string]map[int]bool{}
+		for _, s := range got {
+			a := assoc[s.hash]
+			if workersOf[a] == nil {
+				workersOf[a] = map[int]bool{}
+			}
+			workersOf[a][s.worker] = true
+		}
+		for a, ws := range workersOf {
+			if len(ws) > 1 {
+				t.Errorf("association %s spread over workers %v", a, ws)
+			}
+		}
+		t.Logf("%d associations over 2 interfaces and 3 workers; %v", len(workersOf), c.Stats())
+		return false
+	})
+}
+
+// isForward reports whether the frame's IPv4 source address sorts before
+// its destination (non-IPv4 counts as forward).
+func isForward(data []byte) bool {
+	p := gopacket.NewPacket(data, layers.LinkTypeEthernet, gopacket.NoCopy)
+	ip, ok := p.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+	return !ok || bytes.Compare(ip.SrcIP, ip.DstIP) < 0
 }

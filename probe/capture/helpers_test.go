@@ -102,8 +102,8 @@ func (tn *testNet) open(t testing.TB, cfg Config) *Capture {
 	t.Helper()
 	cfg.Interfaces = []string{tn.Cap}
 	if cfg.BlockSize == 0 {
-		cfg.BlockSize = 1 << 20
-		cfg.NumBlocks = 16
+		cfg.BlockSize = 256 << 10 // 64 blocks: 16 MiB, 3.2 s at low rates
+		cfg.NumBlocks = 64
 	}
 	var c *Capture
 	var err error

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
 
 	"github.com/sigprobe/sigprobe/sim"
 	"github.com/sigprobe/sigprobe/sim/scenario"
@@ -46,18 +50,27 @@ func TestMeasureRate(t *testing.T) {
 		t.Fatal(err)
 	}
 	const loops = 5
-	sent := st.Packets * loops
-	t.Logf("replaying %d packets (%d loops of %d, %.0f B each on average)", sent, loops, st.Packets, float64(st.Bytes)/float64(st.Packets))
+	t.Logf("signaling only: %d loops of %d packets, %.0f B each on average", loops, st.Packets, float64(st.Bytes)/float64(st.Packets))
 	for _, mode := range []EBPFMode{EBPFRequire, EBPFOff} {
 		for _, rate := range rates {
-			measureOnce(t, pcap, mode, rate, loops, sent)
+			measureOnce(t, pcap, mode, rate, loops, st.Packets*loops, st.Packets*loops)
+		}
+	}
+	// The same signaling with three noise packets (UDP, HTTP, ARP, IPv6 UDP)
+	// after each: where the filter runs decides what user space pays.
+	sig := readFrames(t, pcap)
+	mixed := writePcap(t, interleave(sig, noise(t, 3*len(sig)), 3))
+	t.Logf("mixed: %d signaling + %d noise packets", len(sig), 3*len(sig))
+	for _, mode := range []EBPFMode{EBPFRequire, EBPFOff} {
+		for _, rate := range []string{"100000", "max"} {
+			measureOnce(t, mixed, mode, rate, 1, uint64(4*len(sig)), uint64(len(sig)))
 		}
 	}
 }
 
 var ratedRE = regexp.MustCompile(`Rated: [0-9.]+ Bps, [0-9.]+ Mbps, ([0-9.]+) pps`)
 
-func measureOnce(t *testing.T, pcap string, mode EBPFMode, rate string, loops int, sent uint64) {
+func measureOnce(t *testing.T, pcap string, mode EBPFMode, rate string, loops int, sent, want uint64) {
 	tn := newTestNet(t)
 	c := tn.open(t, Config{Workers: 2, EBPF: mode, BlockSize: DefaultBlockSize, NumBlocks: DefaultNumBlocks})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -70,6 +83,15 @@ func measureOnce(t *testing.T, pcap string, mode EBPFMode, rate string, loops in
 		})
 	}()
 	time.Sleep(100 * time.Millisecond)
+	if mode != EBPFOff {
+		// Run-time accounting of BPF programs, system-wide while held.
+		st, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+		if err != nil {
+			t.Logf("no BPF run-time statistics: %v", err)
+		} else {
+			defer st.Close()
+		}
+	}
 	before := tn.rx(t)
 	var ru0 syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
@@ -83,7 +105,7 @@ func measureOnce(t *testing.T, pcap string, mode EBPFMode, rate string, loops in
 	if err != nil {
 		t.Fatalf("tcpreplay: %v\n%s", err, out)
 	}
-	for deadline := time.Now().Add(5 * time.Second); c.Stats().Received < sent && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(5 * time.Second); c.Stats().Received < want && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}
 	time.Sleep(100 * time.Millisecond)
@@ -104,7 +126,17 @@ func measureOnce(t *testing.T, pcap string, mode EBPFMode, rate string, loops in
 	if s.Received > 0 {
 		perPkt = cpu / time.Duration(s.Received)
 	}
-	t.Logf("%s rate %s: achieved %s pps; received %d of %d; kernel drops %d, freezes %d; lost on veth before capture %d; CPU %v = %v/packet",
-		s.Mode, rate, achieved, s.Received, sent, s.KernelDrops, s.QueueFreezes,
-		int64(sent)-int64(after.Packets-before.Packets)+int64(after.Dropped-before.Dropped), cpu.Round(time.Millisecond), perPkt)
+	bpfCost := ""
+	if c.filter != nil {
+		fs, err1 := c.filter.Program().Stats()
+		ps, err2 := c.fanout.Program().Stats()
+		if err1 == nil && err2 == nil && fs.RunCount > 0 && ps.RunCount > 0 {
+			bpfCost = fmt.Sprintf("; in the kernel: filter %v/run (%d runs), fanout %v/run (%d runs)",
+				fs.Runtime/time.Duration(fs.RunCount), fs.RunCount, ps.Runtime/time.Duration(ps.RunCount), ps.RunCount)
+		}
+	}
+	t.Logf("%s rate %s: achieved %s pps; received %d of %d; kernel drops %d, freezes %d; lost on veth before capture %d; user-space CPU %v = %v/received packet, %v/wire packet%s",
+		s.Mode, rate, achieved, s.Received, want, s.KernelDrops, s.QueueFreezes,
+		int64(sent)-int64(after.Packets-before.Packets)+int64(after.Dropped-before.Dropped), cpu.Round(time.Millisecond), perPkt,
+		cpu/time.Duration(sent), bpfCost)
 }
