@@ -172,6 +172,9 @@ func (p *parser) file(doc *yaml.Node, regionNames []string) (*Set, error) {
 	if top.Kind != yaml.MappingNode {
 		return nil, fieldErr(top, "(top)", "want a mapping with timezone, max_per_subscriber_per_day, opt_in, opt_out and rules")
 	}
+	if err := noDuplicates(top, ""); err != nil {
+		return nil, err
+	}
 	var rulesNode *yaml.Node
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		k, v := top.Content[i], deref(top.Content[i+1])
@@ -288,6 +291,9 @@ func (p *parser) rule(n *yaml.Node, path string, s *Set) (rule, error) {
 	var r rule
 	if n.Kind != yaml.MappingNode {
 		return r, fieldErr(n, path, "want a mapping with name, kind and filters")
+	}
+	if err := noDuplicates(n, path+"."); err != nil {
+		return r, err
 	}
 	// name and kind first: other keys are checked against the kind.
 	var nameNode, kindNode *yaml.Node
@@ -451,6 +457,19 @@ func (p *parser) rule(n *yaml.Node, path string, s *Set) (rule, error) {
 		return r, fieldErr(n, path+".for", "silent rules need for: (time without calls or SMS, like 72h)")
 	}
 	return r, nil
+}
+
+// noDuplicates rejects a mapping that repeats a key (the node tree keeps both).
+func noDuplicates(m *yaml.Node, path string) error {
+	first := make(map[string]int, len(m.Content)/2)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		if l, dup := first[k.Value]; dup {
+			return fieldErr(k, path+k.Value, "duplicate key (first at line %d)", l)
+		}
+		first[k.Value] = k.Line
+	}
+	return nil
 }
 
 func scalar(n *yaml.Node, field string) (string, error) {
