@@ -444,8 +444,11 @@ func (e *Engine) matchTime(r *rule, ts int64) bool {
 	sec := floorDiv(ts, int64(time.Second))
 	local := sec + e.offset(sec)
 	d := floorDiv(local, 86400)
-	if r.days != 0 && r.days&(1<<uint((d+4)%7+7)%7) == 0 { // 1970-01-01 was a Thursday
-		return false
+	if r.days != 0 {
+		wd := ((d+4)%7 + 7) % 7 // 1970-01-01 was a Thursday (time.Weekday 4)
+		if r.days&(1<<wd) == 0 {
+			return false
+		}
 	}
 	if len(r.hours) == 0 {
 		return true
