@@ -110,7 +110,7 @@ func ParseAttributes(r io.Reader, name string) (*Attributes, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		line, _ := cr.FieldPos(0)
-		k := sink.MakeDigits(strings.TrimSpace(rec[0]))
+		k := sink.MakeDigits(strings.TrimPrefix(strings.TrimSpace(rec[0]), "+"))
 		if k == 0 {
 			return nil, fmt.Errorf("%s: line %d: %s: want 1-15 digits", name, line, keyCol)
 		}
