@@ -8,6 +8,7 @@ import (
 
 	"github.com/sigprobe/sigprobe/decode"
 	"github.com/sigprobe/sigprobe/probe/pcapfile"
+	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sink"
 )
@@ -20,6 +21,7 @@ type ReplayStats struct {
 	Resolver  track.ResolverStats
 	State     track.StateStats
 	Rows      uint64
+	Triggers  uint64
 	Elapsed   time.Duration
 	FirstTS   int64
 	LastTS    int64
@@ -34,8 +36,14 @@ func (s *ReplayStats) MessagesPerSecond() float64 {
 }
 
 // Replay runs a capture file through the same pipeline a live probe runs,
-// as fast as it can, writing rows to out (which it closes).
+// as fast as it can, writing rows to out (which it closes). Triggers fire
+// when rules is not nil.
 func Replay(ctx context.Context, path string, cfg track.Config, out sink.Writer) (st ReplayStats, err error) {
+	return ReplayWithRules(ctx, path, cfg, nil, out)
+}
+
+// ReplayWithRules is Replay with a trigger rules engine.
+func ReplayWithRules(ctx context.Context, path string, cfg track.Config, eng *rules.Engine, out sink.Writer) (st ReplayStats, err error) {
 	began := time.Now()
 	defer func() { st.Elapsed = time.Since(began) }()
 	r, err := pcapfile.Open(path)
@@ -54,6 +62,9 @@ func Replay(ctx context.Context, path string, cfg track.Config, out sink.Writer)
 		b.Reset()
 	}
 	state := track.NewState(cfg, &batch, flush)
+	if eng != nil {
+		state.SetRules(eng)
+	}
 	res := track.NewResolver(state.Observe)
 	res.Trace = cfg.Trace
 	stack := decode.NewStack()
@@ -94,6 +105,11 @@ func Replay(ctx context.Context, path string, cfg track.Config, out sink.Writer)
 	res.Flush()
 	state.Close(st.LastTS)
 	st.Decode, st.Resolver, st.State = stack.Stats, res.Stats, state.Stats
+	if eng != nil {
+		for _, r := range eng.Stats().Rules {
+			st.Triggers += r.Fired
+		}
+	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}

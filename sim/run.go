@@ -314,6 +314,34 @@ func (g *gen) writeTruth(dir string) error {
 	if err != nil {
 		return err
 	}
+	// Consent lists as an operator would export them: most home subscribers
+	// and some roamers (welcome SMS) opted in to location-based offers, a few
+	// opted out of everything.
+	if err := os.MkdirAll(filepath.Join(dir, "consent"), 0o755); err != nil {
+		return err
+	}
+	for _, list := range []struct {
+		name string
+		keep func(s *subscriber, x uint64) bool
+	}{
+		{"opt_in.txt", func(s *subscriber, x uint64) bool { return x%100 < 70 && (s.partner < 0 || x%100 < 40) }},
+		{"opt_out.txt", func(s *subscriber, x uint64) bool { return x%100 >= 97 }},
+	} {
+		err = write(filepath.Join("consent", list.name), func(f *os.File) error {
+			w := bufio.NewWriter(f)
+			w.WriteString("# MSISDNs, one per line\n")
+			for i := range g.subs {
+				if s := &g.subs[i]; list.keep(s, mix(uint64(i)^0xc0)) {
+					w.WriteString(s.msisdn)
+					w.WriteByte('\n')
+				}
+			}
+			return w.Flush()
+		})
+		if err != nil {
+			return err
+		}
+	}
 	err = write("regions.yaml", func(f *os.File) error {
 		var rf regions.File
 		for _, r := range g.nw.regions {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sigprobe/sigprobe/probe"
 	"github.com/sigprobe/sigprobe/probe/regions"
+	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sink/jsonl"
 )
@@ -24,6 +25,8 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	regionsFile := fs.String("regions", "", "micro-region file (regions.yaml format)")
 	out := fs.String("out", "", "output `directory` for the tables")
 	format := fs.String("format", "jsonl", "table format: jsonl")
+	rulesFile := fs.String("rules", "", "trigger rules `file` (see deploy/rules.example.yaml)")
+	attrsFile := fs.String("attributes", "", "subscriber attributes CSV for rule filters")
 	t3212 := fs.Duration("t3212", track.DefaultConfig().T3212, "the network's periodic location update timer")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -45,14 +48,39 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		}
 		cfg.Regions = rf
 	}
+	var eng *rules.Engine
+	if *rulesFile != "" {
+		if cfg.Regions == nil {
+			return usageError{errors.New("--rules needs --regions (rules name regions)")}
+		}
+		names := make([]string, len(cfg.Regions.Regions))
+		for i, r := range cfg.Regions.Regions {
+			names[i] = r.Name
+		}
+		set, err := rules.Load(*rulesFile, names)
+		if err != nil {
+			return err
+		}
+		var attrs *rules.Attributes
+		if *attrsFile != "" {
+			if attrs, err = rules.LoadAttributes(*attrsFile); err != nil {
+				return err
+			}
+		}
+		consent, err := rules.LoadConsent(set.ConsentFiles())
+		if err != nil {
+			return err
+		}
+		eng = rules.New(set, attrs, consent)
+	}
 	w, err := jsonl.New(*out)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	st, err := probe.Replay(ctx, *file, cfg, w)
+	st, err := probe.ReplayWithRules(ctx, *file, cfg, eng, w)
 	fmt.Fprintf(stderr, "replay: packets=%d messages=%d subscribers=%d dwell=%d triggers=%d decode_errors=%d unresolved=%d truncated=%d msgs_per_s=%.0f\n",
-		st.Packets, st.Decode.Messages, st.State.Subscribers, st.State.DwellRows, 0, st.Decode.Errors, st.Resolver.Unresolved, st.Truncated, st.MessagesPerSecond())
+		st.Packets, st.Decode.Messages, st.State.Subscribers, st.State.DwellRows, st.Triggers, st.Decode.Errors, st.Resolver.Unresolved, st.Truncated, st.MessagesPerSecond())
 	return err
 }

@@ -25,6 +25,8 @@ type regionState struct {
 	occ     []uint32     // occupancy at the end of the last settled minute
 	roam    []uint32
 	Late    uint64 // entries or exits older than the ring, counted in its oldest minute
+	// onMove, when set, is told of every entry and exit (stay: ns inside).
+	onMove func(u int32, g int16, enter bool, ts, stay int64, c cellKey)
 }
 
 type minuteSlot struct {
@@ -91,6 +93,9 @@ func (r *regionState) enter(u int32, c cellKey, ts int64, roamer bool) {
 			r.roamer[u] = true
 		}
 		s.touched = append(s.touched, g)
+		if r.onMove != nil {
+			r.onMove(u, g, true, ts, 0, c)
+		}
 	}
 }
 
@@ -121,6 +126,9 @@ func (r *regionState) leave(u int32, c, next cellKey, ts int64) {
 				s.hist[g][b]++
 				break
 			}
+		}
+		if r.onMove != nil {
+			r.onMove(u, g, false, ts, ts-t0, c)
 		}
 	}
 }

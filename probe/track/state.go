@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sigprobe/sigprobe/probe/regions"
+	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/sink"
 )
 
@@ -45,6 +46,41 @@ type State struct {
 	wheelMin int64 // first minute not yet processed
 
 	reg regionState
+
+	rules *rules.Engine // nil: no trigger rules
+	fact  rules.Fact
+}
+
+// SetRules makes the state fire triggers with e (nil: none).
+func (s *State) SetRules(e *rules.Engine) {
+	s.rules = e
+	s.reg.onMove = s.regionFact
+}
+
+// fire hands one fact about u to the rules engine.
+func (s *State) fire(u *subState, kind rules.Kind, ts int64, c cellKey) {
+	if s.rules == nil {
+		return
+	}
+	f := &s.fact
+	*f = rules.Fact{Kind: kind, TS: ts, IMSI: u.imsi, MSISDN: u.msisdn, Roamer: u.roamer, Region: -1, LAC: c.lac(), CI: c.ci(), OffS: -1}
+	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
+}
+
+// regionFact reports entering or leaving region g.
+func (s *State) regionFact(u int32, g int16, enter bool, ts, stay int64, c cellKey) {
+	if s.rules == nil {
+		return
+	}
+	sub := &s.subs[u]
+	f := &s.fact
+	kind := rules.RegionExit
+	if enter {
+		kind = rules.RegionEnter
+	}
+	*f = rules.Fact{Kind: kind, TS: ts, IMSI: sub.imsi, MSISDN: sub.msisdn, Roamer: sub.roamer, Region: int32(g),
+		LAC: c.lac(), CI: c.ci(), InRegionS: stay / 1e9, OffS: -1}
+	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
 }
 
 // StateStats counts what State did.
@@ -67,6 +103,7 @@ type subState struct {
 	firstSeen  int64
 	lastAny    int64
 	expMin     int64 // wheel slot this subscriber sits in, -1 none
+	offAt      int64 // when it last detached or went silent (ns), 0 never
 	roamer     bool
 }
 
@@ -101,7 +138,9 @@ func (s *State) sub(imsi sink.Digits, ts int64) *subState {
 	}
 	s.subs = append(s.subs, subState{imsi: imsi, firstSeen: ts, expMin: -1, roamer: roamer})
 	s.idx[imsi] = int32(len(s.subs) - 1)
-	return &s.subs[len(s.subs)-1]
+	u := &s.subs[len(s.subs)-1]
+	s.fire(u, rules.Seen, ts, 0)
+	return u
 }
 
 // Observe applies one observation.
@@ -149,6 +188,7 @@ func (s *State) cell(u *subState, c cellKey, ts int64) {
 			s.endDwellTo(u, ts, "cell", c)
 		}
 		u.cell, u.dwellStart = c, ts
+		s.fire(u, rules.Activity, ts, c)
 		s.out.Trajectories = append(s.out.Trajectories, sink.TrajectoryPoint{IMSI: u.imsi, TS: ts / 1e9, LAC: c.lac(), CI: c.ci()})
 		s.reg.enter(s.idxOf(u), c, ts, u.roamer)
 	}
@@ -174,6 +214,7 @@ func (s *State) endDwellTo(u *subState, end int64, reason string, next cellKey) 
 }
 
 func (s *State) event(u *subState, o *Obs) {
+	s.eventFact(u, o)
 	e := sink.Event{TS: o.TS / 1e9, IMSI: u.imsi, MSISDN: u.msisdn, Kind: o.Event.Kind, LAC: o.Cell.lac(), CI: o.Cell.ci(),
 		Peer: o.Event.Peer, Cause: o.Event.Cause, Roamer: u.roamer}
 	if o.Event.SetupTS != 0 {
@@ -185,6 +226,41 @@ func (s *State) event(u *subState, o *Obs) {
 		}
 	}
 	s.out.Events = append(s.out.Events, e)
+}
+
+// eventFact turns an activity event into a rules fact.
+func (s *State) eventFact(u *subState, o *Obs) {
+	if s.rules == nil {
+		return
+	}
+	f := &s.fact
+	*f = rules.Fact{TS: o.TS, IMSI: u.imsi, MSISDN: u.msisdn, Roamer: u.roamer, Region: -1, LAC: o.Cell.lac(), CI: o.Cell.ci(), OffS: -1}
+	switch o.Event.Kind {
+	case sink.EventAttach:
+		f.Kind = rules.PowerOn
+		if u.offAt > 0 {
+			f.OffS = (o.TS - u.offAt) / 1e9
+		}
+	case sink.EventDetach:
+		f.Kind = rules.PowerOff
+		u.offAt = o.TS
+	case sink.EventLU:
+		f.Kind = rules.LocationUpdate
+	case sink.EventCallMO, sink.EventCallMT, sink.EventSMSMO, sink.EventSMSMT:
+		f.Kind, f.MO, f.Peer = rules.Call, o.Event.Kind == sink.EventCallMO || o.Event.Kind == sink.EventSMSMO, o.Event.Peer
+		if o.Event.Kind == sink.EventSMSMO || o.Event.Kind == sink.EventSMSMT {
+			f.Kind = rules.SMS
+		}
+		if o.Event.AnswerTS != 0 {
+			f.DurationS = (o.Event.ReleaseTS - o.Event.AnswerTS) / 1e9
+		}
+	default:
+		f.Kind = rules.Activity
+	}
+	if c := u.cell; c != 0 && f.LAC == 0 {
+		f.LAC, f.CI = c.lac(), c.ci()
+	}
+	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
 }
 
 // schedule puts u on the wheel at the minute its silence timeout expires.
@@ -218,10 +294,15 @@ func (s *State) advance(ts int64) {
 				end := u.lastSeen
 				s.endDwell(u, end, "silent")
 				s.out.Events = append(s.out.Events, sink.Event{TS: end / 1e9, IMSI: u.imsi, MSISDN: u.msisdn, Kind: sink.EventSilent, Roamer: u.roamer})
+				u.offAt = end
+				s.fire(u, rules.PowerOff, s.wheelMin*60e9, 0)
 			}
 		}
 		s.wheel[slot] = list[:0]
 		s.wheelMin++
+		if s.rules != nil {
+			s.out.Triggers = s.rules.Advance(s.wheelMin*60e9, s.out.Triggers)
+		}
 	}
 	s.reg.settle(min-int64(len(s.reg.ring))+1, s.out)
 }
