@@ -24,7 +24,7 @@ func testBatch(n, base int) *sink.Batch {
 		ts := int64(1_790_000_000 + i)
 		b.Trajectories = append(b.Trajectories, sink.TrajectoryPoint{IMSI: imsi, TS: ts, LAC: uint16(i), CI: uint16(65535 - i)})
 		b.Dwell = append(b.Dwell, sink.Dwell{IMSI: imsi, MSISDN: msisdn, LAC: 7, CI: uint16(i), StartTS: ts, EndTS: ts + 600, Roamer: i%2 == 0, Reason: "cell"})
-		b.RegionMinutes = append(b.RegionMinutes, sink.RegionMinute{Region: "mall", MinuteTS: ts * 60, Occupancy: uint32(i), Inflow: 3, Outflow: 2, Roamers: 1, ExitDwell: [8]uint32{1, 2, 3, 4, 5, 6, 7, uint32(i)}})
+		b.RegionMinutes = append(b.RegionMinutes, sink.RegionMinute{Region: "mall", MinuteTS: ts - ts%60, Occupancy: uint32(i), Inflow: 3, Outflow: 2, Roamers: 1, ExitDwell: [8]uint32{1, 2, 3, 4, 5, 6, 7, uint32(i)}})
 		b.Events = append(b.Events, sink.Event{TS: ts, IMSI: imsi, MSISDN: msisdn, Kind: sink.EventCallMO, LAC: 7, CI: 9, Peer: sink.MakeDigits("0049301234"), SetupTS: ts, AnswerTS: ts + 5, ReleaseTS: ts + 65, Duration: 60, Cause: 16, Roamer: true})
 		b.Triggers = append(b.Triggers, sink.Trigger{ID: fmt.Sprintf("t-%d", i), Rule: "mall-dwell", Kind: "dwell", TS: ts, IMSI: imsi, MSISDN: msisdn, Region: "mall", LAC: 7, CI: 9, DwellS: 1800, HomeMCC: "262", HomeMNC: "01", Attrs: "segment=a;lang=de"})
 		b.Subscribers = append(b.Subscribers, sink.Subscriber{IMSI: imsi, MSISDN: msisdn, IMEI: sink.MakeDigits("35209900176148"), HomeMCC: "001", HomeMNC: "01", FirstSeen: ts, LastSeen: ts + 100})
