@@ -12,7 +12,9 @@ import (
 	"github.com/sigprobe/sigprobe/probe/regions"
 	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
+	"github.com/sigprobe/sigprobe/sink"
 	"github.com/sigprobe/sigprobe/sink/jsonl"
+	"github.com/sigprobe/sigprobe/sink/parquet"
 )
 
 func init() {
@@ -24,7 +26,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	file := fs.String("r", "", "pcap or pcapng `file` to replay")
 	regionsFile := fs.String("regions", "", "micro-region file (regions.yaml format)")
 	out := fs.String("out", "", "output `directory` for the tables")
-	format := fs.String("format", "jsonl", "table format: jsonl")
+	format := fs.String("format", "jsonl", "table format: jsonl or parquet")
 	rulesFile := fs.String("rules", "", "trigger rules `file` (see deploy/rules.example.yaml)")
 	attrsFile := fs.String("attributes", "", "subscriber attributes CSV for rule filters")
 	t3212 := fs.Duration("t3212", track.DefaultConfig().T3212, "the network's periodic location update timer")
@@ -36,8 +38,8 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		return usageError{errors.New("missing -r FILE")}
 	case *out == "":
 		return usageError{errors.New("missing --out DIR")}
-	case *format != "jsonl":
-		return usageError{fmt.Errorf("--format %q: want jsonl", *format)}
+	case *format != "jsonl" && *format != "parquet":
+		return usageError{fmt.Errorf("--format %q: want jsonl or parquet", *format)}
 	}
 	cfg := track.DefaultConfig()
 	cfg.T3212 = *t3212
@@ -73,7 +75,13 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		}
 		eng = rules.New(set, attrs, consent)
 	}
-	w, err := jsonl.New(*out)
+	var w sink.Writer
+	var err error
+	if *format == "parquet" {
+		w, err = parquet.New(*out, parquet.Options{})
+	} else {
+		w, err = jsonl.New(*out)
+	}
 	if err != nil {
 		return err
 	}
