@@ -42,7 +42,8 @@ func Replay(ctx context.Context, path string, cfg track.Config, out sink.Writer)
 	return ReplayWithRules(ctx, path, cfg, nil, out)
 }
 
-// ReplayWithRules is Replay with a trigger rules engine.
+// ReplayWithRules is Replay with a trigger rules engine. The file is read
+// and decoded in this goroutine while the pipeline tracks in its own.
 func ReplayWithRules(ctx context.Context, path string, cfg track.Config, eng *rules.Engine, out sink.Writer) (st ReplayStats, err error) {
 	began := time.Now()
 	defer func() { st.Elapsed = time.Since(began) }()
@@ -52,24 +53,10 @@ func ReplayWithRules(ctx context.Context, path string, cfg track.Config, eng *ru
 		return st, err
 	}
 	defer r.Close()
-	var batch sink.Batch
-	var werr error
-	flush := func(b *sink.Batch) {
-		st.Rows += uint64(b.Len())
-		if err := out.Write(b); err != nil && werr == nil {
-			werr = err
-		}
-		b.Reset()
-	}
-	state := track.NewState(cfg, &batch, flush)
-	if eng != nil {
-		state.SetRules(eng)
-	}
-	res := track.NewResolver(state.Observe)
-	res.Trace = cfg.Trace
+	p := NewPipeline(cfg, eng, out)
 	stack := decode.NewStack()
 	stack.SCCPEvents = true
-	msgs := make([]decode.Message, 0, 64)
+	b := p.Batch()
 	for {
 		if r.Frame%4096 == 0 && ctx.Err() != nil {
 			err = ctx.Err()
@@ -93,28 +80,22 @@ func ReplayWithRules(ctx context.Context, path string, cfg track.Config, eng *ru
 			st.FirstTS = ts
 		}
 		st.LastTS = ts
-		msgs, _ = stack.Decode(msgs[:0], lt, r.Frame, ts, data)
-		for i := range msgs {
-			res.Handle(&msgs[i])
-		}
-		if werr != nil {
-			err = werr
-			break
+		b.Msgs, _ = stack.Decode(b.Msgs, lt, r.Frame, ts, data)
+		if len(b.Msgs) >= batchSize-16 {
+			p.Feed(b)
+			b = p.Batch()
 		}
 	}
-	res.Flush()
-	state.Close(st.LastTS)
-	st.Decode, st.Resolver, st.State = stack.Stats, res.Stats, state.Stats
+	p.Feed(b)
+	pst, perr := p.Close(st.LastTS)
+	st.Decode, st.Resolver, st.State, st.Rows = stack.Stats, pst.Resolver, pst.State, pst.Rows
 	if eng != nil {
 		for _, r := range eng.Stats().Rules {
 			st.Triggers += r.Fired
 		}
 	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
 	if err == nil {
-		err = werr
+		err = perr
 	}
 	return st, err
 }
