@@ -3,6 +3,7 @@ package track
 import (
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/sigprobe/sigprobe/probe/regions"
 	"github.com/sigprobe/sigprobe/probe/rules"
@@ -38,7 +39,7 @@ type State struct {
 	flush   func(*sink.Batch)
 	Stats   StateStats
 
-	idx  map[sink.Digits]int32
+	idx  subIndex
 	subs []subState
 
 	// Implicit detach: subscribers by the minute their silence timeout expires.
@@ -93,19 +94,33 @@ type StateStats struct {
 	RegionLate   uint64 // region entries/exits older than the settling window, counted in its oldest minute
 }
 
+// subState is one subscriber: 56 bytes. Times are seconds since epochBase
+// (the rows are in seconds anyway), good until 2156.
 type subState struct {
 	imsi       sink.Digits
 	msisdn     sink.Digits
 	imei       sink.Digits
 	cell       cellKey // current dwell cell, 0 none
-	dwellStart int64   // ns
-	lastSeen   int64   // ns, last cell observation
-	firstSeen  int64
-	lastAny    int64
-	expMin     int64 // wheel slot this subscriber sits in, -1 none
-	offAt      int64 // when it last detached or went silent (ns), 0 never
+	dwellStart uint32
+	lastSeen   uint32 // last cell observation
+	firstSeen  uint32
+	lastAny    uint32 // last observation of any kind
+	offAt      uint32 // when it last detached or went silent, 0 never
 	roamer     bool
 }
+
+// epochBase is 2020-01-01T00:00:00Z in unix seconds.
+const epochBase = 1577836800
+
+func sec32(ns int64) uint32 {
+	s := ns/1e9 - epochBase
+	if s < 0 {
+		return 0
+	}
+	return uint32(s)
+}
+
+func unixOf(t uint32) int64 { return int64(t) + epochBase }
 
 // NewState returns a State that appends rows to out and calls flush when out
 // holds a few thousand rows (flush must consume and Reset it).
@@ -116,7 +131,7 @@ func NewState(cfg Config, out *sink.Batch, flush func(*sink.Batch)) *State {
 	if cfg.SilentFactor < 1 {
 		cfg.SilentFactor = 1.05
 	}
-	s := &State{cfg: cfg, out: out, flush: flush, idx: make(map[sink.Digits]int32), wheelMin: -1}
+	s := &State{cfg: cfg, out: out, flush: flush, wheelMin: -1}
 	s.timeout = int64(float64(cfg.T3212) * cfg.SilentFactor)
 	s.wheel = make([][]int32, s.timeout/60e9+2)
 	// The ring holds the silence timeout plus six hours for held
@@ -126,7 +141,7 @@ func NewState(cfg Config, out *sink.Batch, flush func(*sink.Batch)) *State {
 }
 
 func (s *State) sub(imsi sink.Digits, ts int64) *subState {
-	if i, ok := s.idx[imsi]; ok {
+	if i := s.idx.get(s.subs, imsi); i >= 0 {
 		return &s.subs[i]
 	}
 	s.Stats.Subscribers++
@@ -136,8 +151,8 @@ func (s *State) sub(imsi sink.Digits, ts int64) *subState {
 			roamer = false
 		}
 	}
-	s.subs = append(s.subs, subState{imsi: imsi, firstSeen: ts, expMin: -1, roamer: roamer})
-	s.idx[imsi] = int32(len(s.subs) - 1)
+	s.subs = append(s.subs, subState{imsi: imsi, firstSeen: sec32(ts), roamer: roamer})
+	s.idx.put(s.subs, imsi, int32(len(s.subs)-1))
 	u := &s.subs[len(s.subs)-1]
 	s.fire(u, rules.Seen, ts, 0)
 	return u
@@ -148,8 +163,8 @@ func (s *State) Observe(o *Obs) {
 	s.Stats.Observations++
 	s.advance(o.TS)
 	u := s.sub(o.IMSI, o.TS)
-	if o.TS > u.lastAny {
-		u.lastAny = o.TS
+	if t := sec32(o.TS); t > u.lastAny {
+		u.lastAny = t
 	}
 	switch o.Kind {
 	case obsIdentity:
@@ -176,27 +191,32 @@ func (s *State) cell(u *subState, c cellKey, ts int64) {
 	if c == 0 {
 		return
 	}
-	if ts < u.lastSeen {
+	t := sec32(ts)
+	if t < u.lastSeen {
 		s.Stats.OutOfOrder++
 		return
 	}
-	if u.cell != 0 && ts-u.lastSeen > s.timeout {
-		s.endDwell(u, u.lastSeen, "silent") // went away unnoticed; back now
+	if u.cell != 0 && ts-unixOf(u.lastSeen)*1e9 > s.timeout {
+		s.endDwell(u, unixOf(u.lastSeen)*1e9, "silent") // went away unnoticed; back now
 	}
 	if u.cell != c {
 		if u.cell != 0 {
 			s.endDwellTo(u, ts, "cell", c)
 		}
-		u.cell, u.dwellStart = c, ts
+		u.cell, u.dwellStart = c, t
 		s.fire(u, rules.Activity, ts, c)
 		s.out.Trajectories = append(s.out.Trajectories, sink.TrajectoryPoint{IMSI: u.imsi, TS: ts / 1e9, LAC: c.lac(), CI: c.ci()})
 		s.reg.enter(s.idxOf(u), c, ts, u.roamer)
 	}
-	u.lastSeen = ts
-	s.schedule(u)
+	old := u.lastSeen
+	u.lastSeen = t
+	s.schedule(u, old)
 }
 
-func (s *State) idxOf(u *subState) int32 { return s.idx[u.imsi] }
+// idxOf is u's position in subs.
+func (s *State) idxOf(u *subState) int32 {
+	return int32((uintptr(unsafe.Pointer(u)) - uintptr(unsafe.Pointer(&s.subs[0]))) / unsafe.Sizeof(subState{}))
+}
 
 // endDwell closes u's dwell at end.
 func (s *State) endDwell(u *subState, end int64, reason string) { s.endDwellTo(u, end, reason, 0) }
@@ -208,7 +228,7 @@ func (s *State) endDwellTo(u *subState, end int64, reason string, next cellKey) 
 	}
 	s.Stats.DwellRows++
 	s.out.Dwell = append(s.out.Dwell, sink.Dwell{IMSI: u.imsi, MSISDN: u.msisdn, LAC: u.cell.lac(), CI: u.cell.ci(),
-		StartTS: u.dwellStart / 1e9, EndTS: end / 1e9, Roamer: u.roamer, Reason: reason})
+		StartTS: unixOf(u.dwellStart), EndTS: end / 1e9, Roamer: u.roamer, Reason: reason})
 	s.reg.leave(s.idxOf(u), u.cell, next, end)
 	u.cell = 0
 }
@@ -239,11 +259,11 @@ func (s *State) eventFact(u *subState, o *Obs) {
 	case sink.EventAttach:
 		f.Kind = rules.PowerOn
 		if u.offAt > 0 {
-			f.OffS = (o.TS - u.offAt) / 1e9
+			f.OffS = o.TS/1e9 - unixOf(u.offAt)
 		}
 	case sink.EventDetach:
 		f.Kind = rules.PowerOff
-		u.offAt = o.TS
+		u.offAt = sec32(o.TS)
 	case sink.EventLU:
 		f.Kind = rules.LocationUpdate
 	case sink.EventCallMO, sink.EventCallMT, sink.EventSMSMO, sink.EventSMSMT:
@@ -263,13 +283,18 @@ func (s *State) eventFact(u *subState, o *Obs) {
 	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
 }
 
-// schedule puts u on the wheel at the minute its silence timeout expires.
-func (s *State) schedule(u *subState) {
-	m := (u.lastSeen + s.timeout) / 60e9
-	if m == u.expMin {
+// expiry is the minute u's silence timeout expires.
+func (s *State) expiry(u *subState) int64 {
+	return (unixOf(u.lastSeen)*1e9 + s.timeout) / 60e9
+}
+
+// schedule puts u on the wheel at the minute its silence timeout expires
+// (old: its previous lastSeen; nothing to do if the minute is the same).
+func (s *State) schedule(u *subState, old uint32) {
+	m := s.expiry(u)
+	if old != 0 && m == (unixOf(old)*1e9+s.timeout)/60e9 {
 		return
 	}
-	u.expMin = m
 	slot := m % int64(len(s.wheel))
 	s.wheel[slot] = append(s.wheel[slot], s.idxOf(u))
 }
@@ -288,13 +313,12 @@ func (s *State) advance(ts int64) {
 		list := s.wheel[slot]
 		for _, i := range list {
 			u := &s.subs[i]
-			if u.expMin == s.wheelMin && u.cell != 0 {
-				u.expMin = -1
+			if u.cell != 0 && s.expiry(u) == s.wheelMin {
 				s.Stats.Silent++
-				end := u.lastSeen
+				end := unixOf(u.lastSeen) * 1e9
 				s.endDwell(u, end, "silent")
 				s.out.Events = append(s.out.Events, sink.Event{TS: end / 1e9, IMSI: u.imsi, MSISDN: u.msisdn, Kind: sink.EventSilent, Roamer: u.roamer})
-				u.offAt = end
+				u.offAt = u.lastSeen
 				s.fire(u, rules.PowerOff, s.wheelMin*60e9, 0)
 			}
 		}
@@ -321,14 +345,14 @@ func (s *State) Close(end int64) {
 	for i := range s.subs {
 		u := &s.subs[i]
 		if u.cell != 0 {
-			if end-u.lastSeen > s.timeout {
-				s.endDwell(u, u.lastSeen, "silent")
+			if last := unixOf(u.lastSeen) * 1e9; end-last > s.timeout {
+				s.endDwell(u, last, "silent")
 			} else {
 				s.endDwell(u, end, "end")
 			}
 		}
 		s.out.Subscribers = append(s.out.Subscribers, sink.Subscriber{IMSI: u.imsi, MSISDN: u.msisdn, IMEI: u.imei,
-			HomeMCC: mcc(u.imsi), HomeMNC: mnc(u.imsi), FirstSeen: u.firstSeen / 1e9, LastSeen: u.lastAny / 1e9})
+			HomeMCC: mcc(u.imsi), HomeMNC: mnc(u.imsi), FirstSeen: unixOf(u.firstSeen), LastSeen: unixOf(u.lastAny)})
 		if s.out.Len() >= 8192 && s.flush != nil {
 			s.flush(s.out)
 		}
