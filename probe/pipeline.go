@@ -2,6 +2,7 @@ package probe
 
 import (
 	"sync"
+	"time"
 
 	"github.com/sigprobe/sigprobe/decode"
 	"github.com/sigprobe/sigprobe/probe/rules"
@@ -22,6 +23,9 @@ type Pipeline struct {
 	batch sink.Batch
 	out   sink.Writer
 
+	cfg   track.Config
+	saved int64 // capture time of the last snapshot
+	every int64
 	queue chan *MsgBatch
 	pool  sync.Pool
 	done  chan struct{}
@@ -41,9 +45,10 @@ const (
 	batchSize  = 256
 )
 
-// NewPipeline starts the pipeline's goroutine. eng may be nil (no triggers).
-func NewPipeline(cfg track.Config, eng *rules.Engine, out sink.Writer) *Pipeline {
-	p := &Pipeline{out: out, queue: make(chan *MsgBatch, queueDepth), done: make(chan struct{})}
+// NewPipeline restores the state from cfg.StateDir (if set) and starts the
+// pipeline's goroutine. eng may be nil (no triggers).
+func NewPipeline(cfg track.Config, eng *rules.Engine, out sink.Writer) (*Pipeline, error) {
+	p := &Pipeline{cfg: cfg, out: out, queue: make(chan *MsgBatch, queueDepth), done: make(chan struct{})}
 	p.pool.New = func() any { return &MsgBatch{Msgs: make([]decode.Message, 0, batchSize)} }
 	p.state = track.NewState(cfg, &p.batch, p.flush)
 	if eng != nil {
@@ -51,8 +56,20 @@ func NewPipeline(cfg track.Config, eng *rules.Engine, out sink.Writer) *Pipeline
 	}
 	p.res = track.NewResolver(p.state.Observe)
 	p.res.Trace = cfg.Trace
+	if p.cfg.StateDir != "" {
+		ts, err := track.Restore(p.cfg.StateDir, p.state, p.res)
+		if err != nil {
+			return nil, err
+		}
+		p.state.Persist = true
+		p.saved = ts
+		p.every = int64(p.cfg.SnapshotEvery)
+		if p.every <= 0 {
+			p.every = int64(5 * time.Minute)
+		}
+	}
 	go p.loop()
-	return p
+	return p, nil
 }
 
 // Batch returns an empty batch to fill and Feed.
@@ -74,7 +91,17 @@ func (p *Pipeline) loop() {
 			p.res.Handle(m)
 		}
 		p.pool.Put(b)
+		if p.every > 0 && p.last-p.saved >= p.every {
+			p.snapshot()
+		}
 	}
+}
+
+func (p *Pipeline) snapshot() {
+	if err := track.Save(p.cfg.StateDir, p.state, p.res, p.last); err != nil && p.werr == nil {
+		p.werr = err
+	}
+	p.saved = p.last
 }
 
 func (p *Pipeline) flush(b *sink.Batch) {
@@ -102,6 +129,9 @@ func (p *Pipeline) Close(end int64) (PipelineStats, error) {
 	}
 	p.res.Flush()
 	p.state.Close(end)
+	if p.cfg.StateDir != "" {
+		p.snapshot()
+	}
 	st := PipelineStats{Resolver: p.res.Stats, State: p.state.Stats, Rows: p.rows}
 	err := p.werr
 	if cerr := p.out.Close(); err == nil {

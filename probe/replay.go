@@ -53,7 +53,11 @@ func ReplayWithRules(ctx context.Context, path string, cfg track.Config, eng *ru
 		return st, err
 	}
 	defer r.Close()
-	p := NewPipeline(cfg, eng, out)
+	p, err := NewPipeline(cfg, eng, out)
+	if err != nil {
+		out.Close()
+		return st, err
+	}
 	stack := decode.NewStack()
 	stack.SCCPEvents = true
 	b := p.Batch()

@@ -29,6 +29,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "jsonl", "table format: jsonl or parquet")
 	rulesFile := fs.String("rules", "", "trigger rules `file` (see deploy/rules.example.yaml)")
 	attrsFile := fs.String("attributes", "", "subscriber attributes CSV for rule filters")
+	stateDir := fs.String("state", "", "state `directory`: restore subscribers from it at start, save to it at the end (and every 5 min of capture time)")
 	t3212 := fs.Duration("t3212", track.DefaultConfig().T3212, "the network's periodic location update timer")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -43,6 +44,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg := track.DefaultConfig()
 	cfg.T3212 = *t3212
+	cfg.StateDir = *stateDir
 	if *regionsFile != "" {
 		rf, err := regions.Load(*regionsFile)
 		if err != nil {

@@ -21,6 +21,10 @@ type Config struct {
 	// other IMSI is an inbound roamer.
 	HomePLMNs []string
 	Regions   *regions.File
+	// StateDir, when set, keeps the state across restarts: restored at
+	// start, saved every SnapshotEvery of capture time and at the end.
+	StateDir      string
+	SnapshotEvery time.Duration
 	// Trace is passed to the Resolver (tests measure attribution with it).
 	Trace func(frame uint64, imsi sink.Digits)
 }
@@ -50,6 +54,12 @@ type State struct {
 
 	rules *rules.Engine // nil: no trigger rules
 	fact  rules.Fact
+
+	// restored: state came from a snapshot, the clock continues from it.
+	restored bool
+	// Persist: Close keeps open dwells open (they continue after a restart)
+	// instead of ending them.
+	Persist bool
 }
 
 // SetRules makes the state fire triggers with e (nil: none).
@@ -305,7 +315,9 @@ func (s *State) advance(ts int64) {
 	min := ts / 60e9
 	if s.wheelMin < 0 {
 		s.wheelMin = min
-		s.reg.settled = min
+		if !s.restored || s.reg.settled <= 0 || s.reg.settled > min {
+			s.reg.settled = min
+		}
 		return
 	}
 	for s.wheelMin < min {
@@ -344,7 +356,7 @@ func (s *State) Close(end int64) {
 	s.advance(end)
 	for i := range s.subs {
 		u := &s.subs[i]
-		if u.cell != 0 {
+		if u.cell != 0 && !s.Persist {
 			if last := unixOf(u.lastSeen) * 1e9; end-last > s.timeout {
 				s.endDwell(u, last, "silent")
 			} else {
