@@ -73,7 +73,10 @@ func TestRunLive(t *testing.T) {
 	}
 	const packets = 3000
 	trimPcap(t, full, pcap, packets)
-	regionsFile := filepath.Join(truth, "regions.yaml")
+	regionsFile, attrsFile, rulesFile := filepath.Join(truth, "regions.yaml"), filepath.Join(truth, "attributes.csv"), filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(rulesFile, []byte("rules:\n  - name: any-power-on\n    kind: power_on\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	// What the file gives.
 	code, decoded, stderr := run("decode", "-r", pcap)
@@ -82,7 +85,7 @@ func TestRunLive(t *testing.T) {
 	}
 	wantMsgs := messageSet(t, decoded)
 	replayOut := filepath.Join(dir, "replay")
-	if code, _, stderr := run("replay", "-r", pcap, "--regions", regionsFile, "--out", replayOut); code != 0 {
+	if code, _, stderr := run("replay", "-r", pcap, "--regions", regionsFile, "--rules", rulesFile, "--attributes", attrsFile, "--out", replayOut); code != 0 {
 		t.Fatal(stderr)
 	}
 	wantSubs := subscribers(t, filepath.Join(replayOut, "subscribers.jsonl"))
@@ -99,7 +102,7 @@ func TestRunLive(t *testing.T) {
 		msgs, out := filepath.Join(dir, fmt.Sprintf("messages-%d.jsonl", try)), filepath.Join(dir, fmt.Sprintf("live-%d", try))
 		cmd := exec.Command("ip", "netns", "exec", tn.NS, bin, "run", "-i", tn.Cap, "--workers", "2",
 			"--block-size", "262144", "--blocks", "64", "--ebpf", "require", "--metrics", "off",
-			"--regions", regionsFile, "--out", out, "--messages", msgs)
+			"--regions", regionsFile, "--rules", rulesFile, "--attributes", attrsFile, "--out", out, "--messages", msgs)
 		var logs syncBuffer
 		cmd.Stdout, cmd.Stderr = &logs, &logs
 		if err := cmd.Start(); err != nil {
@@ -125,6 +128,9 @@ func TestRunLive(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+		// SIGHUP reloads the lists and the probe carries on.
+		cmd.Process.Signal(syscall.SIGHUP)
+		waitFor(t, &logs, exited, "SIGHUP: reloaded")
 		cmd.Process.Signal(syscall.SIGINT)
 		select {
 		case err := <-exited:
