@@ -10,7 +10,27 @@ import (
 	"github.com/sigprobe/sigprobe/probe/rules"
 )
 
-// liveMetrics are a live probe's metrics, created once in OpenLive. Their
+// liveMetrics are a live probe's metrics, created once in OpenLive and
+// registered while Run runs:
+//
+//	sigprobe_capture_packets_total           packets handed to the workers
+//	sigprobe_capture_kernel_packets_total    packets the kernel put in the rings (PACKET_STATISTICS)
+//	sigprobe_capture_kernel_drops_total      packets the kernel dropped: a ring was full
+//	sigprobe_capture_queue_freezes_total     times a ring had no free block
+//	sigprobe_capture_ebpf_mode               1 with the eBPF filter and fanout, 0 in hash mode
+//	sigprobe_bpf_passed_total                filter verdicts (eBPF in the kernel, or user space in hash mode)
+//	sigprobe_bpf_dropped_total
+//	sigprobe_decode_packets_total            packets decoded
+//	sigprobe_decode_messages_total           BSSMAP, DTAP and MAP messages decoded
+//	sigprobe_decode_errors_total{layer=...}  decode errors by layer (link, ip, sctp, m3ua, sccp, bssmap, dtap, tcap, map)
+//	sigprobe_decode_retransmissions_total    SCTP DATA chunks seen before, dropped
+//	sigprobe_decode_fragments_total          fragments held for reassembly
+//	sigprobe_decode_out_of_scope_total       SCCP users out of scope
+//	sigprobe_pipeline_batches_total          message batches fed to the pipeline
+//	sigprobe_messages_lines_total            JSON lines written to the messages file
+//	sigprobe_rules_fired_total               triggers fired, all rules
+//	sigprobe_rules_rule_fired_total{rule=...} triggers fired by rule
+// Their
 // sources are snapshots (capture.Stats, the stacks' Stats, the engine's
 // Stats), so the counters are set from a snapshot every StatsInterval rather
 // than counted per packet.
