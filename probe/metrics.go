@@ -30,6 +30,7 @@ import (
 //	sigprobe_messages_lines_total            JSON lines written to the messages file
 //	sigprobe_rules_fired_total               triggers fired, all rules
 //	sigprobe_rules_rule_fired_total{rule=...} triggers fired by rule
+//
 // Their
 // sources are snapshots (capture.Stats, the stacks' Stats, the engine's
 // Stats), so the counters are set from a snapshot every StatsInterval rather
