@@ -31,10 +31,9 @@ import (
 //	sigprobe_rules_fired_total               triggers fired, all rules
 //	sigprobe_rules_rule_fired_total{rule=...} triggers fired by rule
 //
-// Their
-// sources are snapshots (capture.Stats, the stacks' Stats, the engine's
-// Stats), so the counters are set from a snapshot every StatsInterval rather
-// than counted per packet.
+// Their sources are snapshots (capture.Stats, the stacks' Stats, the
+// engine's Stats), so the counters are set from a snapshot every
+// StatsInterval rather than counted per packet.
 type liveMetrics struct {
 	s *metrics.Set
 
