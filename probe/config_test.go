@@ -84,3 +84,37 @@ func TestConfigOutputs(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestConfigEngineReload(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	c := DefaultConfig()
+	c.Regions = write("regions.yaml", "regions:\n  - name: mall\n    kind: mall\n    cells: [{lac: 1, ci: 1}]\n")
+	c.Rules = write("rules.yaml", "rules:\n  - name: on\n    kind: power_on\n    regions: [mall]\n")
+	tc, err := c.TrackConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := c.Engine(tc.Regions)
+	if err != nil || eng == nil {
+		t.Fatalf("Engine: %v, %v", eng, err)
+	}
+	if err := c.ReloadLists(eng, tc.Regions); err != nil {
+		t.Fatal(err)
+	}
+	// A broken rules file on reload is an error and leaves the engine alone.
+	write("rules.yaml", "rules:\n  - name: on\n    kind: power_on\n    regions: [nowhere]\n")
+	if err := c.ReloadLists(eng, tc.Regions); err == nil || !strings.Contains(err.Error(), "rules.yaml: line 4") {
+		t.Errorf("reload of a bad rules file: %v", err)
+	}
+	c.Attributes = filepath.Join(dir, "missing.csv")
+	if err := c.ReloadLists(eng, tc.Regions); err == nil {
+		t.Error("reload with a missing attributes file: no error")
+	}
+}
