@@ -1,0 +1,281 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/gopacket/gopacket/pcapgo"
+	"golang.org/x/sys/unix"
+
+	"github.com/sigprobe/sigprobe/probe/capture"
+	"github.com/sigprobe/sigprobe/probe/track"
+	"github.com/sigprobe/sigprobe/sim"
+	"github.com/sigprobe/sigprobe/sim/scenario"
+	"github.com/sigprobe/sigprobe/sink"
+)
+
+func TestOpenLiveMissingInterface(t *testing.T) {
+	closed := &countingSink{}
+	_, err := OpenLive(LiveConfig{Capture: capture.Config{Interfaces: []string{"sigprobe-nonesuch0"}}, Track: track.DefaultConfig(), Out: closed})
+	if !errors.Is(err, capture.ErrNoInterface) || !strings.Contains(err.Error(), "ip link") {
+		t.Errorf("err = %v, want ErrNoInterface saying what to do", err)
+	}
+	if closed.closed.Load() != 1 {
+		t.Error("OpenLive did not close Out on error")
+	}
+}
+
+// TestLiveLowRate sends a few hundred packets slowly: every message reaches
+// the messages writer and the pipeline while the capture still runs (the
+// flush timer, not a full batch, hands them on), and the metrics count them.
+func TestLiveLowRate(t *testing.T) {
+	needRoot(t, "tcpreplay")
+	const packets = 400
+	pcap := simPcap(t, packets)
+	tn := newTestNet(t)
+	var msgs lockedBuffer
+	var logs lockedBuffer
+	out := &countingSink{}
+	var l *Live
+	var err error
+	tn.in(t, func() {
+		l, err = OpenLive(LiveConfig{
+			Capture:  capture.Config{Interfaces: []string{tn.Cap}, Workers: 2, BlockSize: 256 << 10, NumBlocks: 16},
+			Track:    track.DefaultConfig(),
+			Out:      out,
+			Messages: &msgs,
+			Logger:   slog.New(slog.NewTextHandler(&logs, nil)),
+			// Metrics brought up to date quickly for the check below.
+			StatsInterval: 100 * time.Millisecond,
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		st  LiveStats
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		st, err := l.Run(ctx)
+		done <- result{st, err}
+	}()
+	tn.replay(t, pcap, "--pps=1000")
+	// Before the end: the lines arrive within the flush interval.
+	var prom string
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var b bytes.Buffer
+		metrics.WritePrometheus(&b, false)
+		prom = b.String()
+		if metricValue(prom, "sigprobe_capture_packets_total") == packets && metricValue(prom, "sigprobe_messages_lines_total") > 0 &&
+			metricValue(prom, "sigprobe_messages_lines_total") == uint64(bytes.Count(msgs.Bytes(), []byte{'\n'})) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 5 s: %d lines written; metrics:\n%s", bytes.Count(msgs.Bytes(), []byte{'\n'}), prom)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	linesBefore := bytes.Count(msgs.Bytes(), []byte{'\n'})
+	cancel()
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	st := r.st
+	t.Log(st.String())
+	if st.Capture.Received != packets || st.Capture.KernelDrops != 0 {
+		t.Errorf("received %d, kernel drops %d; sent %d", st.Capture.Received, st.Capture.KernelDrops, packets)
+	}
+	if st.Lines != uint64(linesBefore) || st.Lines == 0 || st.Lines > st.Decode.Messages {
+		t.Errorf("%d lines written before the end, %d in all, %d messages decoded", linesBefore, st.Lines, st.Decode.Messages)
+	}
+	if out.closed.Load() != 1 || out.rows.Load() != st.Rows || st.State.Subscribers == 0 {
+		t.Errorf("sink closed %d times, %d rows (stats %d), %d subscribers", out.closed.Load(), out.rows.Load(), st.Rows, st.State.Subscribers)
+	}
+	for _, name := range []string{"sigprobe_capture_kernel_packets_total", "sigprobe_bpf_passed_total", "sigprobe_decode_messages_total"} {
+		if metricValue(prom, name) == 0 {
+			t.Errorf("metric %s is 0 or missing", name)
+		}
+	}
+	for _, name := range []string{"sigprobe_capture_kernel_drops_total", "sigprobe_capture_queue_freezes_total", "sigprobe_bpf_dropped_total", `sigprobe_decode_errors_total{layer="sctp"}`} {
+		if !strings.Contains(prom, name+" ") {
+			t.Errorf("metric %s missing", name)
+		}
+	}
+	for _, step := range []string{"capture stopped", "workers drained", "pipeline closed", "summary packets=400"} {
+		if !strings.Contains(logs.String(), step) {
+			t.Errorf("log has no %q:\n%s", step, logs.String())
+		}
+	}
+}
+
+func metricValue(prom, name string) uint64 {
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\d+)$`).FindStringSubmatch(prom)
+	if m == nil {
+		return 0
+	}
+	var v uint64
+	fmt.Sscan(m[1], &v)
+	return v
+}
+
+type countingSink struct {
+	rows   atomic.Uint64
+	closed atomic.Int32
+}
+
+func (s *countingSink) Write(b *sink.Batch) error { s.rows.Add(uint64(b.Len())); return nil }
+func (s *countingSink) Close() error              { s.closed.Add(1); return nil }
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.b.Bytes())
+}
+
+func (l *lockedBuffer) String() string { return string(l.Bytes()) }
+
+// simPcap writes the first n packets of a small simulated day.
+func simPcap(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	sc, err := scenario.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := filepath.Join(dir, "sim.pcap")
+	cfg := sim.Config{Seed: 1, Subscribers: 50, Days: 1, Start: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
+		Scenario: sc, PCAP: full, TruthDir: filepath.Join(dir, "truth")}
+	if _, err := sim.Run(cfg); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "first.pcap")
+	o, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	w := pcapgo.NewWriterNanos(o)
+	if err := w.WriteFileHeader(65535, r.LinkType()); err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		data, ci, err := r.ReadPacketData()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WritePacket(ci, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+// The network namespace helpers follow probe/capture's tests.
+
+func needRoot(t testing.TB, tools ...string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skipf("skipping: needs root to create a network namespace and veth pair (running as uid %d)", os.Geteuid())
+	}
+	for _, tool := range append([]string{"ip"}, tools...) {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("skipping: %s not found (apt-get install -y iproute2 tcpreplay)", tool)
+		}
+	}
+}
+
+func sh(t testing.TB, name string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+var netSeq atomic.Int32
+
+type testNet struct{ NS, Cap, Send string }
+
+func newTestNet(t testing.TB) *testNet {
+	t.Helper()
+	n := netSeq.Add(1)
+	tn := &testNet{NS: fmt.Sprintf("splive-%d-%d", os.Getpid(), n), Cap: fmt.Sprintf("splc%d", n), Send: fmt.Sprintf("spls%d", n)}
+	sh(t, "ip", "netns", "add", tn.NS)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", tn.NS).Run() })
+	sh(t, "ip", "netns", "exec", tn.NS, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
+	sh(t, "ip", "-n", tn.NS, "link", "add", tn.Cap, "mtu", "9000", "type", "veth", "peer", "name", tn.Send, "mtu", "9000")
+	sh(t, "ip", "-n", tn.NS, "link", "set", tn.Cap, "up")
+	sh(t, "ip", "-n", tn.NS, "link", "set", tn.Send, "up")
+	return tn
+}
+
+// in runs f on a thread switched into the namespace.
+func (tn *testNet) in(t testing.TB, f func()) {
+	t.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	orig, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	target, err := os.Open("/var/run/netns/" + tn.NS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
+			panic("cannot return to the original network namespace: " + err.Error())
+		}
+	}()
+	f()
+}
+
+func (tn *testNet) replay(t testing.TB, pcap string, opts ...string) {
+	t.Helper()
+	args := append([]string{"netns", "exec", tn.NS, "tcpreplay", "-q", "-i", tn.Send}, opts...)
+	sh(t, "ip", append(args, pcap)...)
+}
