@@ -116,7 +116,10 @@ func OpenLive(cfg LiveConfig) (*Live, error) {
 		return nil, err
 	}
 	l.cap = c
-	l.p = NewPipeline(cfg.Track, cfg.Rules, cfg.Out)
+	if l.p, err = NewPipeline(cfg.Track, cfg.Rules, cfg.Out); err != nil {
+		c.Close()
+		return nil, err
+	}
 	l.workers = make([]*liveWorker, c.Workers())
 	for i := range l.workers {
 		st := decode.NewStack()
