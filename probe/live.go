@@ -14,6 +14,7 @@ import (
 
 	"github.com/sigprobe/sigprobe/decode"
 	"github.com/sigprobe/sigprobe/probe/capture"
+	"github.com/sigprobe/sigprobe/probe/regions"
 	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sink"
@@ -141,6 +142,12 @@ func RunLive(ctx context.Context, cfg LiveConfig) (LiveStats, error) {
 
 // Mode is the capture's fanout mode.
 func (l *Live) Mode() capture.Mode { return l.cap.Mode() }
+
+// Reload swaps in new micro-regions and trigger rules while the probe runs;
+// subscriber state is kept (see track.State.Reconfigure).
+func (l *Live) Reload(rf *regions.File, eng *rules.Engine) {
+	l.p.Do(func(s *track.State) { s.Reconfigure(rf, eng) })
+}
 
 // Workers is the number of capture workers.
 func (l *Live) Workers() int { return len(l.workers) }

@@ -27,6 +27,7 @@ type Pipeline struct {
 	saved int64 // capture time of the last snapshot
 	every int64
 	queue chan *MsgBatch
+	ctl   chan func(*track.State)
 	pool  sync.Pool
 	done  chan struct{}
 	werr  error
@@ -48,7 +49,7 @@ const (
 // NewPipeline restores the state from cfg.StateDir (if set) and starts the
 // pipeline's goroutine. eng may be nil (no triggers).
 func NewPipeline(cfg track.Config, eng *rules.Engine, out sink.Writer) (*Pipeline, error) {
-	p := &Pipeline{cfg: cfg, out: out, queue: make(chan *MsgBatch, queueDepth), done: make(chan struct{})}
+	p := &Pipeline{cfg: cfg, out: out, queue: make(chan *MsgBatch, queueDepth), ctl: make(chan func(*track.State), 1), done: make(chan struct{})}
 	p.pool.New = func() any { return &MsgBatch{Msgs: make([]decode.Message, 0, batchSize)} }
 	p.state = track.NewState(cfg, &p.batch, p.flush)
 	if eng != nil {
@@ -82,9 +83,28 @@ func (p *Pipeline) Batch() *MsgBatch {
 // Feed queues a filled batch; the pipeline owns it afterwards.
 func (p *Pipeline) Feed(b *MsgBatch) { p.queue <- b }
 
+// Do runs fn on the pipeline's goroutine between two batches and waits for
+// it: the only safe way to touch the tracking state while it runs.
+func (p *Pipeline) Do(fn func(*track.State)) {
+	done := make(chan struct{})
+	p.ctl <- func(s *track.State) { fn(s); close(done) }
+	<-done
+}
+
 func (p *Pipeline) loop() {
 	defer close(p.done)
-	for b := range p.queue {
+	for {
+		var b *MsgBatch
+		select {
+		case fn := <-p.ctl:
+			fn(p.state)
+			continue
+		case x, ok := <-p.queue:
+			if !ok {
+				return
+			}
+			b = x
+		}
 		for i := range b.Msgs {
 			m := &b.Msgs[i]
 			p.last = max(p.last, m.TsNs)

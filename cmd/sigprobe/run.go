@@ -175,15 +175,20 @@ func runLive(cfg probe.Config, stdout, stderr io.Writer) (err error) {
 			case <-ctx.Done():
 				return
 			case <-hup:
-				if eng == nil {
-					log.Info("SIGHUP: no rules configured, nothing to reload")
+				// Regions, rules and the lists are read afresh; a file
+				// that does not load keeps everything as it was.
+				tc2, err := cfg.TrackConfig()
+				if err != nil {
+					log.Error("SIGHUP: reload failed, keeping the old configuration", "err", err)
 					continue
 				}
-				if err := cfg.ReloadLists(eng, tc.Regions); err != nil {
-					log.Error("SIGHUP: reload failed, keeping the old lists", "err", err)
+				eng2, err := cfg.Engine(tc2.Regions)
+				if err != nil {
+					log.Error("SIGHUP: reload failed, keeping the old configuration", "err", err)
 					continue
 				}
-				log.Info("SIGHUP: reloaded subscriber attributes and consent lists; changed regions and rule definitions take a restart")
+				l.Reload(tc2.Regions, eng2)
+				log.Info("SIGHUP: reloaded regions, trigger rules, attributes and consent lists; subscriber state kept")
 			}
 		}
 	}()

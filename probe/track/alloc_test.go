@@ -136,3 +136,52 @@ func BenchmarkSteadyPass(b *testing.B) {
 		day++
 	}
 }
+
+// TestReconfigureKeepsSubscribers swaps the region file mid-stream: nobody
+// is forgotten, kept regions keep their occupancy, a new region starts with
+// everyone already in its cells.
+func TestReconfigureKeepsSubscribers(t *testing.T) {
+	msgs, rf := dayOfMessages(t, 300)
+	p := newPipeline(rf)
+	half := len(msgs) / 2
+	for i := range msgs[:half] {
+		p.res.Handle(&msgs[i])
+	}
+	subs := len(p.state.subs)
+	mall := -1
+	for g, n := range p.state.reg.names {
+		if n == "mall" {
+			mall = g
+		}
+	}
+	before := p.state.reg.live[mall]
+	// New file: the mall kept, a new region made of every cell seen so far.
+	nf := &regions.File{Regions: []regions.Region{rf.Regions[mall]}}
+	all := regions.Region{Name: "everywhere", Kind: "test"}
+	seen := map[cellKey]bool{}
+	inside := int32(0)
+	for i := range p.state.subs {
+		if c := p.state.subs[i].cell; c != 0 {
+			inside++
+			if !seen[c] {
+				seen[c] = true
+				all.Cells = append(all.Cells, regions.Cell{LAC: c.lac(), CI: c.ci()})
+			}
+		}
+	}
+	nf.Regions = append(nf.Regions, all)
+	p.state.Reconfigure(nf, nil)
+	if len(p.state.subs) != subs {
+		t.Fatalf("%d subscribers after reconfiguring, %d before", len(p.state.subs), subs)
+	}
+	if got := p.state.reg.live[0]; got != before {
+		t.Fatalf("mall occupancy %d after reconfiguring, %d before", got, before)
+	}
+	if got := p.state.reg.live[1]; got != inside {
+		t.Fatalf("new region holds %d, %d subscribers are in its cells", got, inside)
+	}
+	for i := range msgs[half:] {
+		p.res.Handle(&msgs[half+i])
+	}
+	p.state.Close(msgs[len(msgs)-1].TsNs)
+}

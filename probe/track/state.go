@@ -68,6 +68,48 @@ func (s *State) SetRules(e *rules.Engine) {
 	s.reg.onMove = s.regionFact
 }
 
+// Reconfigure swaps in a new region file and rules engine without losing
+// any subscriber: minutes counted so far are settled with the old regions,
+// then everyone is placed in the new regions of their current cell (a
+// region kept by name keeps its entry times). eng nil removes the rules.
+func (s *State) Reconfigure(rf *regions.File, eng *rules.Engine) {
+	now := s.wheelMin
+	s.reg.settle(now+1, s.out)
+	old := s.reg
+	s.cfg.Regions = rf
+	s.reg = regionState{}
+	s.reg.init(rf, int64(len(old.ring)))
+	s.reg.settled = now + 1
+	for i := range s.subs {
+		u := &s.subs[i]
+		if u.cell == 0 {
+			continue
+		}
+		for _, g := range s.reg.cells[u.cell] {
+			since := unixOf(u.dwellStart) * 1e9
+			for og, name := range old.names {
+				if name == s.reg.names[g] {
+					if t, ok := old.since[uint64(i)<<16|uint64(og)]; ok {
+						since = t
+					}
+				}
+			}
+			s.reg.since[uint64(i)<<16|uint64(g)] = since
+			s.reg.live[g]++
+			s.reg.occ[g]++
+			if u.roamer {
+				s.reg.roam[g]++
+				s.reg.roamer[int32(i)] = true
+			}
+		}
+	}
+	s.rules = nil
+	s.reg.onMove = nil
+	if eng != nil {
+		s.SetRules(eng)
+	}
+}
+
 // fire hands one fact about u to the rules engine.
 func (s *State) fire(u *subState, kind rules.Kind, ts int64, c cellKey) {
 	if s.rules == nil {
