@@ -10,15 +10,18 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/sigprobe
 
-# The main job on the embedded default: simulate a small town for a day and
-# show what the capture and the truth contain.
+# The main job on the embedded default, no servers needed: simulate a small
+# town for a day, run the capture through the probe (regions, trigger rules,
+# consent lists), write the tables as Parquet, publish triggers to an
+# embedded NATS JetStream, and print what it found.
 demo: build
 	@rm -rf $(DEMO) && mkdir -p $(DEMO)
 	./$(BIN) gen --seed 1 --subscribers 2000 --days 1 -o $(DEMO)/town.pcap --truth $(DEMO)/truth
-	@echo; echo "first messages of the capture (truth/messages.csv):"; head -8 $(DEMO)/truth/messages.csv | cut -d, -f1,3-8
-	@echo; echo "micro-regions:"; sed -n '/^regions:/,/^groups:/p' $(DEMO)/truth/regions.yaml | grep -A1 -E '^  - name:' | paste - - - | awk '{print "  " $$3, "(" $$5 ")"}'
-	@echo "groups:"; sed -n '/^groups:/,$$p' $(DEMO)/truth/regions.yaml | grep -A1 -E '^  - name:' | paste - - - | awk '{print "  " $$3, "in", $$5}'
-	@echo "members by group:"; awk -F, 'NR>1 && $$7=="member"{n[$$6]++} END{for(g in n) print "  " g, n[g]}' $(DEMO)/truth/subscribers.csv
+	@cp deploy/rules.example.yaml $(DEMO)/truth/rules.yaml
+	./$(BIN) replay -r $(DEMO)/town.pcap --regions $(DEMO)/truth/regions.yaml \
+		--rules $(DEMO)/truth/rules.yaml --attributes $(DEMO)/truth/attributes.csv \
+		--format parquet --out $(DEMO)/tables --nats embedded --summary
+	@echo; echo "tables: $(DEMO)/tables/<table>/*.parquet (query them with chDB or clickhouse-local: sink/parquet/README.md)"
 
 # The whole test suite (what CI runs through .ci/run).
 test:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/sigprobe/sigprobe/probe"
@@ -14,7 +15,9 @@ import (
 	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sink"
 	"github.com/sigprobe/sigprobe/sink/jsonl"
+	"github.com/sigprobe/sigprobe/sink/natsbus"
 	"github.com/sigprobe/sigprobe/sink/parquet"
+	report "github.com/sigprobe/sigprobe/sink/summary"
 )
 
 func init() {
@@ -29,6 +32,8 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "jsonl", "table format: jsonl or parquet")
 	rulesFile := fs.String("rules", "", "trigger rules `file` (see deploy/rules.example.yaml)")
 	attrsFile := fs.String("attributes", "", "subscriber attributes CSV for rule filters")
+	natsTo := fs.String("nats", "", "publish triggers to NATS JetStream: `embedded` (a local server under --out) or a nats:// URL")
+	wantSummary := fs.Bool("summary", false, "print a short report of regions and triggers to stdout")
 	stateDir := fs.String("state", "", "state `directory`: restore subscribers from it at start, save to it at the end (and every 5 min of capture time)")
 	t3212 := fs.Duration("t3212", track.DefaultConfig().T3212, "the network's periodic location update timer")
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -87,9 +92,40 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	writers := []sink.Writer{w}
+	var pub *natsbus.Publisher
+	if *natsTo != "" {
+		url := *natsTo
+		if url == "embedded" {
+			srv, err := natsbus.Embedded(filepath.Join(*out, "nats"), "127.0.0.1:0")
+			if err != nil {
+				w.Close()
+				return fmt.Errorf("embedded NATS: %w", err)
+			}
+			defer srv.Close()
+			url = srv.URL()
+		}
+		if pub, err = natsbus.NewPublisher(natsbus.Config{URL: url}); err != nil {
+			w.Close()
+			return fmt.Errorf("NATS %s: %w", url, err)
+		}
+		writers = append(writers, pub)
+	}
+	var tally *report.Writer
+	if *wantSummary {
+		tally = report.New()
+		writers = append(writers, tally)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	st, err := probe.ReplayWithRules(ctx, *file, cfg, eng, w)
+	st, err := probe.ReplayWithRules(ctx, *file, cfg, eng, sink.Multi(writers...))
+	if tally != nil {
+		tally.Report(stdout)
+	}
+	if pub != nil {
+		ns := pub.Stats()
+		fmt.Fprintf(stdout, "nats: %d triggers published to stream SIGPROBE_TRIGGERS (subjects sigprobe.trigger.<kind>.<region>), %d buffered\n", ns.Published, ns.Buffered)
+	}
 	fmt.Fprintf(stderr, "replay: packets=%d messages=%d subscribers=%d dwell=%d triggers=%d decode_errors=%d unresolved=%d truncated=%d msgs_per_s=%.0f\n",
 		st.Packets, st.Decode.Messages, st.State.Subscribers, st.State.DwellRows, st.Triggers, st.Decode.Errors, st.Resolver.Unresolved, st.Truncated, st.MessagesPerSecond())
 	return err
