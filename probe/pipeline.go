@@ -28,6 +28,8 @@ type Pipeline struct {
 	every int64
 	queue chan *MsgBatch
 	ctl   chan func(*track.State)
+	m     *pipeMetrics
+	fed   uint64
 	pool  sync.Pool
 	done  chan struct{}
 	werr  error
@@ -57,9 +59,17 @@ func NewPipeline(cfg track.Config, eng *rules.Engine, out sink.Writer) (*Pipelin
 	}
 	p.res = track.NewResolver(p.state.Observe)
 	p.res.Trace = cfg.Trace
+	var names []string
+	if cfg.Regions != nil {
+		for _, r := range cfg.Regions.Regions {
+			names = append(names, r.Name)
+		}
+	}
+	p.m = newPipeMetrics(names)
 	if p.cfg.StateDir != "" {
 		ts, err := track.Restore(p.cfg.StateDir, p.state, p.res)
 		if err != nil {
+			p.m.close()
 			return nil, err
 		}
 		p.state.Persist = true
@@ -111,6 +121,9 @@ func (p *Pipeline) loop() {
 			p.res.Handle(m)
 		}
 		p.pool.Put(b)
+		if p.fed++; p.fed%64 == 0 {
+			p.update()
+		}
 		if p.every > 0 && p.last-p.saved >= p.every {
 			p.snapshot()
 		}
@@ -126,8 +139,11 @@ func (p *Pipeline) snapshot() {
 
 func (p *Pipeline) flush(b *sink.Batch) {
 	p.rows += uint64(b.Len())
-	if err := p.out.Write(b); err != nil && p.werr == nil {
-		p.werr = err
+	if err := p.out.Write(b); err != nil {
+		p.m.writeErrors.Inc()
+		if p.werr == nil {
+			p.werr = err
+		}
 	}
 	b.Reset()
 }
@@ -152,6 +168,8 @@ func (p *Pipeline) Close(end int64) (PipelineStats, error) {
 	if p.cfg.StateDir != "" {
 		p.snapshot()
 	}
+	p.update()
+	p.m.close()
 	st := PipelineStats{Resolver: p.res.Stats, State: p.state.Stats, Rows: p.rows}
 	err := p.werr
 	if cerr := p.out.Close(); err == nil {

@@ -60,11 +60,16 @@ func ReplayWithRules(ctx context.Context, path string, cfg track.Config, eng *ru
 	}
 	stack := decode.NewStack()
 	stack.SCCPEvents = true
+	dm := newDecodeMetrics(eng)
+	defer dm.close()
 	b := p.Batch()
 	for {
-		if r.Frame%4096 == 0 && ctx.Err() != nil {
-			err = ctx.Err()
-			break
+		if r.Frame%4096 == 0 {
+			dm.set(&stack.Stats)
+			if ctx.Err() != nil {
+				err = ctx.Err()
+				break
+			}
 		}
 		data, ci, lt, rerr := r.Next()
 		if rerr == io.EOF {
@@ -91,6 +96,7 @@ func ReplayWithRules(ctx context.Context, path string, cfg track.Config, eng *ru
 		}
 	}
 	p.Feed(b)
+	dm.set(&stack.Stats)
 	pst, perr := p.Close(st.LastTS)
 	st.Decode, st.Resolver, st.State, st.Rows = stack.Stats, pst.Resolver, pst.State, pst.Rows
 	if eng != nil {

@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
+	"net"
+	"net/http"
+	"time"
+
 	"errors"
 	"fmt"
+	"github.com/VictoriaMetrics/metrics"
 	"io"
 	"os/signal"
 	"path/filepath"
@@ -33,6 +38,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	rulesFile := fs.String("rules", "", "trigger rules `file` (see deploy/rules.example.yaml)")
 	attrsFile := fs.String("attributes", "", "subscriber attributes CSV for rule filters")
 	natsTo := fs.String("nats", "", "publish triggers to NATS JetStream: `embedded` (a local server under --out) or a nats:// URL")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus `address`/metrics while replaying (e.g. 127.0.0.1:9090)")
 	wantSummary := fs.Bool("summary", false, "print a short report of regions and triggers to stdout")
 	stateDir := fs.String("state", "", "state `directory`: restore subscribers from it at start, save to it at the end (and every 5 min of capture time)")
 	t3212 := fs.Duration("t3212", track.DefaultConfig().T3212, "the network's periodic location update timer")
@@ -115,6 +121,17 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if *wantSummary {
 		tally = report.New()
 		writers = append(writers, tally)
+	}
+	if *metricsAddr != "" {
+		ln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			w.Close()
+			return fmt.Errorf("--metrics: %w", err)
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { metrics.WritePrometheus(w, false) }),
+			ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"io"
+	"net"
+	"net/http"
 	"os"
+	"time"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,5 +60,58 @@ func TestReplaySmall(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, table+".jsonl")); err != nil {
 			t.Errorf("table %s: %v", table, err)
 		}
+	}
+}
+
+// TestReplayMetrics scrapes /metrics while a replay runs: packets, messages,
+// rows and triggers move.
+func TestReplayMetrics(t *testing.T) {
+	dir := t.TempDir()
+	pcap, truth := filepath.Join(dir, "a.pcap"), filepath.Join(dir, "truth")
+	if code, _, stderr := run("gen", "--seed", "4", "--subscribers", "3000", "-o", pcap, "--truth", truth); code != 0 {
+		t.Fatal(stderr)
+	}
+	rules := filepath.Join(truth, "rules.yaml")
+	b, err := os.ReadFile("../../deploy/rules.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(rules, b, 0o644)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	done := make(chan int)
+	go func() {
+		code, _, _ := run("replay", "-r", pcap, "--regions", filepath.Join(truth, "regions.yaml"), "--rules", rules,
+			"--out", filepath.Join(dir, "out"), "--metrics", addr)
+		done <- code
+	}()
+	want := []string{"sigprobe_decode_packets_total", "sigprobe_decode_messages_total", "sigprobe_pipeline_rows_total", "sigprobe_rules_fired_total"}
+	seen := map[string]bool{}
+	for len(seen) < len(want) {
+		select {
+		case code := <-done:
+			t.Fatalf("replay ended (exit %d) before the metrics showed %v moving; saw %v", code, want, seen)
+		case <-time.After(20 * time.Millisecond):
+		}
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, line := range strings.Split(string(body), "\n") {
+			for _, w := range want {
+				if strings.HasPrefix(line, w+" ") && !strings.HasSuffix(line, " 0") {
+					seen[w] = true
+				}
+			}
+		}
+	}
+	if code := <-done; code != 0 {
+		t.Fatalf("replay exit %d", code)
 	}
 }

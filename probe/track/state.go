@@ -68,6 +68,14 @@ func (s *State) SetRules(e *rules.Engine) {
 	s.reg.onMove = s.regionFact
 }
 
+// RegionLate counts region entries/exits that came older than the settling
+// window.
+func (s *State) RegionLate() uint64 { return s.reg.Late }
+
+// Occupancy is the live number of subscribers in each region (indexed like
+// the region file). The slice is the state's own: read it, do not keep it.
+func (s *State) Occupancy() []int32 { return s.reg.live }
+
 // Reconfigure swaps in a new region file and rules engine without losing
 // any subscriber: minutes counted so far are settled with the old regions,
 // then everyone is placed in the new regions of their current cell (a
