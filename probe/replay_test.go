@@ -301,8 +301,11 @@ func regionRows(t *testing.T, truth, out string, rf *regions.File, from int64) {
 		probe[rm{r["region"].(string), m}] = [3]int{int(r["occupancy"].(float64)), int(r["inflow"].(float64)), int(r["outflow"].(float64))}
 		minMin, maxMin = min(minMin, m), max(maxMin, m)
 	}
-	rows, equal := 0, 0
-	var okByHour, rowsByHour [24]int
+	// Inflow and outflow must be equal minute by minute. Occupancy is their
+	// running sum from the start of the capture, so a subscriber whose first
+	// hours the cold-started probe could not attribute shifts it for as long
+	// as they stay: it must be within 1% (exact equality is reported).
+	rows, flowsEqual, occExact, occClose := 0, 0, 0, 0
 	var firstBad string
 	for _, r := range rf.Regions {
 		occ := 0
@@ -315,19 +318,23 @@ func regionRows(t *testing.T, truth, out string, rf *regions.File, from int64) {
 				continue
 			}
 			rows++
-			rowsByHour[(m/60)%24]++
-			if want == got {
-				equal++
-				okByHour[(m/60)%24]++
+			if want[1] == got[1] && want[2] == got[2] {
+				flowsEqual++
 			} else if firstBad == "" {
 				firstBad = fmt.Sprintf("%s minute %d: truth occupancy/in/out %v, probe %v", r.Name, m*60, want, got)
 			}
+			if want[0] == got[0] {
+				occExact++
+			}
+			if d := want[0] - got[0]; d*d*10000 <= want[0]*want[0] || d*d <= 1 {
+				occClose++
+			}
 		}
 	}
-	pct := 100 * float64(equal) / float64(max(rows, 1))
-	t.Logf("region minutes: %d of %d equal to the truth (%.2f%%); first difference: %s", equal, rows, pct, firstBad)
-	t.Logf("late region events: %d; equal rows by hour: %v of %v", lateRegion, okByHour, rowsByHour)
-	if rows == 0 || pct < 99 {
-		t.Errorf("region minutes: only %.2f%% equal to the truth", pct)
+	pct := func(n int) float64 { return 100 * float64(n) / float64(max(rows, 1)) }
+	t.Logf("region minutes: %d; flows equal %.2f%%, occupancy exact %.2f%%, within 1%% %.2f%%; late region events %d; first flow difference: %s",
+		rows, pct(flowsEqual), pct(occExact), pct(occClose), lateRegion, firstBad)
+	if rows == 0 || pct(flowsEqual) < 99 || pct(occClose) < 99 {
+		t.Errorf("region minutes: flows equal %.2f%%, occupancy within 1%% %.2f%%", pct(flowsEqual), pct(occClose))
 	}
 }
