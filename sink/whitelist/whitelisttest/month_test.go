@@ -3,6 +3,8 @@ package whitelisttest
 import (
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -44,5 +46,25 @@ func TestSmallMonth(t *testing.T) {
 	mem, err := m.Members("acme")
 	if err != nil || len(mem) == 0 {
 		t.Fatalf("members: %v %v", len(mem), err)
+	}
+}
+
+// TestWarm generates the months named by SIGPROBE_WARM_SEEDS (e.g. "1,2,3")
+// at 5,000 subscribers x 31 days, so later test runs find them cached.
+func TestWarm(t *testing.T) {
+	v := os.Getenv("SIGPROBE_WARM_SEEDS")
+	if v == "" {
+		t.Skip("SIGPROBE_WARM_SEEDS not set")
+	}
+	for _, s := range strings.Split(v, ",") {
+		seed, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Get(seed, 5000, 31)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("seed %d: %s", seed, m.Dir)
 	}
 }

@@ -1,0 +1,131 @@
+package chdb
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sigprobe/sigprobe/probe/regions"
+	"github.com/sigprobe/sigprobe/sink/whitelist/whitelisttest"
+)
+
+// Default size of the simulated month (the floor).
+const (
+	subscribers = 5000
+	days        = 31
+	knownShare  = 0.15 // share of true members an account manager knows
+)
+
+// seeds are the simulator seeds to check: 1 by default, more with
+// SIGPROBE_SEEDS=1,2,3 (the robustness run).
+func seeds(t testing.TB) []uint64 {
+	v := os.Getenv("SIGPROBE_SEEDS")
+	if v == "" {
+		return []uint64{1}
+	}
+	var out []uint64
+	for _, s := range strings.Split(v, ",") {
+		n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			t.Fatalf("SIGPROBE_SEEDS: %v", err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// whitelistParams are the defaults documented in group_whitelist.sql.
+func whitelistParams(group string, known []string) map[string]string {
+	return map[string]string{
+		"group": group, "month": "2026-10-01", "known": sqlArray(known),
+		"k": "0", "k_margin": "0.2", "known_pass": "0.9", "min_slots": "3",
+		"home_nights": "5", "max_offdays": "3", "call_graph": "1", "min_peer_lift": "4",
+	}
+}
+
+// score compares a whitelist with the truth.
+func score(got []string, truth map[string]bool) (precision, recall float64, fp, fn int) {
+	tp := 0
+	for _, s := range got {
+		if truth[s] {
+			tp++
+		} else {
+			fp++
+		}
+	}
+	fn = len(truth) - tp
+	if len(got) > 0 {
+		precision = float64(tp) / float64(len(got))
+	}
+	if len(truth) > 0 {
+		recall = float64(tp) / float64(len(truth))
+	}
+	return precision, recall, fp, fn
+}
+
+func TestGroupWhitelist(t *testing.T) {
+	nodePath(t)
+	for _, seed := range seeds(t) {
+		m, err := whitelisttest.Get(seed, subscribers, days)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := load(t, m)
+		rf, err := regions.Load(m.Regions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range rf.Groups {
+			truth, err := m.Members(g.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			known, err := m.Known(g.Name, knownShare, seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			variants := []struct {
+				name string
+				set  map[string]string
+				must bool
+			}{
+				{"seed+location+calls", nil, true},
+			}
+			if os.Getenv("SIGPROBE_SEEDS") != "" {
+				// The robustness run also measures what each stage adds.
+				variants = append(variants, []struct {
+					name string
+					set  map[string]string
+					must bool
+				}{
+					{"seed only", map[string]string{"home_nights": "1000", "max_offdays": "1000", "call_graph": "0"}, false},
+					{"seed+location", map[string]string{"call_graph": "0"}, false},
+					{"seed+calls", map[string]string{"home_nights": "1000", "max_offdays": "1000"}, false},
+				}...)
+			}
+			for _, v := range variants {
+				p := whitelistParams(g.Name, known)
+				for k, x := range v.set {
+					p[k] = x
+				}
+				rows := db.query(t, "group_whitelist", p)
+				ic := rows.Col(t, "imsi")
+				got := make([]string, len(rows.Recs))
+				for i, r := range rows.Recs {
+					got[i] = r[ic]
+				}
+				k := ""
+				if len(rows.Recs) > 0 {
+					k = rows.Recs[0][rows.Col(t, "k")]
+				}
+				pr, rc, fp, fn := score(got, truth)
+				t.Logf("seed %d %-8s %-20s members %3d known %2d k %-6s listed %3d precision %.4f recall %.4f (fp %d, fn %d)",
+					seed, g.Name, v.name, len(truth), len(known), k, len(got), pr, rc, fp, fn)
+				if v.must && (pr < 0.95 || rc < 0.95) {
+					t.Errorf("seed %d group %s: precision %.4f recall %.4f, want >= 0.95 each", seed, g.Name, pr, rc)
+				}
+			}
+		}
+	}
+}
