@@ -366,3 +366,49 @@ func Run(dir string, rf *regions.File, p Params) ([]Member, error) {
 
 // day returns the start of ts's UTC day.
 func day(ts int64) int64 { return ts - ((ts%86400)+86400)%86400 }
+
+// ReadKnown reads a known-members CSV: a header whose first column is imsi
+// or msisdn, then one member per row (other columns are ignored).
+func ReadKnown(r io.Reader) ([]string, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	recs, err := cr.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("known members: %w", err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("known members: empty file, want a header imsi or msisdn")
+	}
+	if h := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(recs[0][0], "\ufeff"))); h != "imsi" && h != "msisdn" {
+		return nil, fmt.Errorf("known members: first column is %q, want imsi or msisdn", recs[0][0])
+	}
+	var out []string
+	for _, r := range recs[1:] {
+		if v := strings.TrimSpace(r[0]); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// QueryParams returns p as the query parameters of group_whitelist.sql
+// (for clickhouse-client --param_NAME=VALUE or an HTTP query).
+func (p Params) QueryParams() [][2]string {
+	known := make([]string, len(p.Known))
+	for i, k := range p.Known {
+		known[i] = "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(k) + "'"
+	}
+	b := func(v bool) string {
+		if v {
+			return "1"
+		}
+		return "0"
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	return [][2]string{
+		{"group", p.Group}, {"month", p.Month.UTC().Format("2006-01-02")}, {"known", "[" + strings.Join(known, ",") + "]"},
+		{"k", f(p.K)}, {"k_margin", f(p.KMargin)}, {"known_pass", f(p.KnownPass)}, {"min_slots", strconv.Itoa(p.MinSlots)},
+		{"home_nights", strconv.Itoa(p.HomeNights)}, {"max_offdays", strconv.Itoa(p.MaxOffdays)},
+		{"call_graph", b(p.CallGraph)}, {"min_peer_lift", f(p.MinPeerLift)},
+	}
+}
