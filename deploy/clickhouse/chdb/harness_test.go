@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sigprobe/sigprobe/probe/regions"
@@ -76,11 +77,47 @@ func (db *DB) run(args ...string) ([]byte, error) {
 	return out, nil
 }
 
-// load creates the schema and loads the month's Parquet tables and the
-// reference tables from its regions.yaml into a fresh database.
-func load(t testing.TB, m *whitelisttest.Month) *DB {
+var (
+	tmpRoot string // removed by TestMain
+	dbMu    sync.Mutex
+	dbs     = map[uint64]*DB{}
+)
+
+func TestMain(m *testing.M) {
+	var err error
+	if tmpRoot, err = os.MkdirTemp("", "sigprobe-chdb-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(tmpRoot)
+	os.Exit(code)
+}
+
+// monthDB returns the simulated month for seed, loaded into chDB once per
+// test binary.
+func monthDB(t testing.TB, seed uint64) (*whitelisttest.Month, *DB) {
 	t.Helper()
-	db := &DB{dir: filepath.Join(t.TempDir(), "chdb"), modules: nodePath(t)}
+	nodePath(t)
+	dbMu.Lock()
+	defer dbMu.Unlock()
+	m, err := whitelisttest.Get(seed, subscribers, days)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db := dbs[seed]; db != nil {
+		return m, db
+	}
+	db := load(t, m, filepath.Join(tmpRoot, fmt.Sprintf("db-%d", seed)))
+	dbs[seed] = db
+	return m, db
+}
+
+// load creates the schema and loads the month's Parquet tables and the
+// reference tables from its regions.yaml into a fresh database in dir.
+func load(t testing.TB, m *whitelisttest.Month, dir string) *DB {
+	t.Helper()
+	db := &DB{dir: dir, modules: nodePath(t)}
 	rf, err := regions.Load(m.Regions())
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +145,7 @@ func load(t testing.TB, m *whitelisttest.Month) *DB {
 	for _, g := range rf.Groups {
 		fmt.Fprintf(&sql, "INSERT INTO groups VALUES (%s, %s, %s, %s, %s);\n", quote(g.Name), quote(g.Region), quote(g.Workdays), quote(g.Start), quote(g.End))
 	}
-	loadSQL := filepath.Join(t.TempDir(), "load.sql")
+	loadSQL := dir + "-load.sql"
 	if err := os.WriteFile(loadSQL, []byte(sql.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
