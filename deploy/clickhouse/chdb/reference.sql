@@ -18,3 +18,11 @@ CREATE TABLE IF NOT EXISTS groups (
 CREATE TABLE IF NOT EXISTS number_prefixes (
     prefix String, area String
 ) ENGINE = MergeTree ORDER BY prefix;
+
+-- A group's whitelist as accepted by the analyst for a month (the output of
+-- queries/group_whitelist.sql or `sigprobe whitelist`); the per-group
+-- reports (operating rate, reachability, dwell time, destinations, terminals)
+-- read it.
+CREATE TABLE IF NOT EXISTS group_members (
+    group_name LowCardinality(String), month Date, imsi String
+) ENGINE = MergeTree ORDER BY (group_name, month, imsi);
