@@ -53,6 +53,7 @@ func firstLine(b []byte) string {
 // DB is a chDB database directory with the month's tables loaded.
 type DB struct {
 	dir, modules string
+	members      map[string][]string // group -> whitelist stored in group_members
 }
 
 // schemaFile is the real DDL when it exists, else the provisional one.
@@ -117,7 +118,7 @@ func monthDB(t testing.TB, seed uint64) (*whitelisttest.Month, *DB) {
 // reference tables from its regions.yaml into a fresh database in dir.
 func load(t testing.TB, m *whitelisttest.Month, dir string) *DB {
 	t.Helper()
-	db := &DB{dir: dir, modules: nodePath(t)}
+	db := &DB{dir: dir, modules: nodePath(t), members: map[string][]string{}}
 	rf, err := regions.Load(m.Regions())
 	if err != nil {
 		t.Fatal(err)
@@ -219,4 +220,28 @@ func atof(t testing.TB, s string) float64 {
 		t.Fatalf("not a number: %q", s)
 	}
 	return v
+}
+
+// setMembers stores a group's whitelist for October 2026 in group_members.
+func (db *DB) setMembers(t testing.TB, group string, imsis []string) {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "ALTER TABLE group_members DELETE WHERE group_name = %s SETTINGS mutations_sync = 1", quote(group))
+	if _, err := db.run("--sql", b.String()); err != nil {
+		t.Fatal(err)
+	}
+	if len(imsis) > 0 {
+		b.Reset()
+		b.WriteString("INSERT INTO group_members VALUES ")
+		for i, s := range imsis {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "(%s, '2026-10-01', %s)", quote(group), quote(s))
+		}
+		if _, err := db.run("--sql", b.String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.members[group] = imsis
 }

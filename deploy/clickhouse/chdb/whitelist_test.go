@@ -127,6 +127,7 @@ func TestGroupWhitelist(t *testing.T) {
 				if !v.must {
 					continue
 				}
+				db.setMembers(t, g.Name, got)
 				if pr < 0.95 || rc < 0.95 {
 					t.Errorf("seed %d group %s: precision %.4f recall %.4f, want >= 0.95 each", seed, g.Name, pr, rc)
 				}
@@ -193,4 +194,24 @@ func symDiff(a, b []string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// members returns the group's SQL whitelist (known: 15% of the truth),
+// computing and storing it in group_members if no test did yet.
+func members(t testing.TB, m *whitelisttest.Month, db *DB, group string) []string {
+	t.Helper()
+	if ms, ok := db.members[group]; ok {
+		return ms
+	}
+	known, err := m.Known(group, knownShare, m.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := db.query(t, "group_whitelist", whitelistParams(group, known))
+	var got []string
+	for _, r := range rows.Recs {
+		got = append(got, r[0])
+	}
+	db.setMembers(t, group, got)
+	return got
 }
