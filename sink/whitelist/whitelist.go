@@ -2,6 +2,7 @@ package whitelist
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -337,6 +338,9 @@ func Run(dir string, rf *regions.File, p Params) ([]Member, error) {
 			peers[imsi][string(v[2].ByteArray())] = true
 			return nil
 		})
+		if errors.Is(err, ErrNoTable) {
+			return nil, fmt.Errorf("%w (the call-graph filter needs the events table; without it, turn the filter off)", err)
+		}
 		if err != nil {
 			return nil, err
 		}
