@@ -3,7 +3,8 @@
 -- Answers: the IMSIs (with MSISDN) judged to be members of {group}, one row
 -- each, ordered by imsi, with the evidence: presence days, the threshold and
 -- the k used, nights and days off seen in the region, and the share of the
--- subscriber's on-net calls whose peer is another candidate.
+-- subscriber's distinct on-net peers who are other candidates (peer_share)
+-- against what calling at random would give (peer_lift).
 --
 -- Method (sink/whitelist implements the same in Go; keep them in step):
 --  1. Slots: hourly slots anchored at the group's start time (08:30, 09:30,
