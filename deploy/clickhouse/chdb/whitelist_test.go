@@ -19,8 +19,16 @@ import (
 const (
 	subscribers = 5000
 	days        = 31
-	knownShare  = 0.15 // share of true members an account manager knows
 )
+
+// knownShare is the share of true members an account manager knows: 0.15,
+// or $SIGPROBE_KNOWN_SHARE.
+var knownShare = func() float64 {
+	if v, err := strconv.ParseFloat(os.Getenv("SIGPROBE_KNOWN_SHARE"), 64); err == nil && v > 0 && v <= 1 {
+		return v
+	}
+	return 0.15
+}()
 
 // seeds are the simulator seeds to check: 1 by default, more with
 // SIGPROBE_SEEDS=1,2,3 (the robustness run).
