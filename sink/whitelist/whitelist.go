@@ -329,8 +329,8 @@ func Run(dir string, rf *regions.File, p Params) ([]Member, error) {
 				return nil
 			}
 			imsi := string(v[0].ByteArray())
-			if !cands[imsi] {
-				return nil
+			if !cands[imsi] || !allNumbers[string(v[2].ByteArray())] {
+				return nil // not a candidate, or an off-net peer
 			}
 			if peers[imsi] == nil {
 				peers[imsi] = map[string]bool{}

@@ -26,7 +26,8 @@
 --     visits are already out by steps 2 and 3.
 --  6. Second filter, call graph (when {call_graph} = 1): members call and
 --     text each other. peer_share = the share of a candidate's distinct
---     on-net peers (events with a peer) who are candidates or known members;
+--     on-net peers (event peers that are numbers in subscribers) who are
+--     candidates or known members;
 --     peer_lift = peer_share / (candidates' numbers / all numbers), i.e. 1
 --     for someone who calls at random. Keep peer_lift >= {min_peer_lift}.
 --
@@ -129,6 +130,7 @@ graph AS (
                / greatest((SELECT count() FROM numbers), 1) AS peer_lift
     FROM events
     WHERE ts >= m0 AND ts < m1 AND peer != '' AND imsi IN (SELECT imsi FROM cands)
+      AND peer IN (SELECT msisdn FROM subscribers) -- on-net peers only
     GROUP BY imsi
 )
 SELECT c.imsi AS imsi, s.msisdn AS msisdn, c.pdays AS presence_days, round(c.threshold, 3) AS threshold,
