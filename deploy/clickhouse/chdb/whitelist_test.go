@@ -102,8 +102,8 @@ func TestGroupWhitelist(t *testing.T) {
 			}{
 				{"seed+location+calls", nil, true},
 			}
-			if os.Getenv("SIGPROBE_SEEDS") != "" {
-				// The robustness run also measures what each stage adds.
+			if os.Getenv("SIGPROBE_STAGES") != "" {
+				// Measure what each stage of the method adds.
 				variants = append(variants, []struct {
 					name string
 					set  map[string]string
