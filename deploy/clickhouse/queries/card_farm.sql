@@ -15,13 +15,15 @@
 --   {max_mo_per_day:Float64}        0.5
 -- Tables: dwell, events, subscribers. (Subscribers already attached when the
 -- probe starts are first seen in its first hours: start {from} after that.)
+-- Time columns are read through toInt64(): the schema may store unix
+-- seconds as Int64 or as DateTime('UTC').
 WITH
     toInt64(toUnixTimestamp(toDateTime({from:Date}, 'UTC'))) AS t0,
     toInt64(toUnixTimestamp(toDateTime({to:Date} + 1, 'UTC'))) AS t1,
 firsts AS (
     SELECT imsi, argMin(lac, start_ts) AS lac, argMin(ci, start_ts) AS ci,
            min(start_ts) AS first_ts, max(end_ts) AS last_ts
-    FROM dwell
+    FROM (SELECT imsi, msisdn, lac, ci, toInt64(start_ts) AS start_ts, toInt64(end_ts) AS end_ts, roamer, reason FROM dwell)
     GROUP BY imsi
     HAVING first_ts >= t0 AND first_ts < t1
 ),
@@ -32,7 +34,7 @@ bursts AS (
     FROM firsts
 ),
 activity AS (
-    SELECT imsi, count() AS n FROM events
+    SELECT imsi, count() AS n FROM (SELECT toInt64(ts) AS ts, imsi, msisdn, kind, lac, ci, peer, roamer FROM events)
     WHERE kind IN ('call_mo', 'sms_mo') AND imsi IN (SELECT imsi FROM bursts WHERE burst >= {min_sims:UInt32})
     GROUP BY imsi
 )

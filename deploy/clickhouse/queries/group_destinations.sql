@@ -10,12 +10,14 @@
 --   {group:String}   group name (group_members)
 --   {month:Date}     any day of the month
 -- Tables: events, group_members, number_prefixes.
+-- Time columns are read through toInt64(): the schema may store unix
+-- seconds as Int64 or as DateTime('UTC').
 WITH
     toStartOfMonth({month:Date}) AS m_day,
     toInt64(toUnixTimestamp(toDateTime(m_day, 'UTC'))) AS m0,
     toInt64(toUnixTimestamp(toDateTime(addMonths(m_day, 1), 'UTC'))) AS m1,
 mo AS (
-    SELECT imsi, kind, peer FROM events
+    SELECT imsi, kind, peer FROM (SELECT toInt64(ts) AS ts, imsi, msisdn, kind, lac, ci, peer, roamer FROM events)
     WHERE ts >= m0 AND ts < m1 AND kind IN ('call_mo', 'sms_mo') AND peer != ''
       AND imsi IN (SELECT imsi FROM group_members WHERE group_name = {group:String} AND month = m_day)
 ),

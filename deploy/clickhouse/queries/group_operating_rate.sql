@@ -10,6 +10,8 @@
 --   {month:Date}          any day of the month
 --   {min_minutes:UInt16}  60
 -- Times are UTC. Tables: dwell, regions, groups, group_members.
+-- Time columns are read through toInt64(): the schema may store unix
+-- seconds as Int64 or as DateTime('UTC').
 WITH
     toStartOfMonth({month:Date}) AS m_day,
     toInt64(toUnixTimestamp(toDateTime(m_day, 'UTC'))) AS m0,
@@ -34,7 +36,7 @@ presence AS (
     -- seconds in the region within working hours, per member and day
     SELECT imsi, day, sum(greatest(least(end_ts, d0 + g_end) - greatest(start_ts, d0 + g_start), 0)) AS secs
     FROM (
-        SELECT imsi, start_ts, end_ts FROM dwell
+        SELECT imsi, start_ts, end_ts FROM (SELECT imsi, msisdn, lac, ci, toInt64(start_ts) AS start_ts, toInt64(end_ts) AS end_ts, roamer, reason FROM dwell)
         WHERE (lac, ci) IN (SELECT lac, ci FROM regions WHERE region = g.1)
           AND imsi IN (SELECT imsi FROM members) AND end_ts > m0 AND start_ts < m1
     ) AS d

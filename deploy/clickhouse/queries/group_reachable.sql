@@ -10,6 +10,8 @@
 --   {group:String}   group name (group_members)
 --   {month:Date}     any day of the month
 -- Times are UTC. Tables: dwell, events, group_members.
+-- Time columns are read through toInt64(): the schema may store unix
+-- seconds as Int64 or as DateTime('UTC').
 WITH
     toStartOfMonth({month:Date}) AS m_day,
     toInt64(toUnixTimestamp(toDateTime(m_day, 'UTC'))) AS m0,
@@ -19,13 +21,13 @@ members AS (
 ),
 attached AS (
     SELECT DISTINCT imsi, toDate(toDateTime(d * 86400, 'UTC')) AS day
-    FROM dwell
+    FROM (SELECT imsi, msisdn, lac, ci, toInt64(start_ts) AS start_ts, toInt64(end_ts) AS end_ts, roamer, reason FROM dwell)
     ARRAY JOIN range(intDiv(greatest(start_ts, m0), 86400), intDiv(greatest(least(end_ts, m1) - 1, greatest(start_ts, m0)), 86400) + 1) AS d
     WHERE imsi IN (SELECT imsi FROM members) AND end_ts > m0 AND start_ts < m1
 ),
 active AS (
     SELECT DISTINCT imsi, toDate(toDateTime(ts, 'UTC')) AS day
-    FROM events
+    FROM (SELECT toInt64(ts) AS ts, imsi, msisdn, kind, lac, ci, peer, roamer FROM events)
     WHERE imsi IN (SELECT imsi FROM members) AND ts >= m0 AND ts < m1
       AND kind IN ('call_mo', 'call_mt', 'sms_mo', 'sms_mt', 'ussd')
 ),

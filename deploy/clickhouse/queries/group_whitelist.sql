@@ -44,6 +44,8 @@
 --   {call_graph:UInt8}        1
 --   {min_peer_lift:Float64}   4
 -- Times are UTC. Tables: dwell, events, subscribers, regions, groups.
+-- Time columns are read through toInt64(): the schema may store unix
+-- seconds as Int64 or as DateTime('UTC').
 WITH
     toStartOfMonth({month:Date}) AS m_day,
     toInt64(toUnixTimestamp(toDateTime(m_day, 'UTC'))) AS m0,
@@ -66,7 +68,7 @@ slot_hits AS (
     SELECT DISTINCT imsi, lac, ci, s * 3600 + phase AS slot_ts,
            toDate(toDateTime(slot_ts, 'UTC')) AS day,
            slot_ts - toInt64(toUnixTimestamp(toDateTime(day, 'UTC'))) AS sec
-    FROM dwell
+    FROM (SELECT imsi, msisdn, lac, ci, toInt64(start_ts) AS start_ts, toInt64(end_ts) AS end_ts, roamer, reason FROM dwell)
     ARRAY JOIN range(intDiv(greatest(start_ts, m0) - phase, 3600), intDiv(least(end_ts, m1) - 1 - phase, 3600) + 1) AS s
     WHERE (lac, ci) IN (SELECT lac, ci FROM regions WHERE region = g_region)
       AND end_ts > m0 AND start_ts < m1 AND end_ts > start_ts
@@ -128,7 +130,7 @@ graph AS (
            uniqExactIf(peer, peer IN (SELECT msisdn FROM numbers)) / peers AS peer_share,
            peer_share * (SELECT uniqExact(msisdn) FROM subscribers WHERE msisdn != '')
                / greatest((SELECT count() FROM numbers), 1) AS peer_lift
-    FROM events
+    FROM (SELECT toInt64(ts) AS ts, imsi, msisdn, kind, lac, ci, peer, roamer FROM events)
     WHERE ts >= m0 AND ts < m1 AND peer != '' AND imsi IN (SELECT imsi FROM cands)
       AND peer IN (SELECT msisdn FROM subscribers) -- on-net peers only
     GROUP BY imsi

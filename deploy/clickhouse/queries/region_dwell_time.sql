@@ -11,13 +11,15 @@
 --   {group:String}            '' for everyone, else a group in group_members
 --   {from:Date}, {to:Date}    period, whole UTC days, inclusive
 -- Tables: dwell, regions, group_members.
+-- Time columns are read through toInt64(): the schema may store unix
+-- seconds as Int64 or as DateTime('UTC').
 WITH
     toInt64(toUnixTimestamp(toDateTime({from:Date}, 'UTC'))) AS t0,
     toInt64(toUnixTimestamp(toDateTime({to:Date} + 1, 'UTC'))) AS t1,
 per_day AS (
     SELECT imsi, toDate(toDateTime(d * 86400, 'UTC')) AS day,
            sum(least(end_ts, (d + 1) * 86400) - greatest(start_ts, d * 86400)) AS secs
-    FROM dwell
+    FROM (SELECT imsi, msisdn, lac, ci, toInt64(start_ts) AS start_ts, toInt64(end_ts) AS end_ts, roamer, reason FROM dwell)
     ARRAY JOIN range(intDiv(greatest(start_ts, t0), 86400), intDiv(greatest(least(end_ts, t1) - 1, greatest(start_ts, t0)), 86400) + 1) AS d
     WHERE (lac, ci) IN (SELECT lac, ci FROM regions WHERE region = {region:String})
       AND end_ts > t0 AND start_ts < t1 AND end_ts > start_ts

@@ -17,12 +17,14 @@
 --   {max_gap_s:UInt32}   60
 -- Tables: dwell, regions. (The probe's region_minute table holds the same
 -- counters per minute when the tracking pipeline writes it.)
+-- Time columns are read through toInt64(): the schema may store unix
+-- seconds as Int64 or as DateTime('UTC').
 WITH
     toInt64(toUnixTimestamp(toDateTime({from:Date}, 'UTC'))) AS t0,
     toInt64(toUnixTimestamp(toDateTime({to:Date} + 1, 'UTC'))) AS t1,
 r AS (
     SELECT imsi, start_ts, end_ts, roamer
-    FROM dwell
+    FROM (SELECT imsi, msisdn, lac, ci, toInt64(start_ts) AS start_ts, toInt64(end_ts) AS end_ts, roamer, reason FROM dwell)
     WHERE (lac, ci) IN (SELECT lac, ci FROM regions WHERE region = {region:String})
       AND end_ts > t0 - 7 * 86400 AND start_ts < t1 AND end_ts >= start_ts
 ),

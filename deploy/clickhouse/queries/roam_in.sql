@@ -17,6 +17,8 @@
 --   {home_mcc:String}        our network's MCC, e.g. '001'
 --   {home_mnc:String}        our network's MNC, e.g. '01'
 -- Tables: subscribers, dwell, events.
+-- Time columns are read through toInt64(): the schema may store unix
+-- seconds as Int64 or as DateTime('UTC').
 WITH
     toInt64(toUnixTimestamp(toDateTime({from:Date}, 'UTC'))) AS t0,
     toInt64(toUnixTimestamp(toDateTime({to:Date} + 1, 'UTC'))) AS t1,
@@ -35,13 +37,13 @@ seen AS (
     SELECT imsi, min(greatest(start_ts, t0)) AS first_ts, max(least(end_ts, t1)) AS last_ts,
            min(start_ts) AS first_ever,
            uniqExact(arrayJoin(range(intDiv(greatest(start_ts, t0), 86400), intDiv(greatest(least(end_ts, t1) - 1, greatest(start_ts, t0)), 86400) + 1))) AS days
-    FROM dwell
+    FROM (SELECT imsi, msisdn, lac, ci, toInt64(start_ts) AS start_ts, toInt64(end_ts) AS end_ts, roamer, reason FROM dwell)
     WHERE end_ts > t0 AND start_ts < t1 AND imsi IN (SELECT imsi FROM roamers)
     GROUP BY imsi
 ),
 traffic AS (
     SELECT imsi, countIf(kind IN ('call_mo', 'call_mt')) AS calls, countIf(kind IN ('sms_mo', 'sms_mt')) AS sms
-    FROM events
+    FROM (SELECT toInt64(ts) AS ts, imsi, msisdn, kind, lac, ci, peer, roamer FROM events)
     WHERE ts >= t0 AND ts < t1 AND imsi IN (SELECT imsi FROM roamers)
     GROUP BY imsi
 )

@@ -12,6 +12,8 @@
 --   {silent_hours:UInt32}    24
 --   {lookback_days:UInt32}   7
 -- Tables: dwell, events, subscribers.
+-- Time columns are read through toInt64(): the schema may store unix
+-- seconds as Int64 or as DateTime('UTC').
 WITH
     toInt64(toUnixTimestamp({at:DateTime('UTC')})) AS t_at,
     t_at - toInt64({lookback_days:UInt32}) * 86400 AS t_from,
@@ -22,12 +24,12 @@ last_dwell AS (
            argMax(ci, least(end_ts, t_at)) AS last_ci,
            argMax(reason, least(end_ts, t_at)) AS last_reason,
            max(roamer) AS roamer
-    FROM dwell
+    FROM (SELECT imsi, msisdn, lac, ci, toInt64(start_ts) AS start_ts, toInt64(end_ts) AS end_ts, roamer, reason FROM dwell)
     WHERE start_ts <= t_at AND end_ts >= t_from
     GROUP BY imsi
 ),
 last_event AS (
-    SELECT imsi, max(ts) AS last_ev FROM events WHERE ts <= t_at AND ts >= t_from GROUP BY imsi
+    SELECT imsi, max(ts) AS last_ev FROM (SELECT toInt64(ts) AS ts, imsi, msisdn, kind, lac, ci, peer, roamer FROM events) WHERE ts <= t_at AND ts >= t_from GROUP BY imsi
 )
 SELECT d.imsi AS imsi, s.msisdn AS msisdn,
        toDateTime(greatest(d.last_ts, e.last_ev), 'UTC') AS last_seen,

@@ -10,6 +10,8 @@
 -- Parameters:
 --   {from:Date}, {to:Date}   period, whole UTC days, inclusive
 -- Tables: subscribers, dwell, regions, group_members.
+-- Time columns are read through toInt64(): the schema may store unix
+-- seconds as Int64 or as DateTime('UTC').
 WITH
     toInt64(toUnixTimestamp(toDateTime({from:Date}, 'UTC'))) AS t0,
     toInt64(toUnixTimestamp(toDateTime({to:Date} + 1, 'UTC'))) AS t1,
@@ -18,7 +20,7 @@ tacs AS (
 ),
 scoped AS (
     SELECT DISTINCT 'region' AS scope, r.region AS name, d.imsi AS imsi
-    FROM dwell AS d
+    FROM (SELECT imsi, msisdn, lac, ci, toInt64(start_ts) AS start_ts, toInt64(end_ts) AS end_ts, roamer, reason FROM dwell) AS d
     INNER JOIN regions AS r ON r.lac = d.lac AND r.ci = d.ci
     WHERE d.end_ts > t0 AND d.start_ts < t1
     UNION ALL

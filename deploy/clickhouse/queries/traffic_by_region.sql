@@ -8,6 +8,8 @@
 -- Parameters:
 --   {from:Date}, {to:Date}   period, whole UTC days, inclusive
 -- Tables: events, regions.
+-- Time columns are read through toInt64(): the schema may store unix
+-- seconds as Int64 or as DateTime('UTC').
 WITH
     toInt64(toUnixTimestamp(toDateTime({from:Date}, 'UTC'))) AS t0,
     toInt64(toUnixTimestamp(toDateTime({to:Date} + 1, 'UTC'))) AS t1,
@@ -20,7 +22,7 @@ SELECT r.region AS region, toHour(toDateTime(e.ts, 'UTC')) AS hour,
        round((calls_mo + calls_mt) / n_days, 2) AS calls_per_day,
        round((sms_mo + sms_mt) / n_days, 2) AS sms_per_day,
        uniqExact(e.imsi) AS subscribers
-FROM events AS e
+FROM (SELECT toInt64(ts) AS ts, imsi, msisdn, kind, lac, ci, peer, roamer FROM events) AS e
 INNER JOIN regions AS r ON r.lac = e.lac AND r.ci = e.ci
 WHERE e.ts >= t0 AND e.ts < t1 AND e.kind IN ('call_mo', 'call_mt', 'sms_mo', 'sms_mt')
 GROUP BY region, hour
