@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // run.js: run SQL on chDB (ClickHouse in-process) for the analysis tests.
 //
-//   node run.js --db DIR [--exec FILE]... [--sql STATEMENT]...
+//   node run.js --db DIR [--exec FILE]... [--sql STATEMENT]... [--try STATEMENT]...
 //               [--query FILE] [--param NAME=VALUE]... [--format CSVWithNames]
 //
 // --db      session directory; tables persist there between runs.
 // --exec    a file of statements separated by ';' at the end of a line; run in order.
 // --sql     one statement, run after the --exec files.
+// --try     one statement whose failure is ignored, run after the --exec files.
 // --query   one SELECT with ClickHouse query parameters ({name:Type}); its
 //           result goes to stdout in --format (default CSVWithNames).
 // --param   a value for a query parameter of --query.
@@ -17,7 +18,7 @@
 const fs = require('fs');
 
 function parseArgs(argv) {
-  const o = { exec: [], sql: [], params: {}, format: 'CSVWithNames' };
+  const o = { exec: [], steps: [], params: {}, format: 'CSVWithNames' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i], v = argv[i + 1];
     if (v === undefined) throw new Error(`${a}: missing value`);
@@ -25,7 +26,8 @@ function parseArgs(argv) {
     switch (a) {
       case '--db': o.db = v; break;
       case '--exec': o.exec.push(v); break;
-      case '--sql': o.sql.push(v); break;
+      case '--sql': o.steps.push({ sql: v, mayFail: false }); break;
+      case '--try': o.steps.push({ sql: v, mayFail: true }); break;
       case '--query': o.query = v; break;
       case '--format': o.format = v; break;
       case '--param': {
@@ -61,7 +63,13 @@ function main() {
   };
   try {
     for (const f of o.exec) for (const st of statements(fs.readFileSync(f, 'utf8'))) run(st);
-    for (const st of o.sql) run(st);
+    for (const st of o.steps) {
+      try {
+        run(st.sql);
+      } catch (e) {
+        if (!st.mayFail) throw e;
+      }
+    }
     if (o.query) {
       const q = fs.readFileSync(o.query, 'utf8').trim().replace(/;\s*$/, '');
       const out = Object.keys(o.params).length ? s.queryBind(q, o.params, o.format) : s.query(q, o.format);
