@@ -318,7 +318,7 @@ func (g *gen) planDay(i int32, d0 int64) {
 			at(0, home)
 		}
 		t := int64(9 * 3600)
-		if weekday && s.day >= 0 {
+		if weekday && s.day >= 0 && s.role != roleVisitor { // a visitor's day cell is the region it visits
 			leave := u(7*3600, 9*3600)
 			at(leave, nw.between(home, s.day, 0.5))
 			at(leave+u(900, 1800), s.day)
@@ -328,11 +328,10 @@ func (g *gen) planDay(i int32, d0 int64) {
 			t = back + 1800
 		}
 		if s.role == roleVisitor && weekday && rng.Float64() < 0.3 {
-			v := u(10*3600, 15*3600)
-			if s.day >= 0 && v > t {
-				at(v, s.day)
-				at(v+u(3600, 7200), home)
-			}
+			v := u(10*3600, 15*3600) // a meeting in the group's region
+			at(v, s.day)
+			at(v+u(3600, 7200), home)
+			t = max(t, v+7200)
 		}
 		sh := g.sc.Population.Shoppers
 		if !weekday {

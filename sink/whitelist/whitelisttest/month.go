@@ -20,7 +20,7 @@ import (
 )
 
 // version is part of the cache key: bump it when the files change.
-const version = 1
+const version = 2
 
 // Start is the first day of every simulated month here.
 var Start = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
