@@ -22,6 +22,12 @@ import (
 // version is part of the cache key: bump it when the files change.
 const version = 2
 
+// FromCapture, when set, makes the tables from the simulator's capture
+// instead of its truth: the month's pcap arrives on the named pipe pcap and
+// FromCapture writes Parquet tables under dir (the chDB acceptance tests set
+// it to run `sigprobe replay`; this package cannot import the probe).
+var FromCapture func(pcap, dir string) error
+
 // Start is the first day of every simulated month here.
 var Start = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 
@@ -68,7 +74,11 @@ type Subscriber struct {
 // month of 5,000 subscribers takes about two minutes; later calls, from any
 // test binary, reuse it (a lock file serialises concurrent callers).
 func Get(seed uint64, subscribers, days int) (*Month, error) {
-	root := filepath.Join(os.TempDir(), fmt.Sprintf("sigprobe-month-v%d-s%d-n%d-d%d-%s", version, seed, subscribers, days, Start.Format("20060102")))
+	source := "truth"
+	if FromCapture != nil {
+		source = "probe"
+	}
+	root := filepath.Join(os.TempDir(), fmt.Sprintf("sigprobe-month-v%d-%s-s%d-n%d-d%d-%s", version, source, seed, subscribers, days, Start.Format("20060102")))
 	m := &Month{Seed: seed, Subscribers: subscribers, Days: days, Dir: filepath.Join(root, "tables"), Truth: filepath.Join(root, "truth")}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, err
@@ -94,7 +104,47 @@ func Get(seed uint64, subscribers, days int) (*Month, error) {
 	return m, os.WriteFile(done, nil, 0o644)
 }
 
+// fromCapture runs the simulator into a pipe that FromCapture reads.
+func (m *Month) fromCapture(sc *scenario.Scenario) error {
+	pcap := filepath.Join(filepath.Dir(m.Dir), "month.pcap")
+	msgs := filepath.Join(m.Truth, "messages.csv")
+	for _, f := range []string{pcap, msgs} {
+		os.Remove(f)
+		if err := syscall.Mkfifo(f, 0o644); err != nil {
+			return err
+		}
+	}
+	drained := make(chan struct{})
+	go func() { // messages.csv is not needed here
+		if f, err := os.Open(msgs); err == nil {
+			io.Copy(io.Discard, f)
+			f.Close()
+		}
+		close(drained)
+	}()
+	perr := make(chan error, 1)
+	go func() { perr <- FromCapture(pcap, m.Dir) }()
+	_, err := sim.Run(sim.Config{Seed: m.Seed, Subscribers: m.Subscribers, Days: m.Days, Start: Start, Scenario: sc, PCAP: pcap, TruthDir: m.Truth})
+	<-drained
+	if perr := <-perr; err == nil {
+		err = perr
+	}
+	os.Remove(pcap)
+	os.Remove(msgs)
+	return err
+}
+
 func (m *Month) generate() error {
+	if FromCapture != nil {
+		if err := os.MkdirAll(m.Truth, 0o755); err != nil {
+			return err
+		}
+		sc, err := scenario.Load("")
+		if err != nil {
+			return err
+		}
+		return m.fromCapture(sc)
+	}
 	for _, d := range []string{m.Truth, filepath.Join(m.Dir, "dwell"), filepath.Join(m.Dir, "events"), filepath.Join(m.Dir, "subscribers")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
