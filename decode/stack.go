@@ -7,6 +7,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/sigprobe/sigprobe/decode/bssap"
+	"github.com/sigprobe/sigprobe/decode/ident"
 	"github.com/sigprobe/sigprobe/decode/m3ua"
 	"github.com/sigprobe/sigprobe/decode/sccp"
 	"github.com/sigprobe/sigprobe/decode/sctp"
@@ -145,6 +146,9 @@ func (s *Stack) link(dst []Message, lt LinkType, b []byte) []Message {
 	var p *gopacket.DecodingLayerParser
 	switch lt {
 	case layers.LinkTypeEthernet:
+		if dst, ok := s.fastEthIPv4(dst, b); ok {
+			return dst
+		}
 		p = s.pEth
 	case layers.LinkTypeLinuxSLL:
 		p = s.pSLL
@@ -451,7 +455,8 @@ func (s *Stack) sccpMsg(dst []Message, b []byte) []Message {
 	base.Has |= HasSCCP
 	base.SCCPType = m.Type
 	base.CalledSSN, base.CallingSSN = m.Called.SSN, m.Calling.SSN
-	base.CalledGT, base.CallingGT = m.Called.GT, m.Calling.GT
+	setDigits(&base.CalledGT, &m.Called.GT)
+	setDigits(&base.CallingGT, &m.Calling.GT)
 	if m.Has&sccp.HasSLR != 0 {
 		base.SLR = m.SLR
 		base.Has |= HasSLR
@@ -579,7 +584,9 @@ func (s *Stack) appendBSSAP(dst []Message, m *bssap.Message) []Message {
 			o.Has |= HasDLCI
 		}
 	}
-	o.IMSI, o.IMEI, o.IMEISV = m.IMSI, m.IMEI, m.IMEISV
+	setDigits(&o.IMSI, &m.IMSI)
+	setDigits(&o.IMEI, &m.IMEI)
+	setDigits(&o.IMEISV, &m.IMEISV)
 	if m.Has&bssap.HasTMSI != 0 {
 		o.TMSI = m.TMSI
 		o.Has |= HasTMSI
@@ -605,8 +612,10 @@ func (s *Stack) appendBSSAP(dst []Message, m *bssap.Message) []Message {
 	}
 	o.Loc = m.Loc
 	o.NCells = uint8(copy(o.Cells[:], m.Cells[:m.NCells]))
-	o.Called, o.Calling = m.Called, m.Calling
-	o.RPOrig, o.RPDest = m.RPOrig, m.RPDest
+	setDigits(&o.Called, &m.Called)
+	setDigits(&o.Calling, &m.Calling)
+	setDigits(&o.RPOrig, &m.RPOrig)
+	setDigits(&o.RPDest, &m.RPDest)
 	if len(m.Facility) > 0 {
 		n, err := tcap.DecodeComponents(m.Facility, s.fac[:])
 		if err != nil {
@@ -689,11 +698,12 @@ func (s *Stack) appendComponent(dst []Message, c *tcap.Component, t *tcap.Messag
 		if err := tcap.DecodeMAP(c.Op, c, v); err != nil {
 			s.fail(LayerMAP, err)
 		}
-		if v.IMSI.N != 0 {
-			o.IMSI = v.IMSI
-		}
-		o.MSISDN, o.IMEI = v.MSISDN, v.IMEI
-		o.VLR, o.MSC, o.HLR = v.VLR, v.MSC, v.HLR
+		setDigits(&o.IMSI, &v.IMSI)
+		setDigits(&o.MSISDN, &v.MSISDN)
+		setDigits(&o.IMEI, &v.IMEI)
+		setDigits(&o.VLR, &v.VLR)
+		setDigits(&o.MSC, &v.MSC)
+		setDigits(&o.HLR, &v.HLR)
 		if v.CGI.Valid() {
 			o.Loc = v.CGI
 			o.Cells[0] = v.CGI
@@ -701,4 +711,38 @@ func (s *Stack) appendComponent(dst []Message, c *tcap.Component, t *tcap.Messag
 		}
 	}
 	return dst
+}
+
+// setDigits copies src over dst when present: most digit fields are absent,
+// and dst starts out zero, so this saves copying empty arrays.
+func setDigits(dst, src *ident.Digits) {
+	if src.N > 0 {
+		*dst = *src
+	}
+}
+
+// fastEthIPv4 handles the dominant frame shape, Ethernet (optionally one
+// 802.1Q tag) carrying an option-less, unfragmented IPv4 SCTP packet,
+// without the DecodingLayerParser (which costs about a quarter of the
+// decode time there); ok is false for anything else.
+func (s *Stack) fastEthIPv4(dst []Message, b []byte) ([]Message, bool) {
+	if len(b) < 14+20 {
+		return dst, false
+	}
+	et, off := binary.BigEndian.Uint16(b[12:]), 14
+	if et == 0x8100 {
+		if len(b) < 18+20 {
+			return dst, false
+		}
+		et, off = binary.BigEndian.Uint16(b[16:]), 18
+	}
+	ip := b[off:]
+	if et != 0x0800 || ip[0] != 0x45 || ip[9] != ipProtoSCTP || binary.BigEndian.Uint16(ip[6:])&0x3fff != 0 {
+		return dst, false
+	}
+	n := int(binary.BigEndian.Uint16(ip[2:]))
+	if n < 20 || n > len(ip) {
+		return dst, false
+	}
+	return s.sctpPacket(dst, ip[12:16], ip[16:20], ip[20:n]), true
 }
