@@ -126,11 +126,17 @@ func NewStack() *Stack {
 func (s *Stack) Decode(dst []Message, lt LinkType, frame uint64, tsNs int64, data []byte) ([]Message, error) {
 	s.Stats.Packets++
 	s.err = nil
-	s.base = Message{Frame: frame, TsNs: tsNs}
+	s.base.Frame, s.base.TsNs = frame, tsNs // the rest is reset per user message
 	n := len(dst)
 	dst = s.link(dst, lt, data)
 	s.Stats.Messages += uint64(len(dst) - n)
 	return dst, s.err
+}
+
+// resetBase starts the common fields of a new user message: frame and time
+// stay, association and direction are set, everything else is cleared.
+func (s *Stack) resetBase(assoc uint64, dir uint8) {
+	s.base = Message{Frame: s.base.Frame, TsNs: s.base.TsNs, Assoc: assoc, Dir: dir}
 }
 
 func (s *Stack) fail(l Layer, err error) {
@@ -164,14 +170,17 @@ func (s *Stack) link(dst []Message, lt LinkType, b []byte) []Message {
 			p = s.pIP6
 		}
 	case layers.LinkTypeMTP2Phdr:
+		s.resetBase(0, 0)
 		if len(b) < 4 {
 			s.fail(LayerLink, ErrLinkShort)
 			return dst
 		}
 		return s.mtp2(dst, b[4:])
 	case layers.LinkTypeMTP2:
+		s.resetBase(0, 0)
 		return s.mtp2(dst, b)
 	case layers.LinkTypeMTP3:
+		s.resetBase(0, 0)
 		if err := m3ua.DecodeMTP3(b, &s.mtp); err != nil {
 			s.fail(LayerM3UA, err)
 			return dst
@@ -379,7 +388,7 @@ func (s *Stack) sctpPacket(dst []Message, src, dstIP []byte, b []byte) []Message
 				continue
 			}
 		}
-		s.base = Message{Frame: s.base.Frame, TsNs: s.base.TsNs, Assoc: assoc, Dir: dir}
+		s.resetBase(assoc, dir)
 		switch {
 		case d.PPID == ppidM3UA || d.PPID == 0 && (p.SrcPort == portM3UA || p.DstPort == portM3UA):
 			if err := s.m3ua.DecodeFromBytes(msg); err != nil {
