@@ -40,18 +40,16 @@ func (l Layer) String() string {
 
 // Sentinel errors of this package.
 var (
-	ErrLinkType     = errors.New("link: unsupported link type")
-	ErrLinkShort    = errors.New("link: short frame")
-	ErrNotIP        = errors.New("link: no IP layer")
-	ErrIPFragment   = errors.New("ip: bad fragment")
-	ErrIPv6Ext      = errors.New("ip: bad IPv6 extension header")
-	ErrTooManyFlows = errors.New("sctp: flow table full, state reset")
+	ErrLinkType   = errors.New("link: unsupported link type")
+	ErrLinkShort  = errors.New("link: short frame")
+	ErrIPFragment = errors.New("ip: bad fragment")
+	ErrIPv6Ext    = errors.New("ip: bad IPv6 extension header")
 )
 
 // reasons lists every sentinel error a Stack may report, so counting by
 // reason is an index into a fixed array.
 var reasons = [...]error{
-	ErrLinkType, ErrLinkShort, ErrNotIP, ErrIPFragment, ErrIPv6Ext, ErrTooManyFlows,
+	ErrLinkType, ErrLinkShort, ErrIPFragment, ErrIPv6Ext,
 	sctp.ErrShort, sctp.ErrChunkLen, sctp.ErrTooMany, sctp.ErrReassembly, sctp.ErrTooBig,
 	m3ua.ErrShort, m3ua.ErrVersion, m3ua.ErrLength, m3ua.ErrNoData, m3ua.ErrMTPShort,
 	sccp.ErrShort, sccp.ErrPointer, sccp.ErrAddress, sccp.ErrOptional, sccp.ErrUnsupported,
