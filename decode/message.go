@@ -140,9 +140,13 @@ func (m *Message) Name() string {
 	case ProtoDTAP:
 		return bssap.DTAPName(m.PD, uint8(m.Type))
 	case ProtoMAP:
-		if m.Has&HasType != 0 {
-			return mapName(m.Type)
+		if m.Has&HasType == 0 {
+			return ""
 		}
+		if m.Type == 46 && m.Has&HasACN != 0 && m.ACVersion < 3 {
+			return "forwardSM" // MAP v1/v2 name of operation 46
+		}
+		return mapName(m.Type)
 	}
 	return ""
 }
