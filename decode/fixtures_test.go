@@ -319,8 +319,20 @@ func mtp2Fixture() fixture {
 	}}
 }
 
+// mtp3: LINKTYPE_MTP3 with a long (LUDT) MAP message and a paging UDT.
+func mtp3Fixture() fixture {
+	big := tcBegin(78, aarq(16, 3), invoke(1, 7, ber(0x30, ber(0x80, tbcd(imsi1)), ber(0x81, isdn("4917600000002")),
+		ber(0xa5, make([]byte, 300)))))
+	return fixture{name: "mtp3.pcap", lt: layers.LinkTypeMTP3, frames: [][]byte{
+		mtp3(2, hlrPC, vlrPC, 3, ludt(addrGT(7, "491720000001"), addrGT(6, "491720000002"), big)),
+		mtp3(2, msc, bsc, 1, udt(addrSSN(bsc, 254), addrSSN(msc, 254), bssmap(0x52, tlvIE(0x08, mobileID(1, imsi2)),
+			tlvIE(0x1a, cat([]byte{0x02}, u16(0x2001), u16(0x2002)))))),
+	}}
+}
+
 func allFixtures() []fixture {
-	return []fixture{aInterface(), mapOps(), transport(), sllFixture(false), sllFixture(true), rawFixture(), m2paFixture(), mtp2Fixture()}
+	return []fixture{aInterface(), mapOps(), transport(), sllFixture(false), sllFixture(true), rawFixture(), m2paFixture(),
+		mtp2Fixture(), mtp3Fixture()}
 }
 
 // TestWriteFixtures regenerates testdata/ (pcaps and tshark goldens).

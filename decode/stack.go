@@ -475,7 +475,7 @@ func (s *Stack) sccpMsg(dst []Message, b []byte) []Message {
 		base.Has |= HasDLR
 	}
 	switch m.Type {
-	case sccp.UDTS, sccp.XUDTS:
+	case sccp.UDTS, sccp.XUDTS, sccp.LUDTS:
 		s.Stats.Returned++
 		return dst
 	case sccp.CR:
@@ -508,7 +508,7 @@ func (s *Stack) sccpMsg(dst []Message, b []byte) []Message {
 		}
 	}
 	switch m.Type {
-	case sccp.UDT, sccp.XUDT:
+	case sccp.UDT, sccp.XUDT, sccp.LUDT:
 		// Like tshark: the called subsystem decides when it has a known
 		// user, else the calling one (a gsmSCF at 147 talking to an HLR).
 		u := userNone
