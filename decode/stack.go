@@ -135,8 +135,21 @@ func (s *Stack) Decode(dst []Message, lt LinkType, frame uint64, tsNs int64, dat
 
 // resetBase starts the common fields of a new user message: frame and time
 // stay, association and direction are set, everything else is cleared.
+//
+// Only the fields mtpUser and sccpMsg set on base are cleared (base is
+// otherwise always zero); clearing the whole record per message showed in
+// profiles.
 func (s *Stack) resetBase(assoc uint64, dir uint8) {
-	s.base = Message{Frame: s.base.Frame, TsNs: s.base.TsNs, Assoc: assoc, Dir: dir}
+	b := &s.base
+	b.Assoc, b.Dir, b.Has = assoc, dir, 0
+	b.OPC, b.DPC, b.SI, b.NI, b.SLS = 0, 0, 0, 0, 0
+	b.SCCPType, b.CalledSSN, b.CallingSSN, b.SLR, b.DLR = 0, 0, 0, 0, 0
+	if b.CalledGT.N != 0 {
+		b.CalledGT = ident.Digits{}
+	}
+	if b.CallingGT.N != 0 {
+		b.CallingGT = ident.Digits{}
+	}
 }
 
 func (s *Stack) fail(l Layer, err error) {
