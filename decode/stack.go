@@ -570,21 +570,26 @@ func (s *Stack) segKey() uint64 {
 
 func (s *Stack) bssapMsg(dst []Message, data []byte) []Message {
 	m := &s.bssap
-	err := m.DecodeFromBytes(data)
-	if err != nil {
+	if err := m.DecodeFromBytes(data); err != nil {
 		if m.Disc == bssap.DTAP {
 			s.fail(LayerDTAP, err)
 		} else {
 			s.fail(LayerBSSMAP, err)
 		}
-		return dst
+		// A bad IE after the message type still leaves a message to
+		// report, with the fields read before it (as tshark shows it).
+		if !m.Typed {
+			return dst
+		}
 	}
 	dst = s.appendBSSAP(dst, m)
 	if m.Disc == bssap.BSSMAP && len(m.L3) > 0 {
 		d := &s.dtap
 		if err := d.DecodeDTAP(m.L3); err != nil {
 			s.fail(LayerDTAP, err)
-			return dst
+			if !d.Typed {
+				return dst
+			}
 		}
 		dst = s.appendBSSAP(dst, d)
 	}
