@@ -67,9 +67,10 @@ type Stack struct {
 	ip4   layers.IPv4
 	ip6   layers.IPv6
 
-	// gopacket's DecodingLayerParser handles the link and IP layers: it is
-	// allocation-free and fast there. SCTP and above are hand-written (see
-	// package sctp for why).
+	// gopacket's DecodingLayerParser handles the link and IP layers
+	// (allocation-free), except plain Ethernet(+802.1Q)/IPv4 frames, which
+	// fastEthIPv4 takes for speed. SCTP and above are hand-written: see
+	// package sctp for why.
 	pEth, pSLL, pSLL2, pIP4, pIP6 *gopacket.DecodingLayerParser
 	decoded                       []gopacket.LayerType
 
