@@ -72,6 +72,8 @@ const (
 	HasInvokeID                       // ROS invoke id
 	HasACN                            // application context name
 	CellsTruncated                    // more cells than MaxCells
+	HasCalledPC                       // SCCP called party point code
+	HasCallingPC                      // SCCP calling party point code
 )
 
 // MaxCells is the capacity of Message.Cells.
@@ -94,6 +96,7 @@ type Message struct {
 	// SCCP.
 	SCCPType              uint8
 	CalledSSN, CallingSSN uint8
+	CalledPC, CallingPC   uint16
 	SLR, DLR              uint32
 	CalledGT, CallingGT   ident.Digits
 

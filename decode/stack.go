@@ -145,6 +145,7 @@ func (s *Stack) resetBase(assoc uint64, dir uint8) {
 	b.Assoc, b.Dir, b.Has = assoc, dir, 0
 	b.OPC, b.DPC, b.SI, b.NI, b.SLS = 0, 0, 0, 0, 0
 	b.SCCPType, b.CalledSSN, b.CallingSSN, b.SLR, b.DLR = 0, 0, 0, 0, 0
+	b.CalledPC, b.CallingPC = 0, 0
 	if b.CalledGT.N != 0 {
 		b.CalledGT = ident.Digits{}
 	}
@@ -478,6 +479,14 @@ func (s *Stack) sccpMsg(dst []Message, b []byte) []Message {
 	base.Has |= HasSCCP
 	base.SCCPType = m.Type
 	base.CalledSSN, base.CallingSSN = m.Called.SSN, m.Calling.SSN
+	if m.Called.HasPC {
+		base.CalledPC = m.Called.PC
+		base.Has |= HasCalledPC
+	}
+	if m.Calling.HasPC {
+		base.CallingPC = m.Calling.PC
+		base.Has |= HasCallingPC
+	}
 	setDigits(&base.CalledGT, &m.Called.GT)
 	setDigits(&base.CallingGT, &m.Calling.GT)
 	if m.Has&sccp.HasSLR != 0 {
