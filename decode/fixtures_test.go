@@ -213,6 +213,9 @@ func mapOps() fixture {
 	tv(vlr, hlrA, vlrA, tcBegin(13, aarq(23, 3), invoke(1, 66, ber(0x30, imsiB(0x80), []byte{0x0a, 1, 0}))))
 	tv(vlr, addrGT(9, "491720000099"), mscA, tcBegin(14, aarq(11, 3), invoke(1, 43, ber(0x30, ber(0x04, tbcd(imei1+"0")), []byte{0x03, 2, 6, 0x80}))))
 	tv(vlr, mscA, addrGT(9, "491720000099"), tcEnd(14, aare(11, 3), result(1, 43, ber(0x30, []byte{0x0a, 1, 0}))))
+	// A reject component and a P-Abort: no MAP operation to report.
+	tv(hlr, vlrA, hlrA, tcEnd(15, nil, ber(0xa4, berInt(0x02, 1), []byte{0x81, 1, 1})))
+	tv(hlr, vlrA, hlrA, ber(0x67, ber(0x49, u32(16)), []byte{0x4a, 1, 1}))
 	return fixture{name: "map-ops.pcap", lt: layers.LinkTypeEthernet, frames: f}
 }
 

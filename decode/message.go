@@ -38,6 +38,7 @@ const (
 	CompInvoke
 	CompResult
 	CompError
+	CompReject // ROS reject (tshark shows it as GSM MAP too)
 )
 
 // String returns the JSON name of c.
@@ -49,6 +50,8 @@ func (c Comp) String() string {
 		return "result"
 	case CompError:
 		return "error"
+	case CompReject:
+		return "reject"
 	}
 	return ""
 }

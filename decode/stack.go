@@ -695,8 +695,8 @@ func (s *Stack) appendComponent(dst []Message, c *tcap.Component, t *tcap.Messag
 	case tcap.ReturnError:
 		comp = CompError
 	default:
+		comp = CompReject
 		s.Stats.Rejects++
-		return dst
 	}
 	dst = append(dst, s.base)
 	o := &dst[len(dst)-1]

@@ -97,7 +97,7 @@ type Stats struct {
 	Returned        uint64 // UDTS/XUDTS: returned messages, not reported again
 	OutOfScope      uint64 // SCCP users out of scope (RANAP, CAP, unknown SSN)
 	NoComponents    uint64 // TCAP messages without components
-	Rejects         uint64 // ROS reject components
+	Rejects         uint64 // ROS reject components (reported with Comp CompReject)
 	FlowResets      uint64 // SCTP flow table resets
 }
 
