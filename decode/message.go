@@ -3,6 +3,7 @@ package decode
 import (
 	"github.com/sigprobe/sigprobe/decode/bssap"
 	"github.com/sigprobe/sigprobe/decode/ident"
+	"github.com/sigprobe/sigprobe/decode/tcap"
 )
 
 // Proto is the application protocol of a Message.
@@ -146,6 +147,9 @@ func (m *Message) Name() string {
 	case ProtoDTAP:
 		return bssap.DTAPName(m.PD, uint8(m.Type))
 	case ProtoMAP:
+		if m.Comp == CompError && m.Has&HasCause != 0 {
+			return tcap.ErrorName(int32(m.Cause))
+		}
 		if m.Has&HasType == 0 {
 			return ""
 		}
