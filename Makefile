@@ -15,7 +15,10 @@ build:
 demo: build
 	@rm -rf $(DEMO) && mkdir -p $(DEMO)
 	./$(BIN) gen --seed 1 --subscribers 2000 --days 1 -o $(DEMO)/town.pcap --truth $(DEMO)/truth
-	@./$(BIN) gen --summary --truth $(DEMO)/truth
+	@echo; echo "first messages of the capture (truth/messages.csv):"; head -8 $(DEMO)/truth/messages.csv | cut -d, -f1,3-8
+	@echo; echo "micro-regions:"; sed -n '/^regions:/,/^groups:/p' $(DEMO)/truth/regions.yaml | grep -A1 -E '^  - name:' | paste - - - | awk '{print "  " $$3, "(" $$5 ")"}'
+	@echo "groups:"; sed -n '/^groups:/,$$p' $(DEMO)/truth/regions.yaml | grep -A1 -E '^  - name:' | paste - - - | awk '{print "  " $$3, "in", $$5}'
+	@echo "members by group:"; awk -F, 'NR>1 && $$7=="member"{n[$$6]++} END{for(g in n) print "  " g, n[g]}' $(DEMO)/truth/subscribers.csv
 
 # The whole test suite (what CI runs through .ci/run).
 test:

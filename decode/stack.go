@@ -60,6 +60,13 @@ type flow struct {
 type Stack struct {
 	Stats Stats
 
+	// SCCPEvents makes Decode also report the connection-oriented SCCP
+	// messages that carry no user data (CC, CREF, RLSD, RLC) as Messages with
+	// Proto == ProtoNone, so a tracker can follow local references. They are
+	// not counted in Stats.Messages.
+	SCCPEvents bool
+	control    uint64
+
 	eth   layers.Ethernet
 	dot1q layers.Dot1Q
 	sll   layers.LinuxSLL
@@ -129,8 +136,9 @@ func (s *Stack) Decode(dst []Message, lt LinkType, frame uint64, tsNs int64, dat
 	s.err = nil
 	s.base.Frame, s.base.TsNs = frame, tsNs // the rest is reset per user message
 	n := len(dst)
+	s.control = 0
 	dst = s.link(dst, lt, data)
-	s.Stats.Messages += uint64(len(dst) - n)
+	s.Stats.Messages += uint64(len(dst)-n) - s.control
 	return dst, s.err
 }
 
@@ -516,6 +524,10 @@ func (s *Stack) sccpMsg(dst []Message, b []byte) []Message {
 	data := m.Data
 	if len(data) == 0 {
 		s.Stats.NoUserData++
+		if s.SCCPEvents && (m.Type == sccp.CC || m.Type == sccp.RLSD || m.Type == sccp.RLC || m.Type == sccp.CREF) {
+			s.control++
+			dst = append(dst, *base)
+		}
 		return dst
 	}
 	if m.Has&sccp.HasSeg != 0 && !(m.Seg.First && m.Seg.Remaining == 0) {

@@ -14,6 +14,21 @@ const (
 // move applies the next step of subscriber i's plan.
 func (g *gen) move(i int32) {
 	s := &g.subs[i]
+	if s.call == -1 && s.busyUntil > g.now || s.setupUntil > g.now {
+		// In dedicated mode the phone does not reselect, and messages of a
+		// call being set up are already on their way: the move waits until the
+		// connection is released, or the call is up (then it is a handover).
+		s.next[tMove] = s.setupUntil + ms
+		if s.call == -1 {
+			s.next[tMove] = max(s.busyUntil, s.setupUntil) + ms
+		}
+		return
+	}
+	// After a deferral several steps may be due: only the last of a run of
+	// due camping steps matters (switching off is never skipped).
+	for s.planIdx+1 < len(s.plan) && s.plan[s.planIdx+1].t <= g.now && !s.plan[s.planIdx].off && !s.plan[s.planIdx+1].off {
+		s.planIdx++
+	}
 	st := s.plan[s.planIdx]
 	s.planIdx++
 	if s.planIdx < len(s.plan) {
@@ -270,7 +285,7 @@ func (g *gen) updateLocation(t int64, i int32, oldMSC int8) (int64, bool) {
 		g.sccpMAP(t, om.link, 1, g.vlrAddr(int(oldMSC)), hlr, ctid, g.mapRow(i, wire.OpCancelLocation, 1, cIMSI, "cancelLocation"))
 		t += g.lat(10, 40)
 		g.tcap = wire.TCAP(g.tcap[:0], wire.TCEnd, 0, ctid, cacn, wire.Component{Kind: wire.CompResultLast, InvokeID: 1, Op: wire.OpCancelLocation})
-		g.sccpMAP(t, om.link, 0, hlr, g.vlrAddr(int(oldMSC)), ctid, g.mapRow(i, wire.OpCancelLocation, 2, 0, "cancelLocation"))
+		g.sccpMAP(t, om.link, 0, hlr, g.vlrAddr(int(oldMSC)), ctid, g.bareResult(i, wire.OpCancelLocation, "cancelLocation"))
 	}
 	htid := g.hlrTID + 1
 	g.hlrTID++
@@ -304,7 +319,7 @@ func (g *gen) purge(i int32) {
 	g.sccpMAP(t, m.link, 0, g.hlrAddr(i), g.vlrAddr(int(s.msc)), tid, g.mapRow(i, wire.OpPurgeMS, 1, cIMSI, "purgeMS"))
 	t += g.lat(20, 150)
 	g.tcap = wire.TCAP(g.tcap[:0], wire.TCEnd, 0, tid, acn, wire.Component{Kind: wire.CompResultLast, InvokeID: 1, Op: wire.OpPurgeMS})
-	g.sccpMAP(t, m.link, 1, g.vlrAddr(int(s.msc)), g.hlrAddr(i), tid, g.mapRow(i, wire.OpPurgeMS, 2, 0, "purgeMS"))
+	g.sccpMAP(t, m.link, 1, g.vlrAddr(int(s.msc)), g.hlrAddr(i), tid, g.bareResult(i, wire.OpPurgeMS, "purgeMS"))
 	s.msc, s.vlrLA, s.tmsi, s.vectors = -1, -1, 0, 0
 }
 

@@ -43,6 +43,7 @@ type row struct {
 	ci     [4]uint16
 	obs    int32 // cell this message shows the subscriber in, -1 none
 	detach bool
+	noOp   bool // a MAP result without a parameter carries no operation code
 	name   string
 }
 
@@ -75,28 +76,30 @@ type pending struct {
 
 // output turns queued messages into pcap packets, messages.csv rows and dwell truth.
 type output struct {
-	links  []link
-	window int64
-	pw     *pcapgo.Writer
-	bw     *bufio.Writer
-	msgs   *bufio.Writer
-	dwell  *bufio.Writer
-	subs   []subscriber
-	nw     *network
-	heap   []*pending
-	free   []*pending
-	seq    uint64
-	frame  uint64
-	lastTS int64
-	pkt    wire.Packet
-	m3ua   []byte
-	line   []byte
-	dCell  []int32
-	dStart []int64
-	dLast  []int64
-	nMsgs  uint64
-	nDwell uint64
-	nBytes uint64
+	links   []link
+	window  int64
+	pw      *pcapgo.Writer
+	bw      *bufio.Writer
+	msgs    *bufio.Writer
+	dwell   *bufio.Writer
+	subs    []subscriber
+	nw      *network
+	heap    []*pending
+	free    []*pending
+	seq     uint64
+	frame   uint64
+	lastTS  int64
+	pkt     wire.Packet
+	m3ua    []byte
+	line    []byte
+	dCell   []int32
+	dStart  []int64
+	dLast   []int64
+	dSilent []bool // went silent without detaching; not yet decided whether knowably
+	silence int64  // a silence longer than this is knowable (1.05 × T3212)
+	nMsgs   uint64
+	nDwell  uint64
+	nBytes  uint64
 }
 
 func newOutput(pcap, msgs, dwell io.Writer, nw *network, subs []subscriber, window time.Duration) (*output, error) {
@@ -116,6 +119,8 @@ func newOutput(pcap, msgs, dwell io.Writer, nw *network, subs []subscriber, wind
 	}
 	o.dStart = make([]int64, len(subs))
 	o.dLast = make([]int64, len(subs))
+	o.dSilent = make([]bool, len(subs))
+	o.silence = int64(nw.sc.Network.T3212Minutes) * 63 * sec // 1.05 × T3212
 	return o, nil
 }
 
@@ -204,7 +209,11 @@ func (o *output) flush(t int64) error {
 func (o *output) writeNext() error {
 	p := o.pop()
 	if p.silent >= 0 {
-		o.closeDwell(p.silent, o.dLast[p.silent])
+		// Whether the silence is knowable is decided by how long it lasts:
+		// see observe and close.
+		if o.dCell[p.silent] >= 0 {
+			o.dSilent[p.silent] = true
+		}
 		o.free = append(o.free, p)
 		return nil
 	}
@@ -341,7 +350,9 @@ func (o *output) writeRow(r *row, ts int64) {
 		b = strconv.AppendUint(b, uint64(r.pd), 10)
 	}
 	b = append(b, ',')
-	b = strconv.AppendUint(b, uint64(r.typ), 10)
+	if !r.noOp {
+		b = strconv.AppendUint(b, uint64(r.typ), 10)
+	}
 	b = append(b, ',')
 	b = append(b, compNames[r.comp]...)
 	b = append(b, ',')
@@ -402,6 +413,15 @@ func appendHex32(b []byte, v uint32) []byte {
 
 // observe: sub was seen in cell c at ts.
 func (o *output) observe(sub, c int32, ts int64) {
+	if o.dSilent[sub] {
+		// Back after going silent. A silence longer than T3212 (plus the
+		// guard) is knowable: no periodic update came, so the dwell ended at
+		// the last message. A shorter one looks like an idle phone.
+		o.dSilent[sub] = false
+		if ts-o.dLast[sub] > o.silence {
+			o.closeDwell(sub, o.dLast[sub])
+		}
+	}
 	if o.dCell[sub] != c {
 		if o.dCell[sub] >= 0 {
 			o.writeDwell(sub, ts)
@@ -417,6 +437,7 @@ func (o *output) closeDwell(sub int32, end int64) {
 		o.writeDwell(sub, end)
 		o.dCell[sub] = -1
 	}
+	o.dSilent[sub] = false
 }
 
 func (o *output) writeDwell(sub int32, end int64) {
@@ -436,14 +457,16 @@ func (o *output) writeDwell(sub int32, end int64) {
 	o.line = b
 }
 
-// close flushes everything; dwells still open end at the last packet.
-func (o *output) close() error {
-	for len(o.heap) > 0 {
-		if err := o.writeNext(); err != nil {
-			return err
-		}
+// close writes what is due before end — the capture stops there, cutting
+// procedures still under way — and closes open dwells at the last packet.
+func (o *output) close(end int64) error {
+	if err := o.flush(end); err != nil {
+		return err
 	}
 	for i := range o.dCell {
+		if o.dSilent[i] && o.lastTS-o.dLast[i] > o.silence {
+			o.closeDwell(int32(i), o.dLast[i])
+		}
 		o.closeDwell(int32(i), o.lastTS)
 	}
 	for _, w := range []*bufio.Writer{o.bw, o.msgs, o.dwell} {

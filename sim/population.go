@@ -36,26 +36,27 @@ type subscriber struct {
 	segment                    uint8
 
 	// Network state.
-	on        bool   // switched on and registered
-	cell      int32  // camped cell (truth)
-	serving   int32  // cell the signaling last showed (dwell truth)
-	vlrLA     int32  // location area the VLR holds, -1 unknown
-	msc       int8   // serving MSC/VLR, -1 none
-	detached  bool   // VLR holds it as IMSI-detached
-	tmsi      uint32 // current TMSI (0: none)
-	vectors   uint8
-	cksn      uint8
-	authSer   uint32
-	cmCount   uint16
-	lastSeen  int64 // ns: end of the last radio contact
-	busyUntil int64 // ns: radio connection in use until then
-	call      int32 // active call index, -1 none
-	conn      conn  // active connection (valid while in a call)
-	plan      []stay
-	planIdx   int
-	locStart  int64 // start of the current location.csv interval (ns), -1 none
-	locCell   int32
-	next      [nTimers]int64
+	on         bool   // switched on and registered
+	cell       int32  // camped cell (truth)
+	serving    int32  // cell the signaling last showed (dwell truth)
+	vlrLA      int32  // location area the VLR holds, -1 unknown
+	msc        int8   // serving MSC/VLR, -1 none
+	detached   bool   // VLR holds it as IMSI-detached
+	tmsi       uint32 // current TMSI (0: none)
+	vectors    uint8
+	cksn       uint8
+	authSer    uint32
+	cmCount    uint16
+	lastSeen   int64 // ns: end of the last radio contact
+	busyUntil  int64 // ns: radio connection in use until then
+	setupUntil int64 // ns: messages of a call setup are queued until then
+	call       int32 // active call index, -1 none
+	conn       conn  // active connection (valid while in a call)
+	plan       []stay
+	planIdx    int
+	locStart   int64 // start of the current location.csv interval (ns), -1 none
+	locCell    int32
+	next       [nTimers]int64
 }
 
 // Per-subscriber timers; the subscriber's event time is the earliest.
@@ -218,7 +219,7 @@ func (g *gen) populate(n int) {
 	}
 }
 
-// partTime keeps three of the working days in mask.
+// partTime drops one working day from mask: part-timers work a four-day week.
 func partTime(mask uint8, rng *rand.Rand) uint8 {
 	var days []int
 	for d := range 7 {
@@ -228,7 +229,7 @@ func partTime(mask uint8, rng *rand.Rand) uint8 {
 	}
 	rng.Shuffle(len(days), func(i, j int) { days[i], days[j] = days[j], days[i] })
 	var m uint8
-	for _, d := range days[:min(3, len(days))] {
+	for _, d := range days[:max(1, len(days)-1)] {
 		m |= 1 << d
 	}
 	return m

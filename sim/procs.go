@@ -225,6 +225,14 @@ func (g *gen) sccpMAP(t int64, l int, dir uint8, called, calling wire.Addr, tid 
 	}
 }
 
+// bareResult is the row of a returnResultLast without parameter: the
+// operation is known from the dialogue only.
+func (g *gen) bareResult(i int32, op uint8, name string) row {
+	r := g.mapRow(i, op, 2, 0, name)
+	r.noOp = true
+	return r
+}
+
 // mapRow starts a row for a MAP component.
 func (g *gen) mapRow(i int32, op, comp uint8, carry uint8, name string) row {
 	r := g.row(i, protoMAP, 0, op, name)

@@ -22,8 +22,14 @@ dwell.csv        imsi, lac, ci, start_ts, end_ts: what a perfect probe can know.
                  and MAP show no cell. start = first message from that cell;
                  end = first message from another cell, the IMSI Detach
                  Indication, or the last message before the phone went silent
-                 without detaching (battery, left the country). Intervals still
-                 open when the capture ends close at its last packet.
+                 without detaching (battery, left the country) when that
+                 silence lasted more than 1.05 x T3212: a live phone updates
+                 its location at least every T3212, so only such a silence is
+                 knowable; a shorter one looks like an idle phone. Intervals
+                 still open when the capture ends close at its last packet.
+consent/         opt_in.txt and opt_out.txt: MSISDNs that opted in to
+                 location-based offers / out of all marketing (an operator's
+                 consent export, for trigger rules).
 regions.yaml     micro-regions (named sets of cells) and the groups working in
                  them: the same format the probe reads as configuration.
 messages.csv     one row per BSSMAP, DTAP or MAP message in the capture:

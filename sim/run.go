@@ -12,6 +12,7 @@ import (
 
 	"github.com/sigprobe/sigprobe/probe/regions"
 	"github.com/sigprobe/sigprobe/sim/scenario"
+	"github.com/sigprobe/sigprobe/sim/wire"
 )
 
 // Config is one simulator run.
@@ -110,10 +111,11 @@ func Run(c Config) (Stats, error) {
 	}
 	g.loc = newCSV(locF, "imsi,lac,ci,start_ts,end_ts")
 	g.initState()
+	g.resets()
 	if err := g.run(); err != nil {
 		return Stats{}, err
 	}
-	if err := g.out.close(); err != nil {
+	if err := g.out.close(g.end); err != nil {
 		return Stats{}, err
 	}
 	if err := g.loc.close(); err != nil {
@@ -188,6 +190,26 @@ func (g *gen) initState() {
 		s.next[tSMS] = g.poisson(g.start.UnixNano(), tr.SMSPerDay)
 		s.next[tMisc] = g.poisson(g.start.UnixNano(), tr.USSDPerDay+tr.LocationQueriesPerDay)
 		s.next[tCallEnd] = never
+	}
+}
+
+// resets schedules one BSC restart a day: BSSMAP Reset from the BSC,
+// Reset Acknowledge from its MSC (connectionless, SSN 254).
+func (g *gen) resets() {
+	for d := range g.days {
+		la := &g.nw.las[g.rng.IntN(len(g.nw.las))]
+		b, m := &g.nw.bscs[la.bsc], &g.nw.mscs[la.msc]
+		t := g.start.UnixNano() + int64(d)*86400*sec + g.rng.Int64N(86400*sec)
+		p := g.out.msg(t, b.link, 0, 0)
+		g.bss = wire.Reset(g.bss[:0], 0x07) // O&M intervention
+		p.buf = wire.UDT(p.buf, 0, aAddr(m), aAddr(b), g.bss)
+		p.add(row{sub: -1, proto: protoBSSMAP, typ: 0x30, name: "Reset", obs: -1})
+		g.out.push(p)
+		p = g.out.msg(t+g.lat(20, 200), b.link, 1, 0)
+		g.bss = wire.ResetAck(g.bss[:0])
+		p.buf = wire.UDT(p.buf, 0, aAddr(b), aAddr(m), g.bss)
+		p.add(row{sub: -1, proto: protoBSSMAP, typ: 0x31, name: "Reset Acknowledge", obs: -1})
+		g.out.push(p)
 	}
 }
 
@@ -291,6 +313,34 @@ func (g *gen) writeTruth(dir string) error {
 	})
 	if err != nil {
 		return err
+	}
+	// Consent lists as an operator would export them: most home subscribers
+	// and some roamers (welcome SMS) opted in to location-based offers, a few
+	// opted out of everything.
+	if err := os.MkdirAll(filepath.Join(dir, "consent"), 0o755); err != nil {
+		return err
+	}
+	for _, list := range []struct {
+		name string
+		keep func(s *subscriber, x uint64) bool
+	}{
+		{"opt_in.txt", func(s *subscriber, x uint64) bool { return x%100 < 70 && (s.partner < 0 || x%100 < 40) }},
+		{"opt_out.txt", func(s *subscriber, x uint64) bool { return x%100 >= 97 }},
+	} {
+		err = write(filepath.Join("consent", list.name), func(f *os.File) error {
+			w := bufio.NewWriter(f)
+			w.WriteString("# MSISDNs, one per line\n")
+			for i := range g.subs {
+				if s := &g.subs[i]; list.keep(s, mix(uint64(i)^0xc0)) {
+					w.WriteString(s.msisdn)
+					w.WriteByte('\n')
+				}
+			}
+			return w.Flush()
+		})
+		if err != nil {
+			return err
+		}
 	}
 	err = write("regions.yaml", func(f *os.File) error {
 		var rf regions.File

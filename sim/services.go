@@ -96,12 +96,8 @@ func digitsFrom(v uint64, n int) string {
 // moCall: subscriber i calls number (peer >= 0 when it is one of ours).
 func (g *gen) moCall(i, peer int32, number string) {
 	s := &g.subs[i]
-	g.l3 = wire.CMServiceRequest(g.l3[:0], 1, s.cksn, g.tmsiID(i))
-	r := g.row(i, protoDTAP, 5, 0x24, "CM Service Request")
-	r.withTMSI(s.tmsi)
-	c, t := g.open(g.now, i, g.l3, r)
+	c, t := g.cmService(i, 1)
 	c.moLeg = true
-	t = g.secure(t, i, &c, g.authNow(i))
 	t += g.lat(20, 60)
 	g.l3 = wire.CCSetupMO(g.l3[:0], 0, number)
 	g.dtap(t, i, &c, true, 0, 3, 0x05, "Setup")
@@ -139,6 +135,7 @@ func (g *gen) moCall(i, peer int32, number string) {
 	dur := int64(g.rng.ExpFloat64() * g.sc.Traffic.MeanCallSeconds * float64(sec))
 	dur = max(3*sec, min(dur, 3600*sec))
 	s.call, s.conn = peer, c
+	s.setupUntil = answer + 400*ms
 	if peer < 0 {
 		s.call = -2
 	}
@@ -147,7 +144,19 @@ func (g *gen) moCall(i, peer int32, number string) {
 	if peer >= 0 {
 		g.subs[peer].call = i
 		g.subs[peer].busyUntil = never
+		g.subs[peer].setupUntil = answer + 400*ms
 	}
+}
+
+// cmService opens a connection with CM Service Request (svc: 1 call,
+// 4 SMS, 8 supplementary services) and secures it.
+func (g *gen) cmService(i int32, svc uint8) (conn, int64) {
+	s := &g.subs[i]
+	g.l3 = wire.CMServiceRequest(g.l3[:0], svc, s.cksn, g.tmsiID(i))
+	r := g.row(i, protoDTAP, 5, 0x24, "CM Service Request")
+	r.withTMSI(s.tmsi)
+	c, t := g.open(g.now, i, g.l3, r)
+	return c, g.secure(t, i, &c, g.authNow(i))
 }
 
 // authNow applies the every-Nth-request authentication policy.
@@ -179,6 +188,7 @@ func (g *gen) incoming(i int32) {
 	dur := int64(g.rng.ExpFloat64() * g.sc.Traffic.MeanCallSeconds * float64(sec))
 	s.call = -2
 	s.busyUntil = never
+	s.setupUntil = answer + 400*ms
 	s.next[tCallEnd] = answer + max(3*sec, min(dur, 3600*sec))
 }
 
@@ -319,14 +329,21 @@ func (g *gen) endCall(i int32) {
 	}
 	peer := s.call
 	byMe := g.rng.IntN(2) == 0
-	t := g.clearCall(g.now, i, &s.conn, byMe, causeNormal)
+	if g.rng.Float64() < 0.02 {
+		// Radio link failure: the BSC asks to clear; the peer hears a network Disconnect.
+		g.bss = wire.ClearRequest(g.bss[:0], 0x01)
+		g.bssmap(g.now, i, &s.conn, true, 0x22, "Clear Request")
+		g.release(g.now+g.lat(10, 40), i, &s.conn, 0x01)
+		byMe = true
+	} else {
+		g.clearCall(g.now, i, &s.conn, byMe, causeNormal)
+	}
 	s.call = -1
 	if peer >= 0 {
 		p := &g.subs[peer]
-		g.clearCall(g.now+g.lat(30, 100), peer, &p.conn, !byMe, causeNormal)
+		g.clearCall(g.now+g.lat(30, 100), peer, &p.conn, false, causeNormal)
 		p.call = -1
 	}
-	_ = t
 	if !s.on {
 		g.switchOff(i, true)
 	}
@@ -372,11 +389,7 @@ func (g *gen) smscAddr() wire.Addr { return wire.Addr{GT: g.nw.smsc.gt, SSN: wir
 
 func (g *gen) moSMS(i int32, dest, text string) {
 	s := &g.subs[i]
-	g.l3 = wire.CMServiceRequest(g.l3[:0], 4, s.cksn, g.tmsiID(i))
-	r := g.row(i, protoDTAP, 5, 0x24, "CM Service Request")
-	r.withTMSI(s.tmsi)
-	c, t := g.open(g.now, i, g.l3, r)
-	t = g.secure(t, i, &c, g.authNow(i))
+	c, t := g.cmService(i, 4)
 	mr := uint8(g.rng.IntN(256))
 	g.tpdu = wire.SMSSubmit(g.tpdu[:0], mr, dest, text)
 	g.rp = wire.RPDataMO(g.rp[:0], mr, g.nw.smsc.gt, g.tpdu)
@@ -395,7 +408,7 @@ func (g *gen) moSMS(i int32, dest, text string) {
 	g.sccpMAP(t, m.link, 0, g.smscAddr(), g.mscAddr(int(s.msc)), tid, g.mapRow(i, wire.OpMOForwardSM, 1, cIMSI|cMSISDN, "mo-forwardSM"))
 	t += g.lat(50, 300)
 	g.tcap = wire.TCAP(g.tcap[:0], wire.TCEnd, 0, tid, acn, wire.Component{Kind: wire.CompResultLast, InvokeID: 1, Op: wire.OpMOForwardSM})
-	g.sccpMAP(t, m.link, 1, g.mscAddr(int(s.msc)), g.smscAddr(), tid, g.mapRow(i, wire.OpMOForwardSM, 2, 0, "mo-forwardSM"))
+	g.sccpMAP(t, m.link, 1, g.mscAddr(int(s.msc)), g.smscAddr(), tid, g.bareResult(i, wire.OpMOForwardSM, "mo-forwardSM"))
 	t += g.lat(5, 20)
 	g.rp = wire.RPAck(g.rp[:0], mr, false)
 	g.l3 = wire.CPData(g.l3[:0], 0, false, g.rp)
@@ -403,7 +416,28 @@ func (g *gen) moSMS(i int32, dest, text string) {
 	t += g.lat(100, 300)
 	g.l3 = wire.CPAck(g.l3[:0], 0, true)
 	g.dtap(t, i, &c, true, 3, 9, 0x04, "CP-ACK")
+	if g.rng.Float64() < 0.1 {
+		t = g.reallocTMSI(t, i, &c)
+	}
 	g.release(t+g.lat(10, 40), i, &c, 0x09)
+}
+
+// reallocTMSI gives i a new TMSI on an open connection (TMSI Reallocation Command).
+func (g *gen) reallocTMSI(t int64, i int32, c *conn) int64 {
+	s := &g.subs[i]
+	s.tmsi = g.newTMSI()
+	lai := g.nw.las[s.vlrLA].lai
+	t += g.lat(10, 40)
+	g.l3 = wire.TMSIReallocCommand(g.l3[:0], lai, s.tmsi)
+	r := g.row(i, protoDTAP, 5, 0x1a, "TMSI Reallocation Command")
+	r.addLAC(lai.LAC)
+	r.withTMSI(s.tmsi)
+	g.bss = wire.DTAP(g.bss[:0], 0, g.l3)
+	g.dt1(t, c, false, r)
+	t += g.lat(150, 400)
+	g.l3 = wire.TMSIReallocComplete(g.l3[:0])
+	g.dtap(t, i, c, true, 0, 5, 0x1b, "TMSI Reallocation Complete")
+	return t
 }
 
 // mtSMS delivers a short message to b: SRI-SM and mt-forwardSM from the SMSC,
@@ -437,7 +471,7 @@ func (g *gen) mtSMS(t int64, b int32, orig, text string) {
 	mtEnd := func(t int64, ok bool) {
 		if ok {
 			g.tcap = wire.TCAP(g.tcap[:0], wire.TCEnd, 0, mtid, macn, wire.Component{Kind: wire.CompResultLast, InvokeID: 1, Op: wire.OpMTForwardSM})
-			g.sccpMAP(t, sl, 1, g.smscAddr(), g.mscAddr(int(s.msc)), mtid, g.mapRow(b, wire.OpMTForwardSM, 2, 0, "mt-forwardSM"))
+			g.sccpMAP(t, sl, 1, g.smscAddr(), g.mscAddr(int(s.msc)), mtid, g.bareResult(b, wire.OpMTForwardSM, "mt-forwardSM"))
 			return
 		}
 		g.tcap = wire.TCAP(g.tcap[:0], wire.TCEnd, 0, mtid, macn, wire.Component{Kind: wire.CompError, InvokeID: 1, Op: wire.ErrAbsentSubscriberSM})
@@ -497,11 +531,7 @@ func (g *gen) miscTimer(i int32) {
 
 func (g *gen) ussd(i int32) {
 	s := &g.subs[i]
-	g.l3 = wire.CMServiceRequest(g.l3[:0], 8, s.cksn, g.tmsiID(i))
-	r := g.row(i, protoDTAP, 5, 0x24, "CM Service Request")
-	r.withTMSI(s.tmsi)
-	c, t := g.open(g.now, i, g.l3, r)
-	t = g.secure(t, i, &c, g.authNow(i))
+	c, t := g.cmService(i, 8)
 	t += g.lat(50, 200)
 	g.param = wire.USSDArg(g.param[:0], "*100#", "")
 	g.fac = wire.Comp(g.fac[:0], wire.Component{Kind: wire.CompInvoke, InvokeID: 1, Op: wire.OpProcessUSSD, Param: g.param})

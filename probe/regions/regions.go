@@ -70,7 +70,9 @@ func Parse(b []byte, name string) (*File, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %s", name, strings.Join(strings.Fields(strings.TrimPrefix(err.Error(), "yaml: ")), " "))
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		msg = strings.TrimPrefix(msg, "unmarshal errors:")
+		return nil, fmt.Errorf("%s: %s", name, strings.Join(strings.Fields(msg), " "))
 	}
 	// Attach line numbers from the node tree for semantic errors.
 	if len(doc.Content) > 0 {

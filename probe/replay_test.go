@@ -1,0 +1,288 @@
+package probe
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/sigprobe/sigprobe/probe/regions"
+	"github.com/sigprobe/sigprobe/probe/track"
+	"github.com/sigprobe/sigprobe/sim"
+	"github.com/sigprobe/sigprobe/sim/scenario"
+	"github.com/sigprobe/sigprobe/sink"
+	"github.com/sigprobe/sigprobe/sink/jsonl"
+)
+
+func readCSV(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]string
+	for _, r := range recs[1:] {
+		m := map[string]string{}
+		for i, h := range recs[0] {
+			m[h] = r[i]
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func readJSONL(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []map[string]any
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// TestReplayMatchesTruth replays two simulated days and compares the probe's
+// attribution, dwell records, region minutes and learned identities with the
+// simulator's truth.
+func TestReplayMatchesTruth(t *testing.T) {
+	subs := 20000
+	if testing.Short() {
+		subs = 2000
+	}
+	dir := t.TempDir()
+	sc, err := scenario.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcap, truth := filepath.Join(dir, "day.pcap"), filepath.Join(dir, "truth")
+	start := time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
+	gst, err := sim.Run(sim.Config{Seed: 21, Subscribers: subs, Days: 2, Start: start,
+		Scenario: sc, PCAP: pcap, TruthDir: truth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf, err := regions.Load(filepath.Join(truth, "regions.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := track.DefaultConfig()
+	cfg.Regions = rf
+	attributed := map[uint64][]sink.Digits{}
+	cfg.Trace = func(frame uint64, imsi sink.Digits) { attributed[frame] = append(attributed[frame], imsi) }
+	out := filepath.Join(dir, "out")
+	w, err := jsonl.New(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := Replay(context.Background(), pcap, cfg, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(pcap)
+	if st.Decode.Messages != gst.Messages {
+		t.Errorf("decoded %d messages, the simulator wrote %d", st.Decode.Messages, gst.Messages)
+	}
+
+	type key struct {
+		imsi    string
+		lac, ci int64
+	}
+	type span struct{ start, end int64 }
+	probe := map[key][]span{}
+	for _, r := range readJSONL(t, filepath.Join(out, "dwell.jsonl")) {
+		k := key{r["imsi"].(string), int64(r["lac"].(float64)), int64(r["ci"].(float64))}
+		probe[k] = append(probe[k], span{int64(r["start_ts"].(float64)), int64(r["end_ts"].(float64))})
+	}
+	abs := func(x int64) int64 { return max(x, -x) }
+	total, matched := 0, 0
+	for _, r := range readCSV(t, filepath.Join(truth, "dwell.csv")) {
+		total++
+		lac, _ := strconv.ParseInt(r["lac"], 10, 64)
+		ci, _ := strconv.ParseInt(r["ci"], 10, 64)
+		s, _ := strconv.ParseInt(r["start_ts"], 10, 64)
+		e, _ := strconv.ParseInt(r["end_ts"], 10, 64)
+		for _, p := range probe[key{r["imsi"], lac, ci}] {
+			if abs(p.start-s) <= 1 && abs(p.end-e) <= 1 {
+				matched++
+				break
+			}
+		}
+	}
+	pct := 100 * float64(matched) / float64(total)
+	t.Logf("dwell: %d of %d truth intervals matched (%.2f%%); resolver %+v", matched, total, pct, st.Resolver)
+	if pct < 99 {
+		t.Errorf("dwell accuracy %.2f%% < 99%%", pct)
+	}
+
+	// Every A-interface message attributed to the right subscriber.
+	var aMsgs, aRight, aWrong int
+	for _, m := range readCSV(t, filepath.Join(truth, "messages.csv")) {
+		if m["proto"] == "map" || m["imsi"] == "" {
+			continue
+		}
+		aMsgs++
+		f, _ := strconv.ParseUint(m["frame"], 10, 64)
+		want := sink.MakeDigits(m["imsi"])
+		got := attributed[f]
+		if k := slices.Index(got, want); k >= 0 {
+			aRight++
+			attributed[f] = slices.Delete(got, k, k+1)
+		} else if len(got) > 0 {
+			aWrong++
+		}
+	}
+	apct := 100 * float64(aRight) / float64(aMsgs)
+	t.Logf("attribution: %d of %d A-interface messages to the right IMSI (%.2f%%), %d to a wrong one", aRight, aMsgs, apct, aWrong)
+	if apct < 99.5 || aWrong > aMsgs/10000 {
+		t.Errorf("attribution %.2f%% < 99.5%% or %d wrong", apct, aWrong)
+	}
+
+	// Region minutes equal the counts derived from the truth's dwell.
+	lateRegion = st.State.RegionLate
+	// A probe starting cold does not know who is in a region until their
+	// identities show up; in operation its state survives restarts. So the
+	// second day is compared, after a day of warm-up.
+	regionRows(t, truth, out, rf, start.Unix()/60+24*60)
+
+	// Identities learned from the signaling itself.
+	learned := map[string]map[string]any{}
+	for _, r := range readJSONL(t, filepath.Join(out, "subscribers.jsonl")) {
+		learned[r["imsi"].(string)] = r
+	}
+	var seen, msisdnOK, msisdnWrong, imeiWrong int
+	for _, s := range readCSV(t, filepath.Join(truth, "subscribers.csv")) {
+		l := learned[s["imsi"]]
+		if l == nil {
+			continue
+		}
+		seen++
+		switch m, _ := l["msisdn"].(string); {
+		case m == s["msisdn"]:
+			msisdnOK++
+		case m != "":
+			msisdnWrong++
+		}
+		if i, _ := l["imei"].(string); i != "" && i != s["imei"] {
+			imeiWrong++
+		}
+	}
+	t.Logf("subscribers: %d seen, %d MSISDNs learned", seen, msisdnOK)
+	if msisdnWrong > 0 || imeiWrong > 0 {
+		t.Errorf("%d wrong MSISDNs and %d wrong IMEIs learned", msisdnWrong, imeiWrong)
+	}
+	if seen < subs*9/10 || msisdnOK < seen/2 {
+		t.Errorf("only %d of %d subscribers seen, %d MSISDNs learned", seen, subs, msisdnOK)
+	}
+}
+
+// regionRows derives per-region per-minute inflow, outflow and occupancy from
+// the truth's dwell intervals (a stay in a region lasts over consecutive
+// dwells in its cells) and compares them with the probe's region_minute rows.
+var lateRegion uint64
+
+func regionRows(t *testing.T, truth, out string, rf *regions.File, from int64) {
+	inRegion := map[string][]string{} // "lac-ci" -> regions
+	for _, r := range rf.Regions {
+		for _, c := range r.Cells {
+			k := strconv.Itoa(int(c.LAC)) + "-" + strconv.Itoa(int(c.CI))
+			inRegion[k] = append(inRegion[k], r.Name)
+		}
+	}
+	type iv struct {
+		cell       string
+		start, end int64
+	}
+	bySub := map[string][]iv{}
+	for _, r := range readCSV(t, filepath.Join(truth, "dwell.csv")) {
+		s, _ := strconv.ParseInt(r["start_ts"], 10, 64)
+		e, _ := strconv.ParseInt(r["end_ts"], 10, 64)
+		bySub[r["imsi"]] = append(bySub[r["imsi"]], iv{r["lac"] + "-" + r["ci"], s, e})
+	}
+	type rm struct {
+		region string
+		min    int64
+	}
+	in, outf := map[rm]int{}, map[rm]int{}
+	for _, ivs := range bySub {
+		slices.SortFunc(ivs, func(a, b iv) int { return int(a.start - b.start) })
+		for _, r := range rf.Regions {
+			inside := false
+			var last int64
+			for k, x := range ivs {
+				here := slices.Contains(inRegion[x.cell], r.Name)
+				cont := k > 0 && ivs[k-1].end == x.start
+				if inside && (!here || !cont) {
+					outf[rm{r.Name, last / 60}]++
+					inside = false
+				}
+				if here && !inside {
+					in[rm{r.Name, x.start / 60}]++
+					inside = true
+				}
+				if here {
+					last = x.end
+				}
+			}
+			if inside {
+				outf[rm{r.Name, last / 60}]++
+			}
+		}
+	}
+	probe := map[rm][3]int{}
+	minMin, maxMin := int64(1<<62), int64(0)
+	for _, r := range readJSONL(t, filepath.Join(out, "region_minute.jsonl")) {
+		m := int64(r["minute_ts"].(float64)) / 60
+		probe[rm{r["region"].(string), m}] = [3]int{int(r["occupancy"].(float64)), int(r["inflow"].(float64)), int(r["outflow"].(float64))}
+		minMin, maxMin = min(minMin, m), max(maxMin, m)
+	}
+	rows, equal := 0, 0
+	var okByHour, rowsByHour [24]int
+	var firstBad string
+	for _, r := range rf.Regions {
+		occ := 0
+		for m := minMin; m <= maxMin; m++ {
+			k := rm{r.Name, m}
+			occ += in[k] - outf[k]
+			want := [3]int{occ, in[k], outf[k]}
+			got := probe[k]
+			if want == [3]int{} && got == [3]int{} || m < from {
+				continue
+			}
+			rows++
+			rowsByHour[(m/60)%24]++
+			if want == got {
+				equal++
+				okByHour[(m/60)%24]++
+			} else if firstBad == "" {
+				firstBad = fmt.Sprintf("%s minute %d: truth occupancy/in/out %v, probe %v", r.Name, m*60, want, got)
+			}
+		}
+	}
+	pct := 100 * float64(equal) / float64(max(rows, 1))
+	t.Logf("region minutes: %d of %d equal to the truth (%.2f%%); first difference: %s", equal, rows, pct, firstBad)
+	t.Logf("late region events: %d; equal rows by hour: %v of %v", lateRegion, okByHour, rowsByHour)
+	if rows == 0 || pct < 99 {
+		t.Errorf("region minutes: only %.2f%% equal to the truth", pct)
+	}
+}

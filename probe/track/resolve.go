@@ -1,0 +1,637 @@
+package track
+
+import (
+	"unsafe"
+
+	"github.com/sigprobe/sigprobe/decode"
+	"github.com/sigprobe/sigprobe/decode/bssap"
+	"github.com/sigprobe/sigprobe/decode/ident"
+	"github.com/sigprobe/sigprobe/decode/sccp"
+	"github.com/sigprobe/sigprobe/decode/tcap"
+	"github.com/sigprobe/sigprobe/sink"
+)
+
+// Resolver attributes decoded messages to subscribers and turns them into
+// observations. It needs a global view — a TMSI allocated on one BSC's link
+// is used on another's — so one Resolver sees every message, in capture
+// order. It is not safe for concurrent use.
+//
+// Identity sources: the IMSI in a message; a TMSI already mapped; the SCCP
+// connection a message travels on (all messages of a connection belong to
+// the subscriber of its Complete Layer 3 Information, or of the IMSI in a
+// Handover Request); TCAP transactions (a result belongs to its invoke's
+// subscriber). TMSI→IMSI comes from Paging (both identities), Identity
+// Response on a TMSI connection, and TMSI allocation (Location Updating
+// Accept, TMSI Reallocation Command) on a known connection. What happens on a
+// connection whose TMSI is not known yet is held back and replayed under the
+// IMSI once a later message reveals it (a "provisional" subscriber), so the
+// first hours after a probe starts are not lost.
+type Resolver struct {
+	emit func(*Obs)
+	// Trace, when set, is told the subscriber of every A-interface message
+	// (by frame) once it is known — at once, or when held messages are
+	// replayed. Tests measure attribution with it; it costs memory per held
+	// message, so production leaves it nil.
+	Trace func(frame uint64, imsi sink.Digits)
+	Stats ResolverStats
+
+	conns  map[connKey]int32
+	cslab  []conn
+	cfree  []int32
+	txns   map[tidKey]int32
+	tslab  []txn
+	tfree  []int32
+	tmsi   map[uint32]tmsiEntry
+	prov   map[uint32]*provisional
+	pfree  []*provisional        // resolved or expired, kept with their buffers' capacity
+	hoSrc  map[sink.Digits]int32 // subscriber -> connection being handed over
+	maxAge int64                 // ns: mappings and connections idle longer are dropped
+	gap    int64                 // ns: held cell observations further apart start a new run
+	sweep  int64                 // next sweep time
+	obs    Obs
+}
+
+// ResolverStats counts what the Resolver could and could not attribute.
+type ResolverStats struct {
+	Messages     uint64 // messages handled
+	Attributed   uint64 // A-interface and MAP messages tied to an IMSI when handled
+	Deferred     uint64 // held on an unknown TMSI
+	Replayed     uint64 // held observations replayed once the IMSI was learned
+	Unresolved   uint64 // messages whose subscriber never became known (dropped)
+	NoConnection uint64 // connection-oriented messages on an unknown connection
+	ProvDropped  uint64 // held observations dropped: provisional buffer full
+	TMSIMapped   uint64 // TMSI→IMSI mappings learned
+	Expired      uint64 // stale connections, transactions and mappings dropped
+}
+
+// NewResolver returns a Resolver that passes observations to emit. emit
+// must not keep the *Obs after returning.
+func NewResolver(emit func(*Obs)) *Resolver {
+	return &Resolver{
+		emit:   emit,
+		conns:  make(map[connKey]int32),
+		txns:   make(map[tidKey]int32),
+		tmsi:   make(map[uint32]tmsiEntry),
+		prov:   make(map[uint32]*provisional),
+		hoSrc:  make(map[sink.Digits]int32),
+		maxAge: 3 * 86400e9,
+		gap:    3600e9,
+	}
+}
+
+func (r *Resolver) newProvisional() *provisional {
+	if n := len(r.pfree); n > 0 {
+		p := r.pfree[n-1]
+		r.pfree = r.pfree[:n-1]
+		return p
+	}
+	return &provisional{}
+}
+
+func (r *Resolver) traceHeld(h *heldBuf, imsi sink.Digits) {
+	if r.Trace != nil {
+		for _, f := range h.frames {
+			r.Trace(f, imsi)
+		}
+	}
+}
+
+func (r *Resolver) replayed(o *Obs) {
+	r.Stats.Replayed++
+	r.emit(o)
+}
+
+type connKey struct {
+	assoc uint64
+	ref   uint32
+	side  uint8
+}
+
+type tidKey struct {
+	assoc uint64
+	tid   uint32
+	side  uint8
+}
+
+type tmsiEntry struct {
+	imsi sink.Digits
+	ts   int64
+}
+
+type provisional struct {
+	held  heldBuf
+	tmsis []uint32 // earlier TMSIs of the same unknown subscriber
+}
+
+type conn struct {
+	assoc    uint64
+	refs     [2]uint32
+	has      [2]bool
+	bscSide  uint8
+	imsi     sink.Digits
+	tmsi     uint32
+	cell     cellKey // serving cell the connection shows
+	target   cellKey // Handover Request target until Handover Complete
+	detached bool
+	last     int64
+	luType   int8
+	callMO   bool
+	inCall   bool
+	smsDone  bool
+	peer     sink.Digits
+	setup    int64
+	answer   int64
+	release  int64
+	cause    uint8
+	held     heldBuf
+}
+
+type txn struct {
+	imsi, msisdn sink.Digits
+	keys         [2]tidKey
+	nkeys        uint8
+	last         int64
+	told         bool
+}
+
+// Handle processes one decoded message (in capture order).
+func (r *Resolver) Handle(m *decode.Message) {
+	r.Stats.Messages++
+	if m.TsNs >= r.sweep {
+		r.expire(m.TsNs)
+	}
+	switch m.Proto {
+	case decode.ProtoMAP:
+		r.mapMsg(m)
+	case decode.ProtoBSSMAP, decode.ProtoDTAP, decode.ProtoNone:
+		r.aMsg(m)
+	}
+}
+
+func digits(d *ident.Digits) sink.Digits { return sink.MakeDigits(d.Bytes()) }
+
+// ---- A-interface ----
+
+func (r *Resolver) aMsg(m *decode.Message) {
+	switch m.SCCPType {
+	case sccp.UDT, sccp.XUDT:
+		if m.Proto == decode.ProtoBSSMAP && m.Type == bssap.Paging && m.IMSI.N > 0 {
+			imsi := digits(&m.IMSI)
+			if m.Has&decode.HasTMSI != 0 {
+				r.learnTMSI(m.TMSI, imsi, m.TsNs)
+			}
+			r.Stats.Attributed++
+			if r.Trace != nil {
+				r.Trace(m.Frame, imsi)
+			}
+		}
+		return
+	}
+	var ci int32 = -1
+	switch m.SCCPType {
+	case sccp.CR:
+		k := connKey{m.Assoc, m.SLR, m.Dir}
+		if i, ok := r.conns[k]; ok && r.cslab[i].last == m.TsNs {
+			ci = i // the DTAP message inside the same CR
+		} else {
+			ci = r.newConn(k)
+			c := &r.cslab[ci]
+			c.bscSide = m.Dir
+			if m.Proto == decode.ProtoBSSMAP && m.Type == bssap.HandoverRequest {
+				c.bscSide = 1 - m.Dir // the MSC opens toward the target BSC
+			}
+		}
+	case sccp.CC:
+		if i, ok := r.conns[connKey{m.Assoc, m.DLR, 1 - m.Dir}]; ok && m.Has&decode.HasSLR != 0 {
+			c := &r.cslab[i]
+			c.refs[m.Dir], c.has[m.Dir] = m.SLR, true
+			r.conns[connKey{m.Assoc, m.SLR, m.Dir}] = i
+			ci = i
+		}
+	default:
+		if i, ok := r.conns[connKey{m.Assoc, m.DLR, 1 - m.Dir}]; ok {
+			ci = i
+		}
+	}
+	if ci < 0 {
+		if m.Proto != decode.ProtoNone {
+			r.Stats.NoConnection++
+		}
+		return
+	}
+	c := &r.cslab[ci]
+	c.last = m.TsNs
+	if m.Proto != decode.ProtoNone {
+		r.connMsg(c, m)
+	}
+	switch m.SCCPType {
+	case sccp.RLC, sccp.CREF:
+		r.closeConn(ci)
+	}
+}
+
+func (r *Resolver) newConn(k connKey) int32 {
+	var i int32
+	if n := len(r.cfree); n > 0 {
+		i = r.cfree[n-1]
+		r.cfree = r.cfree[:n-1]
+	} else {
+		r.cslab = append(r.cslab, conn{})
+		i = int32(len(r.cslab) - 1)
+	}
+	held := r.cslab[i].held // keep the buffers' capacity
+	held.reset()
+	r.cslab[i] = conn{assoc: k.assoc, luType: -1, held: held}
+	r.cslab[i].refs[k.side], r.cslab[i].has[k.side] = k.ref, true
+	r.conns[k] = i
+	return i
+}
+
+// index returns the slab index of c.
+func (r *Resolver) index(c *conn) int32 {
+	return int32((uintptr(unsafe.Pointer(c)) - uintptr(unsafe.Pointer(&r.cslab[0]))) / unsafe.Sizeof(conn{}))
+}
+
+func (r *Resolver) closeConn(i int32) {
+	c := &r.cslab[i]
+	r.finishCall(c)
+	if c.imsi == 0 && !c.held.empty() {
+		if c.tmsi != 0 {
+			p := r.prov[c.tmsi]
+			if p == nil {
+				p = r.newProvisional()
+				r.prov[c.tmsi] = p
+			}
+			r.Stats.ProvDropped += p.held.merge(&c.held, r.gap)
+		} else {
+			r.Stats.Unresolved += uint64(len(c.held.runs) + len(c.held.evs))
+		}
+	}
+	for s := range uint8(2) {
+		if c.has[s] {
+			delete(r.conns, connKey{c.assoc, c.refs[s], s})
+		}
+	}
+	r.cfree = append(r.cfree, i)
+}
+
+// connMsg handles a BSSMAP or DTAP message on connection c.
+func (r *Resolver) connMsg(c *conn, m *decode.Message) {
+	up := m.Dir == c.bscSide
+	ts := m.TsNs
+	if m.Proto == decode.ProtoBSSMAP {
+		switch m.Type {
+		case bssap.CompleteLayer3:
+			if m.Loc.Has != 0 && m.Loc.LAC != 0 {
+				c.cell = mkCell(m.Loc.LAC, m.Loc.CI)
+			}
+		case bssap.HandoverRequest:
+			c.target = mkCell(m.Loc.LAC, m.Loc.CI)
+		case bssap.HandoverRequired:
+			if c.imsi != 0 {
+				r.hoSrc[c.imsi] = r.index(c)
+			}
+		case bssap.HandoverComplete:
+			if c.target != 0 {
+				c.cell, c.target = c.target, 0
+				// The old connection, cleared next, now shows the new cell too.
+				if i, ok := r.hoSrc[c.imsi]; ok && c.imsi != 0 {
+					delete(r.hoSrc, c.imsi)
+					if old := &r.cslab[i]; old.imsi == c.imsi {
+						old.cell = c.cell
+					}
+				}
+			}
+		case bssap.HandoverPerformed:
+			if m.Loc.LAC != 0 {
+				c.cell = mkCell(m.Loc.LAC, m.Loc.CI)
+			}
+		}
+	}
+	// Identities carried by the message.
+	if m.IMSI.N > 0 && c.imsi == 0 && (m.Proto == decode.ProtoBSSMAP || m.PD != bssap.PDSS) {
+		r.setIMSI(c, digits(&m.IMSI), ts)
+	}
+	if m.Has&decode.HasTMSI != 0 && m.Proto == decode.ProtoDTAP {
+		switch m.Type {
+		case bssap.MMLUAccept, bssap.MMTMSIReallocCmd:
+			if m.PD == bssap.PDMM {
+				r.newTMSI(c, m.TMSI, ts)
+			}
+		default:
+			if c.tmsi == 0 {
+				c.tmsi = m.TMSI
+				if c.imsi == 0 {
+					if e, ok := r.tmsi[m.TMSI]; ok {
+						r.tmsi[m.TMSI] = tmsiEntry{e.imsi, ts}
+						r.setIMSI(c, e.imsi, ts)
+					}
+				} else {
+					r.learnTMSI(m.TMSI, c.imsi, ts)
+				}
+			}
+		}
+	}
+	if c.imsi != 0 {
+		r.Stats.Attributed++
+		if r.Trace != nil {
+			r.Trace(m.Frame, c.imsi)
+		}
+	} else {
+		r.Stats.Deferred++
+		if r.Trace != nil {
+			c.held.frames = append(c.held.frames, m.Frame)
+		}
+	}
+	// The cell this message shows, unless the subscriber detached.
+	if c.cell != 0 && !c.detached {
+		r.put(c, Obs{TS: ts, Kind: obsCell, Cell: c.cell})
+	}
+	if m.Proto != decode.ProtoDTAP {
+		return
+	}
+	switch m.PD {
+	case bssap.PDMM:
+		switch m.Type {
+		case bssap.MMLURequest:
+			c.luType = int8(m.LUType & 3)
+		case bssap.MMLUAccept:
+			kind := sink.EventLU
+			if c.luType == 2 {
+				kind = sink.EventAttach
+			}
+			r.put(c, Obs{TS: ts, Kind: obsEvent, Cell: c.cell, Event: Event{Kind: kind}})
+		case bssap.MMLUReject:
+			r.put(c, Obs{TS: ts, Kind: obsEvent, Cell: c.cell, Event: Event{Kind: sink.EventLU, Cause: m.RejectCause}})
+		case bssap.MMIMSIDetach:
+			r.put(c, Obs{TS: ts, Kind: obsDetach, Cell: c.cell, Event: Event{Kind: sink.EventDetach}})
+			c.detached = true
+		case bssap.MMIdentityResponse:
+			if m.IMEISV.N >= 14 {
+				r.put(c, Obs{TS: ts, Kind: obsIdentity, IMEI: imeiFromSV(&m.IMEISV)})
+			} else if m.IMEI.N > 0 {
+				r.put(c, Obs{TS: ts, Kind: obsIdentity, IMEI: digits(&m.IMEI)})
+			}
+		}
+	case bssap.PDCC:
+		switch m.Type {
+		case bssap.CCSetup:
+			c.inCall, c.callMO, c.setup = true, up, ts
+			if up {
+				c.peer = digits(&m.Called)
+			} else {
+				c.peer = digits(&m.Calling)
+			}
+		case 0x07: // Connect
+			if c.answer == 0 {
+				c.answer = ts
+			}
+		case bssap.CCDisconnect, 0x2d, 0x2a: // Disconnect, Release, Release Complete
+			if c.inCall && c.release == 0 {
+				c.release = ts
+			}
+		}
+	case bssap.PDSMS:
+		if m.Type == bssap.SMSCPData && !c.smsDone && (m.RPOrig.N > 0 || m.RPDest.N > 0) {
+			c.smsDone = true
+			kind := sink.EventSMSMT
+			if up {
+				kind = sink.EventSMSMO
+			}
+			r.put(c, Obs{TS: ts, Kind: obsEvent, Cell: c.cell, Event: Event{Kind: kind}})
+		}
+	case bssap.PDSS:
+		if m.Type == bssap.SSRegister {
+			r.put(c, Obs{TS: ts, Kind: obsEvent, Cell: c.cell, Event: Event{Kind: sink.EventUSSD}})
+		}
+	}
+}
+
+// finishCall reports a call once its connection ends.
+func (r *Resolver) finishCall(c *conn) {
+	if !c.inCall {
+		return
+	}
+	c.inCall = false
+	kind := sink.EventCallMT
+	if c.callMO {
+		kind = sink.EventCallMO
+	}
+	rel := c.release
+	if rel == 0 {
+		rel = c.last
+	}
+	r.put(c, Obs{TS: c.setup, Kind: obsEvent, Cell: c.cell,
+		Event: Event{Kind: kind, Peer: c.peer, SetupTS: c.setup, AnswerTS: c.answer, ReleaseTS: rel}})
+}
+
+// imeiFromSV derives the IMEI (14 digits + Luhn check digit) from an IMEISV.
+func imeiFromSV(sv *ident.Digits) sink.Digits {
+	var b [15]byte
+	copy(b[:14], sv.D[:14])
+	sum := 0
+	for i := 13; i >= 0; i-- {
+		d := int(b[i] - '0')
+		if (13-i)%2 == 0 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	b[14] = byte('0' + (10-sum%10)%10)
+	return sink.MakeDigits(b[:])
+}
+
+// put emits an observation of c's subscriber, or holds it until the
+// subscriber is known.
+func (r *Resolver) put(c *conn, o Obs) {
+	if c.imsi != 0 {
+		r.obs = o
+		r.obs.IMSI = c.imsi
+		r.emit(&r.obs) // through a field: a local would escape through emit
+		return
+	}
+	if !c.held.add(&o, r.gap) {
+		r.Stats.ProvDropped++
+	}
+}
+
+// setIMSI attributes c to imsi and replays what c and its TMSI held back.
+func (r *Resolver) setIMSI(c *conn, imsi sink.Digits, ts int64) {
+	if imsi == 0 || c.imsi != 0 {
+		return
+	}
+	c.imsi = imsi
+	if c.tmsi != 0 {
+		r.learnTMSI(c.tmsi, imsi, ts)
+	}
+	r.traceHeld(&c.held, imsi)
+	c.held.replay(imsi, &r.obs, r.replayed)
+}
+
+// newTMSI handles a TMSI allocated on c.
+func (r *Resolver) newTMSI(c *conn, t uint32, ts int64) {
+	if c.imsi != 0 {
+		r.learnTMSI(t, c.imsi, ts)
+		return
+	}
+	// Unknown subscriber: what its old TMSI held moves to the new one.
+	if c.tmsi != 0 {
+		p := r.prov[c.tmsi]
+		if p == nil {
+			p = r.newProvisional()
+		}
+		delete(r.prov, c.tmsi)
+		p.tmsis = append(p.tmsis, c.tmsi)
+		r.prov[t] = p
+	}
+	c.tmsi = t
+}
+
+// learnTMSI maps t to imsi and replays what was held on t.
+func (r *Resolver) learnTMSI(t uint32, imsi sink.Digits, ts int64) {
+	if e, ok := r.tmsi[t]; !ok || e.imsi != imsi {
+		r.Stats.TMSIMapped++
+	}
+	r.tmsi[t] = tmsiEntry{imsi, ts}
+	if p := r.prov[t]; p != nil {
+		delete(r.prov, t)
+		r.traceHeld(&p.held, imsi)
+		p.held.replay(imsi, &r.obs, r.replayed)
+		for _, old := range p.tmsis {
+			r.tmsi[old] = tmsiEntry{imsi, ts} // the whole chain, in case an old one shows up again
+		}
+		p.tmsis = p.tmsis[:0]
+		r.pfree = append(r.pfree, p)
+	}
+}
+
+// ---- MAP ----
+
+func (r *Resolver) mapMsg(m *decode.Message) {
+	var ti int32 = -1
+	switch m.TCAPType {
+	case tcap.Begin:
+		k := tidKey{m.Assoc, m.OTID, m.Dir}
+		if i, ok := r.txns[k]; ok && r.tslab[i].last == m.TsNs {
+			ti = i
+		} else {
+			ti = r.newTxn(k)
+		}
+	case tcap.Continue:
+		if i, ok := r.txns[tidKey{m.Assoc, m.DTID, 1 - m.Dir}]; ok {
+			ti = i
+			t := &r.tslab[i]
+			k := tidKey{m.Assoc, m.OTID, m.Dir}
+			if t.nkeys < 2 && t.keys[0] != k {
+				t.keys[t.nkeys] = k
+				t.nkeys++
+				r.txns[k] = i
+			}
+		}
+	case tcap.End, tcap.Abort:
+		if i, ok := r.txns[tidKey{m.Assoc, m.DTID, 1 - m.Dir}]; ok {
+			ti = i
+		}
+	}
+	var imsi, msisdn sink.Digits
+	if m.IMSI.N > 0 {
+		imsi = digits(&m.IMSI)
+	}
+	if m.MSISDN.N > 0 {
+		msisdn = digits(&m.MSISDN)
+	}
+	if ti >= 0 {
+		t := &r.tslab[ti]
+		t.last = m.TsNs
+		if imsi != 0 {
+			t.imsi = imsi
+		}
+		if msisdn != 0 {
+			t.msisdn = msisdn
+		}
+		imsi, msisdn = t.imsi, t.msisdn
+		if imsi != 0 && msisdn != 0 && !t.told {
+			t.told = true
+			r.obs = Obs{TS: m.TsNs, IMSI: imsi, Kind: obsIdentity, MSISDN: msisdn}
+			r.emit(&r.obs)
+		}
+		if m.TCAPType == tcap.End || m.TCAPType == tcap.Abort {
+			r.closeTxn(ti)
+		}
+	} else if imsi != 0 && msisdn != 0 {
+		r.obs = Obs{TS: m.TsNs, IMSI: imsi, Kind: obsIdentity, MSISDN: msisdn}
+		r.emit(&r.obs)
+	}
+	if imsi != 0 {
+		r.Stats.Attributed++
+	}
+}
+
+func (r *Resolver) newTxn(k tidKey) int32 {
+	var i int32
+	if n := len(r.tfree); n > 0 {
+		i = r.tfree[n-1]
+		r.tfree = r.tfree[:n-1]
+	} else {
+		r.tslab = append(r.tslab, txn{})
+		i = int32(len(r.tslab) - 1)
+	}
+	r.tslab[i] = txn{keys: [2]tidKey{k}, nkeys: 1}
+	r.txns[k] = i
+	return i
+}
+
+func (r *Resolver) closeTxn(i int32) {
+	t := &r.tslab[i]
+	for k := range t.nkeys {
+		delete(r.txns, t.keys[k])
+	}
+	r.tfree = append(r.tfree, i)
+}
+
+// expire drops connections and transactions idle for an hour and TMSI
+// mappings unused for maxAge; it runs once per capture minute.
+func (r *Resolver) expire(now int64) {
+	r.sweep = now + 60e9
+	const idle = 3600e9
+	for k, i := range r.conns {
+		if c := &r.cslab[i]; now-c.last > idle && c.has[k.side] && c.refs[k.side] == k.ref {
+			r.Stats.Expired++
+			r.closeConn(i)
+		}
+	}
+	for _, i := range r.txns {
+		if t := &r.tslab[i]; t.nkeys > 0 && now-t.last > idle {
+			r.Stats.Expired++
+			r.closeTxn(i)
+			t.nkeys = 0
+		}
+	}
+	if now%(3600e9) < 60e9 { // hourly
+		for t, e := range r.tmsi {
+			if now-e.ts > r.maxAge {
+				delete(r.tmsi, t)
+				r.Stats.Expired++
+			}
+		}
+		for t, p := range r.prov {
+			if now-p.held.last > r.maxAge {
+				r.Stats.Unresolved += uint64(len(p.held.runs) + len(p.held.evs))
+				delete(r.prov, t)
+				p.held.reset()
+				p.tmsis = p.tmsis[:0]
+				r.pfree = append(r.pfree, p)
+			}
+		}
+	}
+}
+
+// Flush reports calls on connections still open (end of capture).
+func (r *Resolver) Flush() {
+	for _, i := range r.conns {
+		r.finishCall(&r.cslab[i])
+	}
+}

@@ -1,0 +1,365 @@
+package track
+
+import (
+	"slices"
+	"time"
+
+	"github.com/sigprobe/sigprobe/probe/regions"
+	"github.com/sigprobe/sigprobe/probe/rules"
+	"github.com/sigprobe/sigprobe/sink"
+)
+
+// Config tunes State.
+type Config struct {
+	// T3212 is the network's periodic location update timer. A subscriber
+	// silent for SilentFactor × T3212 went away without detaching (battery,
+	// coverage, border): its dwell ends at the last message seen.
+	T3212        time.Duration
+	SilentFactor float64
+	// HomePLMNs are the MCC+MNC prefixes of the operator's own IMSIs; any
+	// other IMSI is an inbound roamer.
+	HomePLMNs []string
+	Regions   *regions.File
+	// Trace is passed to the Resolver (tests measure attribution with it).
+	Trace func(frame uint64, imsi sink.Digits)
+}
+
+// DefaultConfig matches the simulator's default network.
+func DefaultConfig() Config {
+	return Config{T3212: 2 * time.Hour, SilentFactor: 1.05, HomePLMNs: []string{"00101"}}
+}
+
+// State holds every subscriber's cell, dwell and region presence, and
+// produces the table rows. Observations must arrive in capture order.
+type State struct {
+	cfg     Config
+	timeout int64
+	out     *sink.Batch
+	flush   func(*sink.Batch)
+	Stats   StateStats
+
+	idx  map[sink.Digits]int32
+	subs []subState
+
+	// Implicit detach: subscribers by the minute their silence timeout expires.
+	wheel    [][]int32
+	wheelMin int64 // first minute not yet processed
+
+	reg regionState
+
+	rules *rules.Engine // nil: no trigger rules
+	fact  rules.Fact
+}
+
+// SetRules makes the state fire triggers with e (nil: none).
+func (s *State) SetRules(e *rules.Engine) {
+	s.rules = e
+	s.reg.onMove = s.regionFact
+}
+
+// fire hands one fact about u to the rules engine.
+func (s *State) fire(u *subState, kind rules.Kind, ts int64, c cellKey) {
+	if s.rules == nil {
+		return
+	}
+	f := &s.fact
+	*f = rules.Fact{Kind: kind, TS: ts, IMSI: u.imsi, MSISDN: u.msisdn, Roamer: u.roamer, Region: -1, LAC: c.lac(), CI: c.ci(), OffS: -1}
+	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
+}
+
+// regionFact reports entering or leaving region g.
+func (s *State) regionFact(u int32, g int16, enter bool, ts, stay int64, c cellKey) {
+	if s.rules == nil {
+		return
+	}
+	sub := &s.subs[u]
+	f := &s.fact
+	kind := rules.RegionExit
+	if enter {
+		kind = rules.RegionEnter
+	}
+	*f = rules.Fact{Kind: kind, TS: ts, IMSI: sub.imsi, MSISDN: sub.msisdn, Roamer: sub.roamer, Region: int32(g),
+		LAC: c.lac(), CI: c.ci(), InRegionS: stay / 1e9, OffS: -1}
+	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
+}
+
+// StateStats counts what State did.
+type StateStats struct {
+	Observations uint64
+	Subscribers  uint64
+	DwellRows    uint64
+	Silent       uint64
+	OutOfOrder   uint64 // observations older than the subscriber's last one (ignored for dwell)
+	RegionLate   uint64 // region entries/exits older than the settling window, counted in its oldest minute
+}
+
+type subState struct {
+	imsi       sink.Digits
+	msisdn     sink.Digits
+	imei       sink.Digits
+	cell       cellKey // current dwell cell, 0 none
+	dwellStart int64   // ns
+	lastSeen   int64   // ns, last cell observation
+	firstSeen  int64
+	lastAny    int64
+	expMin     int64 // wheel slot this subscriber sits in, -1 none
+	offAt      int64 // when it last detached or went silent (ns), 0 never
+	roamer     bool
+}
+
+// NewState returns a State that appends rows to out and calls flush when out
+// holds a few thousand rows (flush must consume and Reset it).
+func NewState(cfg Config, out *sink.Batch, flush func(*sink.Batch)) *State {
+	if cfg.T3212 <= 0 {
+		cfg.T3212 = 2 * time.Hour
+	}
+	if cfg.SilentFactor < 1 {
+		cfg.SilentFactor = 1.05
+	}
+	s := &State{cfg: cfg, out: out, flush: flush, idx: make(map[sink.Digits]int32), wheelMin: -1}
+	s.timeout = int64(float64(cfg.T3212) * cfg.SilentFactor)
+	s.wheel = make([][]int32, s.timeout/60e9+2)
+	// The ring holds the silence timeout plus six hours for held
+	// observations replayed late (a subscriber whose TMSI is learned late).
+	s.reg.init(cfg.Regions, s.timeout/60e9+362)
+	return s
+}
+
+func (s *State) sub(imsi sink.Digits, ts int64) *subState {
+	if i, ok := s.idx[imsi]; ok {
+		return &s.subs[i]
+	}
+	s.Stats.Subscribers++
+	roamer := true
+	for _, p := range s.cfg.HomePLMNs {
+		if imsi.HasPrefix(p) {
+			roamer = false
+		}
+	}
+	s.subs = append(s.subs, subState{imsi: imsi, firstSeen: ts, expMin: -1, roamer: roamer})
+	s.idx[imsi] = int32(len(s.subs) - 1)
+	u := &s.subs[len(s.subs)-1]
+	s.fire(u, rules.Seen, ts, 0)
+	return u
+}
+
+// Observe applies one observation.
+func (s *State) Observe(o *Obs) {
+	s.Stats.Observations++
+	s.advance(o.TS)
+	u := s.sub(o.IMSI, o.TS)
+	if o.TS > u.lastAny {
+		u.lastAny = o.TS
+	}
+	switch o.Kind {
+	case obsIdentity:
+		if o.MSISDN != 0 {
+			u.msisdn = o.MSISDN
+		}
+		if o.IMEI != 0 {
+			u.imei = o.IMEI
+		}
+	case obsCell:
+		s.cell(u, o.Cell, o.TS)
+	case obsDetach:
+		s.cell(u, o.Cell, o.TS)
+		s.endDwell(u, o.TS, "detach")
+		s.event(u, o)
+	case obsEvent:
+		s.event(u, o)
+	}
+	s.maybeFlush()
+}
+
+// cell: u was seen in c at ts.
+func (s *State) cell(u *subState, c cellKey, ts int64) {
+	if c == 0 {
+		return
+	}
+	if ts < u.lastSeen {
+		s.Stats.OutOfOrder++
+		return
+	}
+	if u.cell != 0 && ts-u.lastSeen > s.timeout {
+		s.endDwell(u, u.lastSeen, "silent") // went away unnoticed; back now
+	}
+	if u.cell != c {
+		if u.cell != 0 {
+			s.endDwellTo(u, ts, "cell", c)
+		}
+		u.cell, u.dwellStart = c, ts
+		s.fire(u, rules.Activity, ts, c)
+		s.out.Trajectories = append(s.out.Trajectories, sink.TrajectoryPoint{IMSI: u.imsi, TS: ts / 1e9, LAC: c.lac(), CI: c.ci()})
+		s.reg.enter(s.idxOf(u), c, ts, u.roamer)
+	}
+	u.lastSeen = ts
+	s.schedule(u)
+}
+
+func (s *State) idxOf(u *subState) int32 { return s.idx[u.imsi] }
+
+// endDwell closes u's dwell at end.
+func (s *State) endDwell(u *subState, end int64, reason string) { s.endDwellTo(u, end, reason, 0) }
+
+// endDwellTo closes u's dwell at end; next is the cell of the next dwell.
+func (s *State) endDwellTo(u *subState, end int64, reason string, next cellKey) {
+	if u.cell == 0 {
+		return
+	}
+	s.Stats.DwellRows++
+	s.out.Dwell = append(s.out.Dwell, sink.Dwell{IMSI: u.imsi, MSISDN: u.msisdn, LAC: u.cell.lac(), CI: u.cell.ci(),
+		StartTS: u.dwellStart / 1e9, EndTS: end / 1e9, Roamer: u.roamer, Reason: reason})
+	s.reg.leave(s.idxOf(u), u.cell, next, end)
+	u.cell = 0
+}
+
+func (s *State) event(u *subState, o *Obs) {
+	s.eventFact(u, o)
+	e := sink.Event{TS: o.TS / 1e9, IMSI: u.imsi, MSISDN: u.msisdn, Kind: o.Event.Kind, LAC: o.Cell.lac(), CI: o.Cell.ci(),
+		Peer: o.Event.Peer, Cause: o.Event.Cause, Roamer: u.roamer}
+	if o.Event.SetupTS != 0 {
+		e.SetupTS = o.Event.SetupTS / 1e9
+		e.ReleaseTS = o.Event.ReleaseTS / 1e9
+		if o.Event.AnswerTS != 0 {
+			e.AnswerTS = o.Event.AnswerTS / 1e9
+			e.Duration = uint32((o.Event.ReleaseTS - o.Event.AnswerTS) / 1e9)
+		}
+	}
+	s.out.Events = append(s.out.Events, e)
+}
+
+// eventFact turns an activity event into a rules fact.
+func (s *State) eventFact(u *subState, o *Obs) {
+	if s.rules == nil {
+		return
+	}
+	f := &s.fact
+	*f = rules.Fact{TS: o.TS, IMSI: u.imsi, MSISDN: u.msisdn, Roamer: u.roamer, Region: -1, LAC: o.Cell.lac(), CI: o.Cell.ci(), OffS: -1}
+	switch o.Event.Kind {
+	case sink.EventAttach:
+		f.Kind = rules.PowerOn
+		if u.offAt > 0 {
+			f.OffS = (o.TS - u.offAt) / 1e9
+		}
+	case sink.EventDetach:
+		f.Kind = rules.PowerOff
+		u.offAt = o.TS
+	case sink.EventLU:
+		f.Kind = rules.LocationUpdate
+	case sink.EventCallMO, sink.EventCallMT, sink.EventSMSMO, sink.EventSMSMT:
+		f.Kind, f.MO, f.Peer = rules.Call, o.Event.Kind == sink.EventCallMO || o.Event.Kind == sink.EventSMSMO, o.Event.Peer
+		if o.Event.Kind == sink.EventSMSMO || o.Event.Kind == sink.EventSMSMT {
+			f.Kind = rules.SMS
+		}
+		if o.Event.AnswerTS != 0 {
+			f.DurationS = (o.Event.ReleaseTS - o.Event.AnswerTS) / 1e9
+		}
+	default:
+		f.Kind = rules.Activity
+	}
+	if c := u.cell; c != 0 && f.LAC == 0 {
+		f.LAC, f.CI = c.lac(), c.ci()
+	}
+	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
+}
+
+// schedule puts u on the wheel at the minute its silence timeout expires.
+func (s *State) schedule(u *subState) {
+	m := (u.lastSeen + s.timeout) / 60e9
+	if m == u.expMin {
+		return
+	}
+	u.expMin = m
+	slot := m % int64(len(s.wheel))
+	s.wheel[slot] = append(s.wheel[slot], s.idxOf(u))
+}
+
+// advance moves the clock to ts: expires silent subscribers and closes the
+// region minutes that ended.
+func (s *State) advance(ts int64) {
+	min := ts / 60e9
+	if s.wheelMin < 0 {
+		s.wheelMin = min
+		s.reg.settled = min
+		return
+	}
+	for s.wheelMin < min {
+		slot := s.wheelMin % int64(len(s.wheel))
+		list := s.wheel[slot]
+		for _, i := range list {
+			u := &s.subs[i]
+			if u.expMin == s.wheelMin && u.cell != 0 {
+				u.expMin = -1
+				s.Stats.Silent++
+				end := u.lastSeen
+				s.endDwell(u, end, "silent")
+				s.out.Events = append(s.out.Events, sink.Event{TS: end / 1e9, IMSI: u.imsi, MSISDN: u.msisdn, Kind: sink.EventSilent, Roamer: u.roamer})
+				u.offAt = end
+				s.fire(u, rules.PowerOff, s.wheelMin*60e9, 0)
+			}
+		}
+		s.wheel[slot] = list[:0]
+		s.wheelMin++
+		if s.rules != nil {
+			s.out.Triggers = s.rules.Advance(s.wheelMin*60e9, s.out.Triggers)
+		}
+	}
+	s.reg.settle(min-int64(len(s.reg.ring))+1, s.out)
+}
+
+func (s *State) maybeFlush() {
+	if s.out.Len() >= 8192 && s.flush != nil {
+		s.flush(s.out)
+	}
+}
+
+// Close ends every open dwell at end (ns; capture end), writes the
+// subscriber table and flushes.
+func (s *State) Close(end int64) {
+	defer func() { s.Stats.RegionLate = s.reg.Late }()
+	s.advance(end)
+	for i := range s.subs {
+		u := &s.subs[i]
+		if u.cell != 0 {
+			if end-u.lastSeen > s.timeout {
+				s.endDwell(u, u.lastSeen, "silent")
+			} else {
+				s.endDwell(u, end, "end")
+			}
+		}
+		s.out.Subscribers = append(s.out.Subscribers, sink.Subscriber{IMSI: u.imsi, MSISDN: u.msisdn, IMEI: u.imei,
+			HomeMCC: mcc(u.imsi), HomeMNC: mnc(u.imsi), FirstSeen: u.firstSeen / 1e9, LastSeen: u.lastAny / 1e9})
+		if s.out.Len() >= 8192 && s.flush != nil {
+			s.flush(s.out)
+		}
+	}
+	s.reg.settle(end/60e9+1, s.out)
+	if s.flush != nil {
+		s.flush(s.out)
+	}
+}
+
+// Three-digit MNC countries (TS 23.003: the MNC length is not in the IMSI;
+// these MCCs use three digits).
+var mnc3 = []string{"302", "310", "311", "312", "313", "314", "315", "316", "334", "338", "342", "344", "346", "348", "354", "356", "358", "360", "365", "376", "405", "708", "722", "732"}
+
+func mcc(imsi sink.Digits) string {
+	var b [15]byte
+	d := imsi.Append(b[:0])
+	if len(d) < 5 {
+		return ""
+	}
+	return string(d[:3])
+}
+
+func mnc(imsi sink.Digits) string {
+	var b [15]byte
+	d := imsi.Append(b[:0])
+	if len(d) < 6 {
+		return ""
+	}
+	if slices.Contains(mnc3, string(d[:3])) {
+		return string(d[3:6])
+	}
+	return string(d[3:5])
+}

@@ -1,0 +1,133 @@
+package sink
+
+// The tables. Times are unix seconds (UTC) unless the name says otherwise.
+// Field names in `json` tags are the column names everywhere: JSON lines,
+// Parquet and ClickHouse (deploy/clickhouse).
+
+// Dwell is a closed interval during which a subscriber's signaling stayed in one cell.
+type Dwell struct {
+	IMSI    Digits `json:"imsi"`
+	MSISDN  Digits `json:"msisdn"`
+	LAC     uint16 `json:"lac"`
+	CI      uint16 `json:"ci"`
+	StartTS int64  `json:"start_ts"`
+	EndTS   int64  `json:"end_ts"`
+	Roamer  bool   `json:"roamer"`
+	// Why the interval ended: "cell" (another cell), "detach", "silent"
+	// (implicit detach after no signaling), "end" (capture or probe stopped).
+	Reason string `json:"reason"`
+}
+
+// TrajectoryPoint: the subscriber was first seen in a cell at TS.
+type TrajectoryPoint struct {
+	IMSI Digits `json:"imsi"`
+	TS   int64  `json:"ts"`
+	LAC  uint16 `json:"lac"`
+	CI   uint16 `json:"ci"`
+}
+
+// DwellBuckets are the upper bounds (seconds) of RegionMinute.ExitDwell; the
+// last bucket is open.
+var DwellBuckets = [8]int64{300, 900, 1800, 3600, 7200, 14400, 28800, 1 << 62}
+
+// RegionMinute is one micro-region's counters for one minute.
+type RegionMinute struct {
+	Region    string    `json:"region"`
+	MinuteTS  int64     `json:"minute_ts"`
+	Occupancy uint32    `json:"occupancy"`  // subscribers inside at the end of the minute
+	Inflow    uint32    `json:"inflow"`     // entered during the minute
+	Outflow   uint32    `json:"outflow"`    // left during the minute
+	Roamers   uint32    `json:"roamers"`    // inbound roamers inside at the end of the minute
+	ExitDwell [8]uint32 `json:"exit_dwell"` // dwell of those who left, by DwellBuckets
+}
+
+// Event kinds.
+const (
+	EventAttach = "attach"
+	EventDetach = "detach"
+	EventLU     = "location_update"
+	EventCallMO = "call_mo"
+	EventCallMT = "call_mt"
+	EventSMSMO  = "sms_mo"
+	EventSMSMT  = "sms_mt"
+	EventUSSD   = "ussd"
+	EventSilent = "implicit_detach"
+)
+
+// Event is one piece of subscriber activity, with the cell it happened in.
+type Event struct {
+	TS        int64  `json:"ts"`
+	IMSI      Digits `json:"imsi"`
+	MSISDN    Digits `json:"msisdn"`
+	Kind      string `json:"kind"`
+	LAC       uint16 `json:"lac"`
+	CI        uint16 `json:"ci"`
+	Peer      Digits `json:"peer"`       // called/calling or SMS peer number
+	SetupTS   int64  `json:"setup_ts"`   // calls
+	AnswerTS  int64  `json:"answer_ts"`  // calls, 0 if unanswered
+	ReleaseTS int64  `json:"release_ts"` // calls
+	Duration  uint32 `json:"duration_s"` // answered calls: release - answer
+	Cause     uint8  `json:"cause"`      // CC cause or MM reject cause
+	Roamer    bool   `json:"roamer"`
+}
+
+// Trigger is a fired rule; ID is unique (also the NATS Msg-Id).
+type Trigger struct {
+	ID      string `json:"id"`
+	Rule    string `json:"rule"`
+	Kind    string `json:"kind"`
+	TS      int64  `json:"ts"`
+	IMSI    Digits `json:"imsi"`
+	MSISDN  Digits `json:"msisdn"`
+	Region  string `json:"region"`
+	LAC     uint16 `json:"lac"`
+	CI      uint16 `json:"ci"`
+	DwellS  int64  `json:"dwell_s"`
+	HomeMCC string `json:"home_mcc"`
+	HomeMNC string `json:"home_mnc"`
+	Attrs   string `json:"attrs"` // matched static attributes, "key=value;..."
+}
+
+// Subscriber is what the probe learned about one subscriber.
+type Subscriber struct {
+	IMSI      Digits `json:"imsi"`
+	MSISDN    Digits `json:"msisdn"`
+	IMEI      Digits `json:"imei"`
+	HomeMCC   string `json:"home_mcc"`
+	HomeMNC   string `json:"home_mnc"`
+	FirstSeen int64  `json:"first_seen"`
+	LastSeen  int64  `json:"last_seen"`
+}
+
+// Batch carries rows of every table from the pipeline to a Writer. The
+// pipeline reuses a Batch after Write returns: a Writer copies what it keeps.
+type Batch struct {
+	Dwell         []Dwell
+	Trajectories  []TrajectoryPoint
+	RegionMinutes []RegionMinute
+	Events        []Event
+	Triggers      []Trigger
+	Subscribers   []Subscriber
+}
+
+// Len is the number of rows in the batch.
+func (b *Batch) Len() int {
+	return len(b.Dwell) + len(b.Trajectories) + len(b.RegionMinutes) + len(b.Events) + len(b.Triggers) + len(b.Subscribers)
+}
+
+// Reset empties the batch, keeping its capacity.
+func (b *Batch) Reset() {
+	b.Dwell, b.Trajectories, b.RegionMinutes = b.Dwell[:0], b.Trajectories[:0], b.RegionMinutes[:0]
+	b.Events, b.Triggers, b.Subscribers = b.Events[:0], b.Triggers[:0], b.Subscribers[:0]
+}
+
+// Writer is an output of the pipeline. Write must not block the pipeline for
+// long: a slow destination buffers, spools or drops, and counts what it drops.
+type Writer interface {
+	Write(b *Batch) error
+	// Close flushes everything buffered and releases the destination.
+	Close() error
+}
+
+// Tables lists the table names in a fixed order.
+var Tables = []string{"trajectories", "dwell", "region_minute", "events", "triggers", "subscribers"}
