@@ -36,6 +36,14 @@ const (
 // MaxFlows bounds the SCTP per-direction state; when full it is reset.
 const MaxFlows = 1 << 16
 
+// MaxStreams bounds the SCTP streams with reassembly state per flow, and
+// MaxHeld the bytes all SCTP reassembly buffers of a Stack may hold: crafted
+// traffic must not grow memory without bound.
+const (
+	MaxStreams = 64
+	MaxHeld    = 16 << 20
+)
+
 type flowKey struct {
 	assoc uint64
 	vtag  uint32
@@ -86,6 +94,7 @@ type Stack struct {
 	sctp  sctp.Packet
 	flows map[flowKey]*flow
 	cache [flowCache]cachedFlow // direct-mapped, in front of flows
+	held  int                   // bytes held by SCTP stream buffers
 
 	m3ua  m3ua.M3UA
 	m2pa  m3ua.M2PA
@@ -357,6 +366,7 @@ func (s *Stack) flow(k flowKey) *flow {
 		if len(s.flows) >= MaxFlows {
 			clear(s.flows)
 			s.cache = [flowCache]cachedFlow{}
+			s.held = 0
 			s.Stats.FlowResets++
 		}
 		f = &flow{}
@@ -366,11 +376,16 @@ func (s *Stack) flow(k flowKey) *flow {
 	return f
 }
 
+// stream returns the reassembly state of stream id, or nil when the flow
+// already has MaxStreams.
 func (f *flow) stream(id uint16) *sctp.Stream {
 	st := f.streams[id]
 	if st == nil {
 		if f.streams == nil {
 			f.streams = make(map[uint16]*sctp.Stream)
+		}
+		if len(f.streams) >= MaxStreams {
+			return nil
 		}
 		st = &sctp.Stream{}
 		f.streams[id] = st
@@ -400,8 +415,20 @@ func (s *Stack) sctpPacket(dst []Message, src, dstIP []byte, b []byte) []Message
 		}
 		msg := d.Payload
 		if !d.Begin() || !d.End() {
+			st := f.stream(d.Stream)
+			if st == nil {
+				s.fail(LayerSCTP, ErrTooManyStreams)
+				continue
+			}
+			held := st.Cap()
 			var err error
-			msg, err = f.stream(d.Stream).Add(d)
+			msg, err = st.Add(d)
+			if s.held += st.Cap() - held; s.held > MaxHeld {
+				s.held -= st.Cap()
+				st.Release()
+				s.fail(LayerSCTP, ErrReassemblyMemory)
+				continue
+			}
 			if err != nil {
 				s.fail(LayerSCTP, err)
 				continue

@@ -18,3 +18,28 @@ func TestResetBase(t *testing.T) {
 		}
 	}
 }
+
+// TestReassemblyBounds: fragments that never complete cannot grow a
+// Stack's memory without bound.
+func TestReassemblyBounds(t *testing.T) {
+	s := NewStack()
+	payload := make([]byte, 1400)
+	var msgs []Message
+	frame := uint64(0)
+	for port := 1000; port < 1400; port++ {
+		for stream := 0; stream < MaxStreams+4; stream++ {
+			frame++
+			pkt := eth(0x0800, ipv4(ipBSC, ipMSC, 1, 0x4000,
+				sctpPkt(port, 2905, 1, dataChunk(2, uint32(stream), stream, 0, 3, payload))))
+			msgs, _ = s.Decode(msgs[:0], LinkType(1), frame, 0, pkt)
+		}
+	}
+	if s.held > MaxHeld {
+		t.Fatalf("held %d bytes, limit %d", s.held, MaxHeld)
+	}
+	byReason := map[error]uint64{}
+	s.Stats.ForEachError(func(r error, n uint64) { byReason[r] = n })
+	if byReason[ErrTooManyStreams] == 0 || byReason[ErrReassemblyMemory] == 0 {
+		t.Fatalf("limits not hit: %v", byReason)
+	}
+}

@@ -44,12 +44,16 @@ var (
 	ErrLinkShort  = errors.New("link: short frame")
 	ErrIPFragment = errors.New("ip: bad fragment")
 	ErrIPv6Ext    = errors.New("ip: bad IPv6 extension header")
+	// ErrTooManyStreams and ErrReassemblyMemory drop SCTP fragments beyond
+	// MaxStreams per flow or MaxHeld bytes per Stack.
+	ErrTooManyStreams   = errors.New("sctp: too many streams in reassembly")
+	ErrReassemblyMemory = errors.New("sctp: reassembly memory limit")
 )
 
 // reasons lists every sentinel error a Stack may report, so counting by
 // reason is an index into a fixed array.
 var reasons = [...]error{
-	ErrLinkType, ErrLinkShort, ErrIPFragment, ErrIPv6Ext,
+	ErrLinkType, ErrLinkShort, ErrIPFragment, ErrIPv6Ext, ErrTooManyStreams, ErrReassemblyMemory,
 	sctp.ErrShort, sctp.ErrChunkLen, sctp.ErrTooMany, sctp.ErrReassembly, sctp.ErrTooBig,
 	m3ua.ErrShort, m3ua.ErrVersion, m3ua.ErrLength, m3ua.ErrNoData, m3ua.ErrMTPShort,
 	sccp.ErrShort, sccp.ErrPointer, sccp.ErrAddress, sccp.ErrOptional, sccp.ErrUnsupported,
