@@ -705,6 +705,10 @@ func (s *Stack) appendBSSAP(dst []Message, m *bssap.Message) []Message {
 }
 
 func (s *Stack) tcapMsg(dst []Message, data []byte) []Message {
+	if len(data) > 0 && data[0]&0xe0 == 0xe0 { // ANSI TCAP (private tags): out of scope
+		s.Stats.OutOfScope++
+		return dst
+	}
 	t := &s.tcap
 	err := t.DecodeFromBytes(data)
 	if err != nil {
