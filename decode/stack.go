@@ -287,11 +287,18 @@ func (s *Stack) ipv6(dst []Message) []Message {
 		case ipProtoSCTP:
 			return s.sctpPacket(dst, ip.SrcIP, ip.DstIP, b)
 		case 0, 43, 60: // hop-by-hop, routing, destination options
-			if len(b) < 8 || int(b[1]+1)*8 > len(b) {
+			// Length in 8-octet units, not counting the first: int before
+			// +1, or 255 wraps to 0 and the loop never advances.
+			if len(b) < 8 {
 				s.fail(LayerIP, ErrIPv6Ext)
 				return dst
 			}
-			next, b = b[0], b[int(b[1]+1)*8:]
+			n := (int(b[1]) + 1) * 8
+			if n > len(b) {
+				s.fail(LayerIP, ErrIPv6Ext)
+				return dst
+			}
+			next, b = b[0], b[n:]
 		case 44: // fragment: SIGTRAN over IPv6 does not fragment in practice
 			s.fail(LayerIP, ErrIPFragment)
 			return dst

@@ -1,6 +1,9 @@
 package decode
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestResetBase guards resetBase's shortcut: after it, base must equal a
 // fresh record but for frame, time, association and direction, whatever
@@ -41,5 +44,28 @@ func TestReassemblyBounds(t *testing.T) {
 	s.Stats.ForEachError(func(r error, n uint64) { byReason[r] = n })
 	if byReason[ErrTooManyStreams] == 0 || byReason[ErrReassemblyMemory] == 0 {
 		t.Fatalf("limits not hit: %v", byReason)
+	}
+}
+
+// TestIPv6ExtensionLength255: an extension header length octet of 255 is
+// 2048 bytes; computing it in uint8 wrapped to 0 and looped forever (found
+// by FuzzStack as a hung worker).
+func TestIPv6ExtensionLength255(t *testing.T) {
+	s := NewStack()
+	hbh := make([]byte, 64)
+	hbh[0], hbh[1] = 60, 255 // destination options, next one again, length 255
+	ip := cat([]byte{0x60, 0, 0, 0}, u16(len(hbh)), []byte{60, 64}, make([]byte, 32), hbh)
+	done := make(chan struct{})
+	go func() {
+		s.Decode(nil, LinkType(101), 1, 0, ip)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Decode does not return on an IPv6 extension header of length 255")
+	}
+	if s.Stats.ByLayer[LayerIP] != 1 {
+		t.Fatalf("IP errors %d, want 1", s.Stats.ByLayer[LayerIP])
 	}
 }
