@@ -273,3 +273,12 @@ func result(id, op int, param []byte) []byte {
 	return ber(0xa2, berInt(0x02, id), ber(0x30, berInt(0x02, op), param))
 }
 func rerror(id, code int) []byte { return ber(0xa3, berInt(0x02, id), berInt(0x02, code)) }
+
+func ludt(called, calling, data []byte) []byte {
+	const fixed = 11
+	p1 := fixed - 4 // two-octet pointers count from their second octet
+	p2 := fixed + 1 + len(called) - 6
+	p3 := fixed + 1 + len(called) + 1 + len(calling) - 8
+	return cat([]byte{0x13, 0x80, 0x0f, byte(p1), 0, byte(p2), 0, byte(p3), 0, 0, 0},
+		lvb(called), lvb(calling), []byte{byte(len(data)), byte(len(data) >> 8)}, data)
+}

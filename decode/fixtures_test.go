@@ -213,6 +213,9 @@ func mapOps() fixture {
 	tv(vlr, hlrA, vlrA, tcBegin(13, aarq(23, 3), invoke(1, 66, ber(0x30, imsiB(0x80), []byte{0x0a, 1, 0}))))
 	tv(vlr, addrGT(9, "491720000099"), mscA, tcBegin(14, aarq(11, 3), invoke(1, 43, ber(0x30, ber(0x04, tbcd(imei1+"0")), []byte{0x03, 2, 6, 0x80}))))
 	tv(vlr, mscA, addrGT(9, "491720000099"), tcEnd(14, aare(11, 3), result(1, 43, ber(0x30, []byte{0x0a, 1, 0}))))
+	// A reject component and a P-Abort: no MAP operation to report.
+	tv(hlr, vlrA, hlrA, tcEnd(15, nil, ber(0xa4, berInt(0x02, 1), []byte{0x81, 1, 1})))
+	tv(hlr, vlrA, hlrA, ber(0x67, ber(0x49, u32(16)), []byte{0x4a, 1, 1}))
 	return fixture{name: "map-ops.pcap", lt: layers.LinkTypeEthernet, frames: f}
 }
 
@@ -319,8 +322,20 @@ func mtp2Fixture() fixture {
 	}}
 }
 
+// mtp3: LINKTYPE_MTP3 with a long (LUDT) MAP message and a paging UDT.
+func mtp3Fixture() fixture {
+	big := tcBegin(78, aarq(16, 3), invoke(1, 7, ber(0x30, ber(0x80, tbcd(imsi1)), ber(0x81, isdn("4917600000002")),
+		ber(0xa5, make([]byte, 300)))))
+	return fixture{name: "mtp3.pcap", lt: layers.LinkTypeMTP3, frames: [][]byte{
+		mtp3(2, hlrPC, vlrPC, 3, ludt(addrGT(7, "491720000001"), addrGT(6, "491720000002"), big)),
+		mtp3(2, msc, bsc, 1, udt(addrSSN(bsc, 254), addrSSN(msc, 254), bssmap(0x52, tlvIE(0x08, mobileID(1, imsi2)),
+			tlvIE(0x1a, cat([]byte{0x02}, u16(0x2001), u16(0x2002)))))),
+	}}
+}
+
 func allFixtures() []fixture {
-	return []fixture{aInterface(), mapOps(), transport(), sllFixture(false), sllFixture(true), rawFixture(), m2paFixture(), mtp2Fixture()}
+	return []fixture{aInterface(), mapOps(), transport(), sllFixture(false), sllFixture(true), rawFixture(), m2paFixture(),
+		mtp2Fixture(), mtp3Fixture()}
 }
 
 // TestWriteFixtures regenerates testdata/ (pcaps and tshark goldens).

@@ -3,6 +3,7 @@ package decode
 import (
 	"github.com/sigprobe/sigprobe/decode/bssap"
 	"github.com/sigprobe/sigprobe/decode/ident"
+	"github.com/sigprobe/sigprobe/decode/tcap"
 )
 
 // Proto is the application protocol of a Message.
@@ -38,6 +39,7 @@ const (
 	CompInvoke
 	CompResult
 	CompError
+	CompReject // ROS reject (tshark shows it as GSM MAP too)
 )
 
 // String returns the JSON name of c.
@@ -49,6 +51,8 @@ func (c Comp) String() string {
 		return "result"
 	case CompError:
 		return "error"
+	case CompReject:
+		return "reject"
 	}
 	return ""
 }
@@ -72,6 +76,8 @@ const (
 	HasInvokeID                       // ROS invoke id
 	HasACN                            // application context name
 	CellsTruncated                    // more cells than MaxCells
+	HasCalledPC                       // SCCP called party point code
+	HasCallingPC                      // SCCP calling party point code
 )
 
 // MaxCells is the capacity of Message.Cells.
@@ -94,6 +100,7 @@ type Message struct {
 	// SCCP.
 	SCCPType              uint8
 	CalledSSN, CallingSSN uint8
+	CalledPC, CallingPC   uint16
 	SLR, DLR              uint32
 	CalledGT, CallingGT   ident.Digits
 
@@ -140,9 +147,16 @@ func (m *Message) Name() string {
 	case ProtoDTAP:
 		return bssap.DTAPName(m.PD, uint8(m.Type))
 	case ProtoMAP:
-		if m.Has&HasType != 0 {
-			return mapName(m.Type)
+		if m.Comp == CompError && m.Has&HasCause != 0 {
+			return tcap.ErrorName(int32(m.Cause))
 		}
+		if m.Has&HasType == 0 {
+			return ""
+		}
+		if m.Type == 46 && m.Has&HasACN != 0 && m.ACVersion < 3 {
+			return "forwardSM" // MAP v1/v2 name of operation 46
+		}
+		return mapName(m.Type)
 	}
 	return ""
 }

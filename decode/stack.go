@@ -7,6 +7,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/sigprobe/sigprobe/decode/bssap"
+	"github.com/sigprobe/sigprobe/decode/ident"
 	"github.com/sigprobe/sigprobe/decode/m3ua"
 	"github.com/sigprobe/sigprobe/decode/sccp"
 	"github.com/sigprobe/sigprobe/decode/sctp"
@@ -34,6 +35,14 @@ const (
 
 // MaxFlows bounds the SCTP per-direction state; when full it is reset.
 const MaxFlows = 1 << 16
+
+// MaxStreams bounds the SCTP streams with reassembly state per flow, and
+// MaxHeld the bytes all SCTP reassembly buffers of a Stack may hold: crafted
+// traffic must not grow memory without bound.
+const (
+	MaxStreams = 64
+	MaxHeld    = 16 << 20
+)
 
 type flowKey struct {
 	assoc uint64
@@ -73,9 +82,10 @@ type Stack struct {
 	ip4   layers.IPv4
 	ip6   layers.IPv6
 
-	// gopacket's DecodingLayerParser handles the link and IP layers: it is
-	// allocation-free and fast there. SCTP and above are hand-written (see
-	// package sctp for why).
+	// gopacket's DecodingLayerParser handles the link and IP layers
+	// (allocation-free), except plain Ethernet(+802.1Q)/IPv4 frames, which
+	// fastEthIPv4 takes for speed. SCTP and above are hand-written: see
+	// package sctp for why.
 	pEth, pSLL, pSLL2, pIP4, pIP6 *gopacket.DecodingLayerParser
 	decoded                       []gopacket.LayerType
 
@@ -84,6 +94,7 @@ type Stack struct {
 	sctp  sctp.Packet
 	flows map[flowKey]*flow
 	cache [flowCache]cachedFlow // direct-mapped, in front of flows
+	held  int                   // bytes held by SCTP stream buffers
 
 	m3ua  m3ua.M3UA
 	m2pa  m3ua.M2PA
@@ -132,12 +143,32 @@ func NewStack() *Stack {
 func (s *Stack) Decode(dst []Message, lt LinkType, frame uint64, tsNs int64, data []byte) ([]Message, error) {
 	s.Stats.Packets++
 	s.err = nil
-	s.base = Message{Frame: frame, TsNs: tsNs}
+	s.base.Frame, s.base.TsNs = frame, tsNs // the rest is reset per user message
 	n := len(dst)
 	s.control = 0
 	dst = s.link(dst, lt, data)
 	s.Stats.Messages += uint64(len(dst)-n) - s.control
 	return dst, s.err
+}
+
+// resetBase starts the common fields of a new user message: frame and time
+// stay, association and direction are set, everything else is cleared.
+//
+// Only the fields mtpUser and sccpMsg set on base are cleared (base is
+// otherwise always zero); clearing the whole record per message showed in
+// profiles.
+func (s *Stack) resetBase(assoc uint64, dir uint8) {
+	b := &s.base
+	b.Assoc, b.Dir, b.Has = assoc, dir, 0
+	b.OPC, b.DPC, b.SI, b.NI, b.SLS = 0, 0, 0, 0, 0
+	b.SCCPType, b.CalledSSN, b.CallingSSN, b.SLR, b.DLR = 0, 0, 0, 0, 0
+	b.CalledPC, b.CallingPC = 0, 0
+	if b.CalledGT.N != 0 {
+		b.CalledGT = ident.Digits{}
+	}
+	if b.CallingGT.N != 0 {
+		b.CallingGT = ident.Digits{}
+	}
 }
 
 func (s *Stack) fail(l Layer, err error) {
@@ -153,6 +184,9 @@ func (s *Stack) link(dst []Message, lt LinkType, b []byte) []Message {
 	var p *gopacket.DecodingLayerParser
 	switch lt {
 	case layers.LinkTypeEthernet:
+		if dst, ok := s.fastEthIPv4(dst, b); ok {
+			return dst
+		}
 		p = s.pEth
 	case layers.LinkTypeLinuxSLL:
 		p = s.pSLL
@@ -168,14 +202,17 @@ func (s *Stack) link(dst []Message, lt LinkType, b []byte) []Message {
 			p = s.pIP6
 		}
 	case layers.LinkTypeMTP2Phdr:
+		s.resetBase(0, 0)
 		if len(b) < 4 {
 			s.fail(LayerLink, ErrLinkShort)
 			return dst
 		}
 		return s.mtp2(dst, b[4:])
 	case layers.LinkTypeMTP2:
+		s.resetBase(0, 0)
 		return s.mtp2(dst, b)
 	case layers.LinkTypeMTP3:
+		s.resetBase(0, 0)
 		if err := m3ua.DecodeMTP3(b, &s.mtp); err != nil {
 			s.fail(LayerM3UA, err)
 			return dst
@@ -250,11 +287,18 @@ func (s *Stack) ipv6(dst []Message) []Message {
 		case ipProtoSCTP:
 			return s.sctpPacket(dst, ip.SrcIP, ip.DstIP, b)
 		case 0, 43, 60: // hop-by-hop, routing, destination options
-			if len(b) < 8 || int(b[1]+1)*8 > len(b) {
+			// Length in 8-octet units, not counting the first: int before
+			// +1, or 255 wraps to 0 and the loop never advances.
+			if len(b) < 8 {
 				s.fail(LayerIP, ErrIPv6Ext)
 				return dst
 			}
-			next, b = b[0], b[int(b[1]+1)*8:]
+			n := (int(b[1]) + 1) * 8
+			if n > len(b) {
+				s.fail(LayerIP, ErrIPv6Ext)
+				return dst
+			}
+			next, b = b[0], b[n:]
 		case 44: // fragment: SIGTRAN over IPv6 does not fragment in practice
 			s.fail(LayerIP, ErrIPFragment)
 			return dst
@@ -329,6 +373,7 @@ func (s *Stack) flow(k flowKey) *flow {
 		if len(s.flows) >= MaxFlows {
 			clear(s.flows)
 			s.cache = [flowCache]cachedFlow{}
+			s.held = 0
 			s.Stats.FlowResets++
 		}
 		f = &flow{}
@@ -338,11 +383,16 @@ func (s *Stack) flow(k flowKey) *flow {
 	return f
 }
 
+// stream returns the reassembly state of stream id, or nil when the flow
+// already has MaxStreams.
 func (f *flow) stream(id uint16) *sctp.Stream {
 	st := f.streams[id]
 	if st == nil {
 		if f.streams == nil {
 			f.streams = make(map[uint16]*sctp.Stream)
+		}
+		if len(f.streams) >= MaxStreams {
+			return nil
 		}
 		st = &sctp.Stream{}
 		f.streams[id] = st
@@ -372,8 +422,20 @@ func (s *Stack) sctpPacket(dst []Message, src, dstIP []byte, b []byte) []Message
 		}
 		msg := d.Payload
 		if !d.Begin() || !d.End() {
+			st := f.stream(d.Stream)
+			if st == nil {
+				s.fail(LayerSCTP, ErrTooManyStreams)
+				continue
+			}
+			held := st.Cap()
 			var err error
-			msg, err = f.stream(d.Stream).Add(d)
+			msg, err = st.Add(d)
+			if s.held += st.Cap() - held; s.held > MaxHeld {
+				s.held -= st.Cap()
+				st.Release()
+				s.fail(LayerSCTP, ErrReassemblyMemory)
+				continue
+			}
 			if err != nil {
 				s.fail(LayerSCTP, err)
 				continue
@@ -383,7 +445,7 @@ func (s *Stack) sctpPacket(dst []Message, src, dstIP []byte, b []byte) []Message
 				continue
 			}
 		}
-		s.base = Message{Frame: s.base.Frame, TsNs: s.base.TsNs, Assoc: assoc, Dir: dir}
+		s.resetBase(assoc, dir)
 		switch {
 		case d.PPID == ppidM3UA || d.PPID == 0 && (p.SrcPort == portM3UA || p.DstPort == portM3UA):
 			if err := s.m3ua.DecodeFromBytes(msg); err != nil {
@@ -459,7 +521,16 @@ func (s *Stack) sccpMsg(dst []Message, b []byte) []Message {
 	base.Has |= HasSCCP
 	base.SCCPType = m.Type
 	base.CalledSSN, base.CallingSSN = m.Called.SSN, m.Calling.SSN
-	base.CalledGT, base.CallingGT = m.Called.GT, m.Calling.GT
+	if m.Called.HasPC {
+		base.CalledPC = m.Called.PC
+		base.Has |= HasCalledPC
+	}
+	if m.Calling.HasPC {
+		base.CallingPC = m.Calling.PC
+		base.Has |= HasCallingPC
+	}
+	setDigits(&base.CalledGT, &m.Called.GT)
+	setDigits(&base.CallingGT, &m.Calling.GT)
 	if m.Has&sccp.HasSLR != 0 {
 		base.SLR = m.SLR
 		base.Has |= HasSLR
@@ -469,7 +540,7 @@ func (s *Stack) sccpMsg(dst []Message, b []byte) []Message {
 		base.Has |= HasDLR
 	}
 	switch m.Type {
-	case sccp.UDTS, sccp.XUDTS:
+	case sccp.UDTS, sccp.XUDTS, sccp.LUDTS:
 		s.Stats.Returned++
 		return dst
 	case sccp.CR:
@@ -506,7 +577,7 @@ func (s *Stack) sccpMsg(dst []Message, b []byte) []Message {
 		}
 	}
 	switch m.Type {
-	case sccp.UDT, sccp.XUDT:
+	case sccp.UDT, sccp.XUDT, sccp.LUDT:
 		// Like tshark: the called subsystem decides when it has a known
 		// user, else the calling one (a gsmSCF at 147 talking to an HLR).
 		u := userNone
@@ -555,21 +626,26 @@ func (s *Stack) segKey() uint64 {
 
 func (s *Stack) bssapMsg(dst []Message, data []byte) []Message {
 	m := &s.bssap
-	err := m.DecodeFromBytes(data)
-	if err != nil {
+	if err := m.DecodeFromBytes(data); err != nil {
 		if m.Disc == bssap.DTAP {
 			s.fail(LayerDTAP, err)
 		} else {
 			s.fail(LayerBSSMAP, err)
 		}
-		return dst
+		// A bad IE after the message type still leaves a message to
+		// report, with the fields read before it (as tshark shows it).
+		if !m.Typed {
+			return dst
+		}
 	}
 	dst = s.appendBSSAP(dst, m)
 	if m.Disc == bssap.BSSMAP && len(m.L3) > 0 {
 		d := &s.dtap
 		if err := d.DecodeDTAP(m.L3); err != nil {
 			s.fail(LayerDTAP, err)
-			return dst
+			if !d.Typed {
+				return dst
+			}
 		}
 		dst = s.appendBSSAP(dst, d)
 	}
@@ -591,7 +667,9 @@ func (s *Stack) appendBSSAP(dst []Message, m *bssap.Message) []Message {
 			o.Has |= HasDLCI
 		}
 	}
-	o.IMSI, o.IMEI, o.IMEISV = m.IMSI, m.IMEI, m.IMEISV
+	setDigits(&o.IMSI, &m.IMSI)
+	setDigits(&o.IMEI, &m.IMEI)
+	setDigits(&o.IMEISV, &m.IMEISV)
 	if m.Has&bssap.HasTMSI != 0 {
 		o.TMSI = m.TMSI
 		o.Has |= HasTMSI
@@ -617,8 +695,10 @@ func (s *Stack) appendBSSAP(dst []Message, m *bssap.Message) []Message {
 	}
 	o.Loc = m.Loc
 	o.NCells = uint8(copy(o.Cells[:], m.Cells[:m.NCells]))
-	o.Called, o.Calling = m.Called, m.Calling
-	o.RPOrig, o.RPDest = m.RPOrig, m.RPDest
+	setDigits(&o.Called, &m.Called)
+	setDigits(&o.Calling, &m.Calling)
+	setDigits(&o.RPOrig, &m.RPOrig)
+	setDigits(&o.RPDest, &m.RPDest)
 	if len(m.Facility) > 0 {
 		n, err := tcap.DecodeComponents(m.Facility, s.fac[:])
 		if err != nil {
@@ -632,6 +712,10 @@ func (s *Stack) appendBSSAP(dst []Message, m *bssap.Message) []Message {
 }
 
 func (s *Stack) tcapMsg(dst []Message, data []byte) []Message {
+	if len(data) > 0 && data[0]&0xe0 == 0xe0 { // ANSI TCAP (private tags): out of scope
+		s.Stats.OutOfScope++
+		return dst
+	}
 	t := &s.tcap
 	err := t.DecodeFromBytes(data)
 	if err != nil {
@@ -661,8 +745,8 @@ func (s *Stack) appendComponent(dst []Message, c *tcap.Component, t *tcap.Messag
 	case tcap.ReturnError:
 		comp = CompError
 	default:
+		comp = CompReject
 		s.Stats.Rejects++
-		return dst
 	}
 	dst = append(dst, s.base)
 	o := &dst[len(dst)-1]
@@ -701,11 +785,12 @@ func (s *Stack) appendComponent(dst []Message, c *tcap.Component, t *tcap.Messag
 		if err := tcap.DecodeMAP(c.Op, c, v); err != nil {
 			s.fail(LayerMAP, err)
 		}
-		if v.IMSI.N != 0 {
-			o.IMSI = v.IMSI
-		}
-		o.MSISDN, o.IMEI = v.MSISDN, v.IMEI
-		o.VLR, o.MSC, o.HLR = v.VLR, v.MSC, v.HLR
+		setDigits(&o.IMSI, &v.IMSI)
+		setDigits(&o.MSISDN, &v.MSISDN)
+		setDigits(&o.IMEI, &v.IMEI)
+		setDigits(&o.VLR, &v.VLR)
+		setDigits(&o.MSC, &v.MSC)
+		setDigits(&o.HLR, &v.HLR)
 		if v.CGI.Valid() {
 			o.Loc = v.CGI
 			o.Cells[0] = v.CGI
@@ -713,4 +798,38 @@ func (s *Stack) appendComponent(dst []Message, c *tcap.Component, t *tcap.Messag
 		}
 	}
 	return dst
+}
+
+// setDigits copies src over dst when present: most digit fields are absent,
+// and dst starts out zero, so this saves copying empty arrays.
+func setDigits(dst, src *ident.Digits) {
+	if src.N > 0 {
+		*dst = *src
+	}
+}
+
+// fastEthIPv4 handles the dominant frame shape, Ethernet (optionally one
+// 802.1Q tag) carrying an option-less, unfragmented IPv4 SCTP packet,
+// without the DecodingLayerParser (which costs about a quarter of the
+// decode time there); ok is false for anything else.
+func (s *Stack) fastEthIPv4(dst []Message, b []byte) ([]Message, bool) {
+	if len(b) < 14+20 {
+		return dst, false
+	}
+	et, off := binary.BigEndian.Uint16(b[12:]), 14
+	if et == 0x8100 {
+		if len(b) < 18+20 {
+			return dst, false
+		}
+		et, off = binary.BigEndian.Uint16(b[16:]), 18
+	}
+	ip := b[off:]
+	if et != 0x0800 || ip[0] != 0x45 || ip[9] != ipProtoSCTP || binary.BigEndian.Uint16(ip[6:])&0x3fff != 0 {
+		return dst, false
+	}
+	n := int(binary.BigEndian.Uint16(ip[2:]))
+	if n < 20 || n > len(ip) {
+		return dst, false
+	}
+	return s.sctpPacket(dst, ip[12:16], ip[16:20], ip[20:n]), true
 }

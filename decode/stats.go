@@ -40,18 +40,20 @@ func (l Layer) String() string {
 
 // Sentinel errors of this package.
 var (
-	ErrLinkType     = errors.New("link: unsupported link type")
-	ErrLinkShort    = errors.New("link: short frame")
-	ErrNotIP        = errors.New("link: no IP layer")
-	ErrIPFragment   = errors.New("ip: bad fragment")
-	ErrIPv6Ext      = errors.New("ip: bad IPv6 extension header")
-	ErrTooManyFlows = errors.New("sctp: flow table full, state reset")
+	ErrLinkType   = errors.New("link: unsupported link type")
+	ErrLinkShort  = errors.New("link: short frame")
+	ErrIPFragment = errors.New("ip: bad fragment")
+	ErrIPv6Ext    = errors.New("ip: bad IPv6 extension header")
+	// ErrTooManyStreams and ErrReassemblyMemory drop SCTP fragments beyond
+	// MaxStreams per flow or MaxHeld bytes per Stack.
+	ErrTooManyStreams   = errors.New("sctp: too many streams in reassembly")
+	ErrReassemblyMemory = errors.New("sctp: reassembly memory limit")
 )
 
 // reasons lists every sentinel error a Stack may report, so counting by
 // reason is an index into a fixed array.
 var reasons = [...]error{
-	ErrLinkType, ErrLinkShort, ErrNotIP, ErrIPFragment, ErrIPv6Ext, ErrTooManyFlows,
+	ErrLinkType, ErrLinkShort, ErrIPFragment, ErrIPv6Ext, ErrTooManyStreams, ErrReassemblyMemory,
 	sctp.ErrShort, sctp.ErrChunkLen, sctp.ErrTooMany, sctp.ErrReassembly, sctp.ErrTooBig,
 	m3ua.ErrShort, m3ua.ErrVersion, m3ua.ErrLength, m3ua.ErrNoData, m3ua.ErrMTPShort,
 	sccp.ErrShort, sccp.ErrPointer, sccp.ErrAddress, sccp.ErrOptional, sccp.ErrUnsupported,
@@ -99,7 +101,7 @@ type Stats struct {
 	Returned        uint64 // UDTS/XUDTS: returned messages, not reported again
 	OutOfScope      uint64 // SCCP users out of scope (RANAP, CAP, unknown SSN)
 	NoComponents    uint64 // TCAP messages without components
-	Rejects         uint64 // ROS reject components
+	Rejects         uint64 // ROS reject components (reported with Comp CompReject)
 	FlowResets      uint64 // SCTP flow table resets
 }
 

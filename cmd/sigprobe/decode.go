@@ -105,8 +105,8 @@ func (r *decodeResult) summary() string {
 		}
 	}
 	r.stats.ForEachError(func(reason error, n uint64) { fmt.Fprintf(&b, " [%v]=%d", reason, n) })
-	fmt.Fprintf(&b, " retransmissions=%d out_of_scope=%d truncated=%d msgs_per_s=%.0f",
-		r.stats.Retransmissions, r.stats.OutOfScope, r.truncated, rate)
+	fmt.Fprintf(&b, " retransmissions=%d out_of_scope=%d not_sctp=%d truncated=%d msgs_per_s=%.0f",
+		r.stats.Retransmissions, r.stats.OutOfScope, r.stats.NotSCTP, r.truncated, rate)
 	return b.String()
 }
 

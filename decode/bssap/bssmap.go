@@ -84,7 +84,7 @@ var fixedLen = func() (t [256]uint8) {
 }()
 
 func (m *Message) bssmap(b []byte) error {
-	m.Type = b[0]
+	m.Type, m.Typed = b[0], true
 	b = b[1:]
 	nCellID := 0
 	for len(b) > 0 {

@@ -59,7 +59,7 @@ func (m *Message) dtap(b []byte) error {
 		return ErrDTAPShort
 	}
 	m.PD = b[0] & 0xf
-	m.Type = b[1]
+	m.Type, m.Typed = b[1], true
 	switch m.PD {
 	case PDMM, PDCC, PDSS:
 		m.Type &= 0x3f // N(SD) send sequence bits (TS 24.007 11.2.3.2.3)

@@ -4,11 +4,10 @@ import "errors"
 
 // Sentinel errors.
 var (
-	ErrShort    = errors.New("ident: short identity")
-	ErrBadType  = errors.New("ident: unknown mobile identity type")
-	ErrTooLong  = errors.New("ident: too many digits")
-	ErrBadPLMN  = errors.New("ident: short PLMN")
-	ErrBadCause = errors.New("ident: bad cell identifier")
+	ErrShort   = errors.New("ident: short identity")
+	ErrBadType = errors.New("ident: unknown mobile identity type")
+	ErrTooLong = errors.New("ident: too many digits")
+	ErrBadPLMN = errors.New("ident: short PLMN")
 )
 
 // MaxDigits is the capacity of Digits: E.164 numbers have at most 15 digits,

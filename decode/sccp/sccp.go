@@ -29,6 +29,8 @@ const (
 	UDTS  = 0x0a
 	XUDT  = 0x11
 	XUDTS = 0x12
+	LUDT  = 0x13
+	LUDTS = 0x14
 )
 
 // Optional parameter names (Q.713 Table 2).
@@ -141,6 +143,8 @@ func (m *Message) DecodeFromBytes(b []byte) error {
 			return err
 		}
 		return m.optional(b, 6)
+	case LUDT, LUDTS:
+		return m.long(b)
 	case CR:
 		if len(b) < 6 {
 			return ErrShort
@@ -196,7 +200,7 @@ func (m *Message) DecodeFromBytes(b []byte) error {
 }
 
 func (m *Message) setClassOrCause(v uint8) {
-	if m.Type == UDTS || m.Type == XUDTS {
+	if m.Type == UDTS || m.Type == XUDTS || m.Type == LUDTS {
 		m.Cause = v
 		m.Has |= HasCause
 		return
@@ -228,7 +232,11 @@ func (m *Message) optional(b []byte, i int) error {
 	if p == 0 {
 		return nil
 	}
-	j := i + p
+	return m.optionalAt(b, i+p)
+}
+
+// optionalAt walks optional parameters starting at b[j].
+func (m *Message) optionalAt(b []byte, j int) error {
 	for j < len(b) {
 		name := b[j]
 		if name == pEOP {
@@ -347,4 +355,55 @@ func decodeAddress(v []byte, a *Address) error {
 	}
 	a.GT.N = uint8(n)
 	return nil
+}
+
+// long decodes LUDT and LUDTS (Q.713 4.20, 4.21): two-octet pointers and a
+// long data parameter with a two-octet length.
+func (m *Message) long(b []byte) error {
+	if len(b) < 11 {
+		return ErrShort
+	}
+	m.setClassOrCause(b[1])
+	// A two-octet pointer (LSB first) counts from its more significant,
+	// second octet (Q.713 2.3).
+	ptr := func(i int) (int, error) {
+		p := int(b[i]) | int(b[i+1])<<8
+		if p == 0 || i+1+p >= len(b) {
+			return 0, ErrPointer
+		}
+		return i + 1 + p, nil
+	}
+	for k, a := range []*Address{&m.Called, &m.Calling} {
+		j, err := ptr(3 + 2*k)
+		if err != nil {
+			return err
+		}
+		n := int(b[j])
+		if j+1+n > len(b) {
+			return ErrPointer
+		}
+		if err := decodeAddress(b[j+1:j+1+n], a); err != nil {
+			return err
+		}
+	}
+	j, err := ptr(7)
+	if err != nil {
+		return err
+	}
+	if j+2 > len(b) {
+		return ErrPointer
+	}
+	n := int(b[j]) | int(b[j+1])<<8
+	if j+2+n > len(b) {
+		return ErrPointer
+	}
+	m.Data = b[j+2 : j+2+n]
+	if b[9] == 0 && b[10] == 0 {
+		return nil
+	}
+	o, err := ptr(9)
+	if err != nil {
+		return err
+	}
+	return m.optionalAt(b, o)
 }

@@ -92,3 +92,9 @@ func (s *Stream) Add(d *Data) ([]byte, error) {
 	}
 	return nil, nil
 }
+
+// Cap reports the bytes the Stream's buffer holds on to.
+func (s *Stream) Cap() int { return cap(s.buf) }
+
+// Release drops the partial message and the buffer.
+func (s *Stream) Release() { s.buf, s.active = nil, false }

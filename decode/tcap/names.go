@@ -66,3 +66,34 @@ func OpName(op int32) string {
 	}
 	return ""
 }
+
+// ErrorName returns the name of a MAP local error code ("" if unknown).
+func ErrorName(code int32) string {
+	switch code {
+	case 1:
+		return "unknownSubscriber"
+	case 5:
+		return "unidentifiedSubscriber"
+	case 6:
+		return "absentSubscriberSM"
+	case 8:
+		return "roamingNotAllowed"
+	case 9:
+		return "illegalSubscriber"
+	case 12:
+		return "illegalEquipment"
+	case 13:
+		return "callBarred"
+	case 21:
+		return "facilityNotSupported"
+	case 27:
+		return "absentSubscriber"
+	case 34:
+		return "systemFailure"
+	case 35:
+		return "dataMissing"
+	case 36:
+		return "unexpectedDataValue"
+	}
+	return ""
+}
