@@ -5,10 +5,10 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"time"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReplayBadInput(t *testing.T) {
