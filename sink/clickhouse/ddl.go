@@ -2,25 +2,19 @@ package clickhouse
 
 import (
 	"context"
-	_ "embed"
 	"fmt"
 	"strings"
 	"time"
 	"unicode"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
+
+	ddl "github.com/sigprobe/sigprobe/deploy/clickhouse"
 )
 
-// The schema, embedded so the binary can apply it. These are copies of
-// deploy/clickhouse/schema.sql and schema-cluster.sql, the files people
-// read; TestEmbeddedSchemaIsDeployed keeps them identical (go test -update
-// refreshes the copies).
-var (
-	//go:embed schema.sql
-	schemaSQL string
-	//go:embed schema-cluster.sql
-	clusterSQL string
-)
+// The schema is deploy/clickhouse/schema.sql and schema-cluster.sql,
+// embedded there.
+var schemaSQL, clusterSQL = ddl.SchemaSQL, ddl.ClusterSQL
 
 // Schema returns the DDL: the single-node schema, or with a cluster name the
 // cluster schema with {cluster} replaced by it.

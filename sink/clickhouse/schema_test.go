@@ -2,10 +2,7 @@ package clickhouse
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,29 +10,6 @@ import (
 
 	"github.com/sigprobe/sigprobe/sink"
 )
-
-var update = flag.Bool("update", false, "copy deploy/clickhouse/*.sql over the embedded copies")
-
-const deployDir = "../../deploy/clickhouse"
-
-func TestEmbeddedSchemaIsDeployed(t *testing.T) {
-	for _, name := range []string{"schema.sql", "schema-cluster.sql"} {
-		want, err := os.ReadFile(filepath.Join(deployDir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if *update {
-			if err := os.WriteFile(name, want, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, _ := os.ReadFile(name)
-		if string(got) != string(want) {
-			t.Errorf("sink/clickhouse/%s differs from deploy/clickhouse/%s: run go test ./sink/clickhouse -run Embedded -update", name, name)
-		}
-	}
-}
 
 // compatible says which DDL types a column kind may feed.
 var compatible = map[colKind][]string{
