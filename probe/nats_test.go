@@ -1,0 +1,141 @@
+package probe
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/sigprobe/sigprobe/probe/regions"
+	"github.com/sigprobe/sigprobe/probe/rules"
+	"github.com/sigprobe/sigprobe/probe/track"
+	"github.com/sigprobe/sigprobe/sim"
+	"github.com/sigprobe/sigprobe/sim/scenario"
+	"github.com/sigprobe/sigprobe/sink"
+	"github.com/sigprobe/sigprobe/sink/jsonl"
+	"github.com/sigprobe/sigprobe/sink/natsbus"
+)
+
+// TestReplayTriggersReachNATS: a replay publishes its triggers to an
+// embedded JetStream; a durable consumer that reads part of them, goes away
+// for the rest of the run and comes back gets exactly the triggers the
+// replay wrote, each once.
+func TestReplayTriggersReachNATS(t *testing.T) {
+	dir := t.TempDir()
+	sc, _ := scenario.Load("")
+	pcap, truth := filepath.Join(dir, "d.pcap"), filepath.Join(dir, "truth")
+	if _, err := sim.Run(sim.Config{Seed: 55, Subscribers: 1500, Days: 1, Start: time.Date(2026, 10, 9, 0, 0, 0, 0, time.UTC),
+		Scenario: sc, PCAP: pcap, TruthDir: truth}); err != nil {
+		t.Fatal(err)
+	}
+	rf, err := regions.Load(filepath.Join(truth, "regions.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, len(rf.Regions))
+	for i, r := range rf.Regions {
+		names[i] = r.Name
+	}
+	set, err := rules.Parse([]byte(truthRules), "rules.yaml", names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := natsbus.Embedded(filepath.Join(dir, "nats"), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	pub, err := natsbus.NewPublisher(natsbus.Config{URL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The durable consumer exists before the replay (the stream is made by
+	// the publisher), reads a little while the replay runs, then is gone.
+	nc, err := nats.Connect(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := jetstream.New(nc)
+	ctx := context.Background()
+	// The marketing side sets up its consumer first; the stream is the
+	// publisher's (it updates this one when it connects).
+	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: natsbus.StreamName, Subjects: []string{natsbus.SubjectPrefix + ">"}})
+	if err != nil {
+		t.Fatalf("stream: %v", err)
+	}
+	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{Durable: "marketing", AckPolicy: jetstream.AckExplicitPolicy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	read := func(max int) {
+		for max > 0 {
+			batch, err := cons.Fetch(min(max, 500), jetstream.FetchMaxWait(300*time.Millisecond))
+			if err != nil {
+				return
+			}
+			n := 0
+			for m := range batch.Messages() {
+				var p natsbus.Payload
+				if err := json.Unmarshal(m.Data(), &p); err != nil {
+					t.Fatal(err)
+				}
+				got[p.ID]++
+				m.Ack()
+				n++
+			}
+			if n == 0 {
+				return
+			}
+			max -= n
+		}
+	}
+	out := filepath.Join(dir, "out")
+	w, _ := jsonl.New(out)
+	done := make(chan error)
+	go func() {
+		cfg := track.DefaultConfig()
+		cfg.Regions = rf
+		_, err := ReplayWithRules(ctx, pcap, cfg, rules.New(set, nil, nil), sink.Multi(w, pub))
+		done <- err
+	}()
+	read(50)
+	nc.Close() // the consumer is away for the rest of the run
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// Back: a new connection to the same durable consumer gets the rest.
+	nc, err = nats.Connect(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ = jetstream.New(nc)
+	if cons, err = js.Consumer(ctx, "SIGPROBE_TRIGGERS", "marketing"); err != nil {
+		t.Fatal(err)
+	}
+	read(1 << 30)
+
+	var want []string
+	for _, r := range readJSONL(t, filepath.Join(out, "triggers.jsonl")) {
+		want = append(want, r["id"].(string))
+	}
+	var ids []string
+	for id, n := range got {
+		if n != 1 {
+			t.Errorf("trigger %s delivered %d times", id, n)
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(want)
+	slices.Sort(ids)
+	if len(want) < 100 || !slices.Equal(want, ids) {
+		t.Fatalf("the replay wrote %d triggers, the consumer received %d", len(want), len(ids))
+	}
+	t.Logf("%d triggers written by the replay, all received once by the durable consumer (50 before it went away)", len(want))
+}
