@@ -1,16 +1,16 @@
 package probe
 
 import (
+	"github.com/sigprobe/sigprobe/probe/capture/nettest"
+
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,7 +19,6 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/gopacket/gopacket/pcapgo"
-	"golang.org/x/sys/unix"
 
 	"github.com/sigprobe/sigprobe/probe/capture"
 	"github.com/sigprobe/sigprobe/probe/track"
@@ -210,72 +209,13 @@ func simPcap(t *testing.T, n int) string {
 	return path
 }
 
-// The network namespace helpers follow probe/capture's tests.
+// The network namespace helpers are probe/capture/nettest's.
 
-func needRoot(t testing.TB, tools ...string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skipf("skipping: needs root to create a network namespace and veth pair (running as uid %d)", os.Geteuid())
-	}
-	for _, tool := range append([]string{"ip"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("skipping: %s not found (apt-get install -y iproute2 tcpreplay)", tool)
-		}
-	}
-}
+func needRoot(t testing.TB, tools ...string) { nettest.NeedRoot(t, tools...) }
 
-func sh(t testing.TB, name string, args ...string) {
-	t.Helper()
-	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-}
+type testNet struct{ *nettest.Net }
 
-var netSeq atomic.Int32
+func newTestNet(t testing.TB) *testNet { return &testNet{nettest.New(t)} }
 
-type testNet struct{ NS, Cap, Send string }
-
-func newTestNet(t testing.TB) *testNet {
-	t.Helper()
-	n := netSeq.Add(1)
-	tn := &testNet{NS: fmt.Sprintf("splive-%d-%d", os.Getpid(), n), Cap: fmt.Sprintf("splc%d", n), Send: fmt.Sprintf("spls%d", n)}
-	sh(t, "ip", "netns", "add", tn.NS)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", tn.NS).Run() })
-	sh(t, "ip", "netns", "exec", tn.NS, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
-	sh(t, "ip", "-n", tn.NS, "link", "add", tn.Cap, "mtu", "9000", "type", "veth", "peer", "name", tn.Send, "mtu", "9000")
-	sh(t, "ip", "-n", tn.NS, "link", "set", tn.Cap, "up")
-	sh(t, "ip", "-n", tn.NS, "link", "set", tn.Send, "up")
-	return tn
-}
-
-// in runs f on a thread switched into the namespace.
-func (tn *testNet) in(t testing.TB, f func()) {
-	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := os.Open("/proc/thread-self/ns/net")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer orig.Close()
-	target, err := os.Open("/var/run/netns/" + tn.NS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
-	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
-			panic("cannot return to the original network namespace: " + err.Error())
-		}
-	}()
-	f()
-}
-
-func (tn *testNet) replay(t testing.TB, pcap string, opts ...string) {
-	t.Helper()
-	args := append([]string{"netns", "exec", tn.NS, "tcpreplay", "-q", "-i", tn.Send}, opts...)
-	sh(t, "ip", append(args, pcap)...)
-}
+func (tn *testNet) in(t testing.TB, f func())                        { tn.In(t, f) }
+func (tn *testNet) replay(t testing.TB, pcap string, opts ...string) { tn.Replay(t, pcap, opts...) }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/sigprobe/sigprobe/probe/capture/nettest"
+
 	"bufio"
 	"bytes"
 	"encoding/json"
@@ -13,7 +15,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -324,96 +325,24 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// The network namespace helpers below follow probe/capture's tests.
+// The network namespace helpers are probe/capture/nettest's.
 
-// needRoot skips, saying why, unless the test can create network namespaces
-// and run the named tools.
 func needRoot(t testing.TB, tools ...string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skipf("skipping: needs root to create a network namespace and veth pair (running as uid %d)", os.Geteuid())
-	}
-	for _, tool := range append([]string{"ip", "go"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("skipping: %s not found (apt-get install -y iproute2 tcpreplay)", tool)
-		}
-	}
+	nettest.NeedRoot(t, append([]string{"go"}, tools...)...)
 }
 
-func sh(t testing.TB, name string, args ...string) {
-	t.Helper()
-	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-}
+type testNet struct{ *nettest.Net }
 
-var netSeq atomic.Int32
+func newTestNet(t testing.TB) *testNet { return &testNet{nettest.New(t)} }
 
-// testNet is a network namespace with a veth pair in it: packets replayed
-// on Send arrive on Cap, and nothing else does (no addresses, IPv6 off).
-type testNet struct {
-	NS, Cap, Send string
-}
+func (tn *testNet) replay(t testing.TB, pcap string, opts ...string) { tn.Replay(t, pcap, opts...) }
 
-func newTestNet(t testing.TB) *testNet {
-	t.Helper()
-	n := netSeq.Add(1)
-	tn := &testNet{
-		NS:   fmt.Sprintf("sprun-%d-%d", os.Getpid(), n),
-		Cap:  fmt.Sprintf("sprc%d", n),
-		Send: fmt.Sprintf("sprs%d", n),
-	}
-	sh(t, "ip", "netns", "add", tn.NS)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", tn.NS).Run() })
-	sh(t, "ip", "netns", "exec", tn.NS, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
-	sh(t, "ip", "-n", tn.NS, "link", "add", tn.Cap, "mtu", "9000", "type", "veth", "peer", "name", tn.Send, "mtu", "9000")
-	sh(t, "ip", "-n", tn.NS, "link", "set", tn.Cap, "up")
-	sh(t, "ip", "-n", tn.NS, "link", "set", tn.Send, "up")
-	return tn
-}
+type rxCounters = nettest.RX
 
-func (tn *testNet) replay(t testing.TB, pcap string, opts ...string) {
-	t.Helper()
-	args := append([]string{"netns", "exec", tn.NS, "tcpreplay", "-q", "-i", tn.Send}, opts...)
-	sh(t, "ip", append(args, pcap)...)
-}
+func (tn *testNet) rx(t testing.TB) rxCounters { return tn.RX(t) }
 
-type rxCounters struct{ Packets, Dropped uint64 }
-
-func (tn *testNet) rx(t testing.TB) rxCounters {
-	t.Helper()
-	out, err := exec.Command("ip", "-n", tn.NS, "-j", "-s", "link", "show", "dev", tn.Cap).Output()
-	if err != nil {
-		t.Fatalf("ip link show: %v", err)
-	}
-	var links []struct {
-		Stats64 struct {
-			RX struct {
-				Packets uint64 `json:"packets"`
-				Dropped uint64 `json:"dropped"`
-			} `json:"rx"`
-		} `json:"stats64"`
-	}
-	if err := json.Unmarshal(out, &links); err != nil || len(links) != 1 {
-		t.Fatalf("ip link show: %v: %s", err, out)
-	}
-	return rxCounters{links[0].Stats64.RX.Packets, links[0].Stats64.RX.Dropped}
-}
-
-// retry runs body up to three times while it reports that packets were lost
-// on the veth before they reached the capture (a busy 2-core machine: the
-// receive backlog overflows); body gets the attempt number to go slower.
-func retry(t *testing.T, body func(t *testing.T, try int) (lostBefore bool)) {
-	t.Helper()
-	for try := range 3 {
-		if !body(t, try) {
-			return
-		}
-		t.Logf("attempt %d: packets were lost on the veth before the capture (busy machine); trying again slower", try+1)
-	}
-	t.Fatal("packets were lost on the veth before reaching the capture in three attempts")
-}
+func retry(t *testing.T, body func(t *testing.T, try int) (lostBefore bool)) { nettest.Retry(t, body) }
 
 func lostBefore(before, after rxCounters, sent int) bool {
-	return after.Packets-before.Packets < uint64(sent) || after.Dropped != before.Dropped
+	return nettest.LostBefore(before, after, sent)
 }

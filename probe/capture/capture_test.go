@@ -1,6 +1,8 @@
 package capture
 
 import (
+	"github.com/sigprobe/sigprobe/probe/capture/nettest"
+
 	"bytes"
 	"context"
 	"errors"
@@ -285,9 +287,9 @@ func TestTapSplitDirections(t *testing.T) {
 	retry(t, func(t *testing.T, try int) bool {
 		tn := newTestNet(t)
 		cap2, send2 := tn.Cap+"b", tn.Send+"b"
-		sh(t, "ip", "-n", tn.NS, "link", "add", cap2, "mtu", "9000", "type", "veth", "peer", "name", send2, "mtu", "9000")
-		sh(t, "ip", "-n", tn.NS, "link", "set", cap2, "up")
-		sh(t, "ip", "-n", tn.NS, "link", "set", send2, "up")
+		nettest.Sh(t, "ip", "-n", tn.NS, "link", "add", cap2, "mtu", "9000", "type", "veth", "peer", "name", send2, "mtu", "9000")
+		nettest.Sh(t, "ip", "-n", tn.NS, "link", "set", cap2, "up")
+		nettest.Sh(t, "ip", "-n", tn.NS, "link", "set", send2, "up")
 		var c *Capture
 		var err error
 		tn.in(t, func() {

@@ -2,14 +2,10 @@ package capture
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,85 +13,20 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
-	"golang.org/x/sys/unix"
 
+	"github.com/sigprobe/sigprobe/probe/capture/nettest"
 	"github.com/sigprobe/sigprobe/sim"
 	"github.com/sigprobe/sigprobe/sim/scenario"
 )
 
-// needRoot skips, saying why, unless the test can create network namespaces
-// and run the named tools.
-func needRoot(t testing.TB, tools ...string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skipf("skipping: needs root to create a network namespace and veth pair (running as uid %d)", os.Geteuid())
-	}
-	for _, tool := range append([]string{"ip"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("skipping: %s not found (apt-get install -y iproute2 tcpreplay)", tool)
-		}
-	}
-}
+func needRoot(t testing.TB, tools ...string) { nettest.NeedRoot(t, tools...) }
 
-func sh(t testing.TB, name string, args ...string) {
-	t.Helper()
-	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-}
+type testNet struct{ *nettest.Net }
 
-var netSeq atomic.Int32
+func newTestNet(t testing.TB) *testNet { return &testNet{nettest.New(t)} }
 
-// testNet is a network namespace of the test's own with a veth pair in it:
-// packets replayed on Send arrive on Cap. Nothing else in the namespace sends
-// (no addresses, IPv6 off), so every packet on Cap is one the test sent.
-type testNet struct {
-	NS, Cap, Send string
-}
-
-func newTestNet(t testing.TB) *testNet {
-	t.Helper()
-	n := netSeq.Add(1)
-	tn := &testNet{
-		NS:   fmt.Sprintf("spcap-%d-%d", os.Getpid(), n),
-		Cap:  fmt.Sprintf("spc%d", n),
-		Send: fmt.Sprintf("sps%d", n),
-	}
-	sh(t, "ip", "netns", "add", tn.NS)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", tn.NS).Run() })
-	sh(t, "ip", "netns", "exec", tn.NS, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
-	sh(t, "ip", "-n", tn.NS, "link", "add", tn.Cap, "mtu", "9000", "type", "veth", "peer", "name", tn.Send, "mtu", "9000")
-	sh(t, "ip", "-n", tn.NS, "link", "set", tn.Cap, "up")
-	sh(t, "ip", "-n", tn.NS, "link", "set", tn.Send, "up")
-	return tn
-}
-
-// in runs f on a thread switched into the namespace (Open resolves the
-// interface and creates its sockets there).
-func (tn *testNet) in(t testing.TB, f func()) {
-	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := os.Open("/proc/thread-self/ns/net")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer orig.Close()
-	target, err := os.Open("/var/run/netns/" + tn.NS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
-	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
-			panic("cannot return to the original network namespace: " + err.Error())
-		}
-	}()
-	f()
-}
+func (tn *testNet) in(t testing.TB, f func())                        { tn.In(t, f) }
+func (tn *testNet) replay(t testing.TB, pcap string, opts ...string) { tn.Replay(t, pcap, opts...) }
 
 // open opens a capture on tn.Cap and closes it at cleanup.
 func (tn *testNet) open(t testing.TB, cfg Config) *Capture {
@@ -115,60 +46,16 @@ func (tn *testNet) open(t testing.TB, cfg Config) *Capture {
 	return c
 }
 
-// replay sends pcap on tn.Send with tcpreplay and the given rate options.
-func (tn *testNet) replay(t testing.TB, pcap string, opts ...string) {
-	t.Helper()
-	args := append([]string{"netns", "exec", tn.NS, "tcpreplay", "-q", "-i", tn.Send}, opts...)
-	sh(t, "ip", append(args, pcap)...)
-}
+type rxCounters = nettest.RX
 
-// rxCounters are the capture end's receive counters.
-type rxCounters struct{ Packets, Dropped uint64 }
+func (tn *testNet) rx(t testing.TB) rxCounters { return tn.RX(t) }
 
-func (tn *testNet) rx(t testing.TB) rxCounters {
-	t.Helper()
-	out, err := exec.Command("ip", "-n", tn.NS, "-j", "-s", "link", "show", "dev", tn.Cap).Output()
-	if err != nil {
-		t.Fatalf("ip link show: %v", err)
-	}
-	var links []struct {
-		Stats64 struct {
-			RX struct {
-				Packets uint64 `json:"packets"`
-				Dropped uint64 `json:"dropped"`
-			} `json:"rx"`
-		} `json:"stats64"`
-	}
-	if err := json.Unmarshal(out, &links); err != nil || len(links) != 1 {
-		t.Fatalf("ip link show: %v: %s", err, out)
-	}
-	return rxCounters{links[0].Stats64.RX.Packets, links[0].Stats64.RX.Dropped}
-}
+func retry(t *testing.T, body func(t *testing.T, try int) (lostBefore bool)) { nettest.Retry(t, body) }
 
-// retry runs body up to three times while it reports that packets were lost
-// before they reached the capture: on this shared 2-core machine the veth's
-// receive backlog (net.core.netdev_max_backlog) can overflow when the
-// softirq that empties it does not get a CPU in time. That loss shows in the
-// interface counters, not in the capture's, and is not what the tests are
-// about. body gets the attempt number (0, 1, 2) to lower its rate.
-func retry(t *testing.T, body func(t *testing.T, try int) (lostBefore bool)) {
-	t.Helper()
-	for try := range 3 {
-		if !body(t, try) {
-			return
-		}
-		t.Logf("attempt %d: packets were lost on the veth before the capture (busy machine); trying again slower", try+1)
-	}
-	t.Fatal("packets were lost on the veth before reaching the capture in three attempts")
-}
-
-// lostBefore reports whether fewer than sent packets arrived at the capture
-// interface between two counter readings.
 func lostBefore(before, after rxCounters, sent int) bool {
-	return after.Packets-before.Packets < uint64(sent) || after.Dropped != before.Dropped
+	return nettest.LostBefore(before, after, sent)
 }
 
-// seen is one packet as a worker received it.
 type seen struct {
 	hash   uint64
 	worker int
