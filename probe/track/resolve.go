@@ -48,6 +48,7 @@ type Resolver struct {
 	maxAge int64                 // ns: mappings and connections idle longer are dropped
 	gap    int64                 // ns: held cell observations further apart start a new run
 	sweep  int64                 // next sweep time
+	hourly int64                 // next sweep of the TMSI map and held history
 	obs    Obs
 }
 
@@ -610,7 +611,8 @@ func (r *Resolver) expire(now int64) {
 			t.nkeys = 0
 		}
 	}
-	if now%(3600e9) < 60e9 { // hourly
+	if now >= r.hourly {
+		r.hourly = now + 3600e9
 		for t, e := range r.tmsi {
 			if now-e.ts > r.maxAge {
 				delete(r.tmsi, t)
