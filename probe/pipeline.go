@@ -94,11 +94,19 @@ func (p *Pipeline) Batch() *MsgBatch {
 func (p *Pipeline) Feed(b *MsgBatch) { p.queue <- b }
 
 // Do runs fn on the pipeline's goroutine between two batches and waits for
-// it: the only safe way to touch the tracking state while it runs.
+// it: the only safe way to touch the tracking state while it runs. After the
+// pipeline has stopped it does nothing.
 func (p *Pipeline) Do(fn func(*track.State)) {
 	done := make(chan struct{})
-	p.ctl <- func(s *track.State) { fn(s); close(done) }
-	<-done
+	select {
+	case p.ctl <- func(s *track.State) { fn(s); close(done) }:
+	case <-p.done:
+		return
+	}
+	select {
+	case <-done:
+	case <-p.done:
+	}
 }
 
 func (p *Pipeline) loop() {
