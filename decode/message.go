@@ -137,6 +137,11 @@ type Message struct {
 	OTID, DTID     uint32
 	InvokeID       int32
 	VLR, MSC, HLR  ident.Digits
+
+	// Authentication challenges: the RAND of an MM Authentication Request
+	// (NRAND 1), or those of a sendAuthenticationInfo result's vectors.
+	RANDs [5]uint64
+	NRAND uint8
 }
 
 // Name returns the readable message name ("" if unknown).

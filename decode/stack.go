@@ -690,6 +690,9 @@ func (s *Stack) appendBSSAP(dst []Message, m *bssap.Message) []Message {
 		o.RejectCause = m.Reject
 		o.Has |= HasRejCause
 	}
+	if m.RAND != 0 {
+		o.RANDs[0], o.NRAND = m.RAND, 1
+	}
 	if m.Has&bssap.CellsTruncated != 0 {
 		o.Has |= CellsTruncated
 	}
@@ -791,6 +794,7 @@ func (s *Stack) appendComponent(dst []Message, c *tcap.Component, t *tcap.Messag
 		setDigits(&o.VLR, &v.VLR)
 		setDigits(&o.MSC, &v.MSC)
 		setDigits(&o.HLR, &v.HLR)
+		o.RANDs, o.NRAND = v.RANDs, v.NRAND
 		if v.CGI.Valid() {
 			o.Loc = v.CGI
 			o.Cells[0] = v.CGI

@@ -63,6 +63,7 @@ type Message struct {
 	LUType uint8  // MM location updating type (low nibble)
 	CMType uint8  // MM CM service type
 	Reject uint8  // MM reject cause
+	RAND   uint64 // MM Authentication Request challenge (ident.RANDKey), 0 none
 	IDType uint8  // MM identity type requested
 
 	IMSI, IMEI, IMEISV ident.Digits
@@ -85,7 +86,7 @@ type Message struct {
 // the ~450-byte record showed in profiles.
 func (m *Message) reset() {
 	m.Typed, m.Disc, m.DLCI, m.PD, m.Type, m.Has, m.Cause = false, 0, 0, 0, 0, 0, 0
-	m.LUType, m.CMType, m.Reject, m.IDType = 0, 0, 0, 0
+	m.LUType, m.CMType, m.Reject, m.IDType, m.RAND = 0, 0, 0, 0, 0
 	m.IMSI.N, m.IMEI.N, m.IMEISV.N, m.TMSI = 0, 0, 0, 0
 	m.Loc, m.NCells = ident.Cell{}, 0
 	m.Called.N, m.Calling.N, m.RPOrig.N, m.RPDest.N = 0, 0, 0, 0

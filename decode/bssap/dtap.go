@@ -168,6 +168,11 @@ func (m *Message) mm(v []byte) error {
 			return ErrDTAPShort
 		}
 		return m.mobileIDLV(v[1:])
+	case MMAuthRequest:
+		if len(v) < 17 {
+			return ErrDTAPShort
+		}
+		m.RAND = ident.RANDKey(v[1:17]) // after the ciphering key sequence number
 	case MMCMServiceRequest, MMCMReestablishment:
 		if len(v) < 1 {
 			return ErrDTAPShort

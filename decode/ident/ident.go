@@ -208,3 +208,20 @@ func DecodeMobileID(b []byte) (MobileID, error) {
 	}
 	return m, ErrBadType
 }
+
+// RANDKey condenses a 16-octet authentication RAND (TS 24.008 10.5.3.1,
+// TS 29.002 RAND) to 64 bits: enough to tell the challenges of one network
+// apart, and it keeps Message fixed-size.
+func RANDKey(b []byte) uint64 {
+	if len(b) != 16 {
+		return 0
+	}
+	var k uint64
+	for i := range 8 {
+		k = k<<8 | uint64(b[i]^b[i+8])
+	}
+	if k == 0 {
+		k = 1
+	}
+	return k
+}

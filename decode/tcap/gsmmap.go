@@ -30,6 +30,11 @@ type MAP struct {
 	IMSI, MSISDN, IMEI ident.Digits
 	VLR, MSC, HLR      ident.Digits
 	CGI                ident.Cell
+	// RANDs of the authentication vectors in a sendAuthenticationInfo
+	// result (ident.RANDKey): a tracker ties a later Authentication
+	// Request to the IMSI they were fetched for.
+	RANDs [5]uint64
+	NRAND uint8
 }
 
 var (
@@ -100,6 +105,8 @@ func DecodeMAP(op int32, c *Component, out *MAP) error {
 			}
 			return nil
 		})
+	case res && op == OpSendAuthenticationInfo:
+		out.vectors(p, 0)
 	case inv && op == OpSendAuthenticationInfo:
 		if t == tOctets {
 			return out.IMSI.SetTBCD(p)
@@ -298,4 +305,27 @@ func walk(b []byte, fn func(i int, t Tag, v []byte) error) error {
 		b = rest
 	}
 	return nil
+}
+
+// vectors collects the RAND of every authentication set in b: a SEQUENCE
+// (triplet, quintuplet, v1/v2 AuthenticationSet) whose first element is a
+// 16-octet OCTET STRING, however deep the version's CHOICEs nest it.
+func (out *MAP) vectors(b []byte, depth int) {
+	if depth > 4 {
+		return
+	}
+	walk(b, func(i int, t Tag, v []byte) error {
+		if !t.Constructed() {
+			return nil
+		}
+		if ft, fv, _, err := next(v); err == nil && ft == tOctets && len(fv) == 16 {
+			if int(out.NRAND) < len(out.RANDs) {
+				out.RANDs[out.NRAND] = ident.RANDKey(fv)
+				out.NRAND++
+			}
+			return nil
+		}
+		out.vectors(v, depth+1)
+		return nil
+	})
 }

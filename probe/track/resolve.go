@@ -45,6 +45,7 @@ type Resolver struct {
 	prov   map[uint32]*provisional
 	pfree  []*provisional        // resolved or expired, kept with their buffers' capacity
 	hoSrc  map[sink.Digits]int32 // subscriber -> connection being handed over
+	rands  map[uint64]tmsiEntry  // authentication RAND -> the IMSI it was fetched for
 	maxAge int64                 // ns: mappings and connections idle longer are dropped
 	gap    int64                 // ns: held cell observations further apart start a new run
 	sweep  int64                 // next sweep time
@@ -63,6 +64,7 @@ type ResolverStats struct {
 	ProvDropped  uint64 // held observations dropped: provisional buffer full
 	TMSIMapped   uint64 // TMSI→IMSI mappings learned
 	Expired      uint64 // stale connections, transactions and mappings dropped
+	ByRAND       uint64 // connections identified by their Authentication Request's RAND
 }
 
 // NewResolver returns a Resolver that passes observations to emit. emit
@@ -75,6 +77,7 @@ func NewResolver(emit func(*Obs)) *Resolver {
 		tmsi:   make(map[uint32]tmsiEntry),
 		prov:   make(map[uint32]*provisional),
 		hoSrc:  make(map[sink.Digits]int32),
+		rands:  make(map[uint64]tmsiEntry),
 		maxAge: 3 * 86400e9,
 		gap:    3600e9,
 	}
@@ -333,6 +336,13 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 			}
 		}
 	}
+	if c.imsi == 0 && m.NRAND == 1 && m.Proto == decode.ProtoDTAP && m.PD == bssap.PDMM && m.Type == bssap.MMAuthRequest {
+		// The challenge came from vectors the VLR fetched for an IMSI.
+		if e, ok := r.rands[m.RANDs[0]]; ok {
+			r.Stats.ByRAND++
+			r.setIMSI(c, e.imsi, ts)
+		}
+	}
 	if c.imsi != 0 {
 		r.Stats.Attributed++
 		if r.Trace != nil {
@@ -554,6 +564,11 @@ func (r *Resolver) mapMsg(m *decode.Message) {
 			t.msisdn = msisdn
 		}
 		imsi, msisdn = t.imsi, t.msisdn
+		if imsi != 0 {
+			for _, k := range m.RANDs[:m.NRAND] {
+				r.rands[k] = tmsiEntry{imsi, m.TsNs}
+			}
+		}
 		if imsi != 0 && msisdn != 0 && !t.told {
 			t.told = true
 			r.obs = Obs{TS: m.TsNs, IMSI: imsi, Kind: obsIdentity, MSISDN: msisdn}
@@ -616,6 +631,12 @@ func (r *Resolver) expire(now int64) {
 		for t, e := range r.tmsi {
 			if now-e.ts > r.maxAge {
 				delete(r.tmsi, t)
+				r.Stats.Expired++
+			}
+		}
+		for k, e := range r.rands {
+			if now-e.ts > r.maxAge {
+				delete(r.rands, k) // vectors unused for days
 				r.Stats.Expired++
 			}
 		}
