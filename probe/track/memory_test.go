@@ -18,7 +18,9 @@ func BenchmarkMemory10M(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		var batch sink.Batch
-		st := NewState(DefaultConfig(), &batch, func(bt *sink.Batch) { bt.Reset() })
+		cfg := DefaultConfig()
+		cfg.Subscribers = n
+		st := NewState(cfg, &batch, func(bt *sink.Batch) { bt.Reset() })
 		res := NewResolver(st.Observe)
 		var o Obs
 		base := int64(1790812800e9)

@@ -66,7 +66,7 @@ func Save(dir string, s *State, r *Resolver, ts int64) error {
 	snap.Subs = make([]snapSub, len(s.subs))
 	for i := range s.subs {
 		u := &s.subs[i]
-		snap.Subs[i] = snapSub{u.imsi, u.msisdn, u.imei, uint32(u.cell), u.dwellStart, u.lastSeen, u.firstSeen, u.lastAny, u.offAt, u.roamer}
+		snap.Subs[i] = snapSub{u.imsi, u.msisdn, u.imei, uint32(u.cell), u.dwellStart, u.lastSeen, u.firstSeen, u.lastAny, u.off(), u.roamer()}
 	}
 	snap.TMSIs = make([]snapTMSI, 0, len(r.tmsi))
 	for t, e := range r.tmsi {
@@ -128,8 +128,12 @@ func Restore(dir string, s *State, r *Resolver) (int64, error) {
 	}
 	s.subs = make([]subState, 0, len(snap.Subs))
 	for _, x := range snap.Subs {
-		s.subs = append(s.subs, subState{imsi: x.IMSI, msisdn: x.MSISDN, imei: x.IMEI, cell: cellKey(x.Cell), dwellStart: x.DwellStart,
-			lastSeen: x.LastSeen, firstSeen: x.FirstSeen, lastAny: x.LastAny, offAt: x.OffAt, roamer: x.Roamer})
+		u := subState{imsi: x.IMSI, msisdn: x.MSISDN, imei: x.IMEI, cell: cellKey(x.Cell), dwellStart: x.DwellStart,
+			lastSeen: x.LastSeen, firstSeen: x.FirstSeen, lastAny: x.LastAny, offAt: x.OffAt &^ roamerBit}
+		if x.Roamer {
+			u.offAt |= roamerBit
+		}
+		s.subs = append(s.subs, u)
 		s.idx.put(s.subs, x.IMSI, int32(len(s.subs)-1))
 	}
 	s.Stats.Subscribers = uint64(len(s.subs))

@@ -25,6 +25,9 @@ type Config struct {
 	// start, saved every SnapshotEvery of capture time and at the end.
 	StateDir      string
 	SnapshotEvery time.Duration
+	// Subscribers, if set, sizes the subscriber table up front (no growth
+	// slack: an operator knows roughly how many subscribers it has).
+	Subscribers int
 	// Trace is passed to the Resolver (tests measure attribution with it).
 	Trace func(frame uint64, imsi sink.Digits)
 }
@@ -105,7 +108,7 @@ func (s *State) Reconfigure(rf *regions.File, eng *rules.Engine) {
 			s.reg.since[uint64(i)<<16|uint64(g)] = since
 			s.reg.live[g]++
 			s.reg.occ[g]++
-			if u.roamer {
+			if u.roamer() {
 				s.reg.roam[g]++
 				s.reg.roamer[int32(i)] = true
 			}
@@ -124,7 +127,7 @@ func (s *State) fire(u *subState, kind rules.Kind, ts int64, c cellKey) {
 		return
 	}
 	f := &s.fact
-	*f = rules.Fact{Kind: kind, TS: ts, IMSI: u.imsi, MSISDN: u.msisdn, Roamer: u.roamer, Region: -1, LAC: c.lac(), CI: c.ci(), OffS: -1}
+	*f = rules.Fact{Kind: kind, TS: ts, IMSI: u.imsi, MSISDN: u.msisdn, Roamer: u.roamer(), Region: -1, LAC: c.lac(), CI: c.ci(), OffS: -1}
 	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
 }
 
@@ -139,7 +142,7 @@ func (s *State) regionFact(u int32, g int16, enter bool, ts, stay int64, c cellK
 	if enter {
 		kind = rules.RegionEnter
 	}
-	*f = rules.Fact{Kind: kind, TS: ts, IMSI: sub.imsi, MSISDN: sub.msisdn, Roamer: sub.roamer, Region: int32(g),
+	*f = rules.Fact{Kind: kind, TS: ts, IMSI: sub.imsi, MSISDN: sub.msisdn, Roamer: sub.roamer(), Region: int32(g),
 		LAC: c.lac(), CI: c.ci(), InRegionS: stay / 1e9, OffS: -1}
 	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
 }
@@ -154,7 +157,7 @@ type StateStats struct {
 	RegionLate   uint64 // region entries/exits older than the settling window, counted in its oldest minute
 }
 
-// subState is one subscriber: 56 bytes. Times are seconds since epochBase
+// subState is one subscriber: 48 bytes. Times are seconds since epochBase
 // (the rows are in seconds anyway), good until 2156.
 type subState struct {
 	imsi       sink.Digits
@@ -165,9 +168,14 @@ type subState struct {
 	lastSeen   uint32 // last cell observation
 	firstSeen  uint32
 	lastAny    uint32 // last observation of any kind
-	offAt      uint32 // when it last detached or went silent, 0 never
-	roamer     bool
+	offAt      uint32 // when it last detached or went silent (0 never); top bit: inbound roamer
 }
+
+const roamerBit = 1 << 31
+
+func (u *subState) roamer() bool    { return u.offAt&roamerBit != 0 }
+func (u *subState) off() uint32     { return u.offAt &^ roamerBit }
+func (u *subState) setOff(t uint32) { u.offAt = u.offAt&roamerBit | t&^roamerBit }
 
 // epochBase is 2020-01-01T00:00:00Z in unix seconds.
 const epochBase = 1577836800
@@ -192,6 +200,9 @@ func NewState(cfg Config, out *sink.Batch, flush func(*sink.Batch)) *State {
 		cfg.SilentFactor = 1.05
 	}
 	s := &State{cfg: cfg, out: out, flush: flush, wheelMin: -1}
+	if cfg.Subscribers > 0 {
+		s.subs = make([]subState, 0, cfg.Subscribers)
+	}
 	s.timeout = int64(float64(cfg.T3212) * cfg.SilentFactor)
 	s.wheel = make([][]int32, s.timeout/60e9+2)
 	// The ring holds the silence timeout plus six hours for held
@@ -211,7 +222,11 @@ func (s *State) sub(imsi sink.Digits, ts int64) *subState {
 			roamer = false
 		}
 	}
-	s.subs = append(s.subs, subState{imsi: imsi, firstSeen: sec32(ts), roamer: roamer})
+	n := subState{imsi: imsi, firstSeen: sec32(ts)}
+	if roamer {
+		n.offAt = roamerBit
+	}
+	s.subs = append(s.subs, n)
 	s.idx.put(s.subs, imsi, int32(len(s.subs)-1))
 	u := &s.subs[len(s.subs)-1]
 	s.fire(u, rules.Seen, ts, 0)
@@ -266,7 +281,7 @@ func (s *State) cell(u *subState, c cellKey, ts int64) {
 		u.cell, u.dwellStart = c, t
 		s.fire(u, rules.Activity, ts, c)
 		s.out.Trajectories = append(s.out.Trajectories, sink.TrajectoryPoint{IMSI: u.imsi, TS: ts / 1e9, LAC: c.lac(), CI: c.ci()})
-		s.reg.enter(s.idxOf(u), c, ts, u.roamer)
+		s.reg.enter(s.idxOf(u), c, ts, u.roamer())
 	}
 	old := u.lastSeen
 	u.lastSeen = t
@@ -288,7 +303,7 @@ func (s *State) endDwellTo(u *subState, end int64, reason string, next cellKey) 
 	}
 	s.Stats.DwellRows++
 	s.out.Dwell = append(s.out.Dwell, sink.Dwell{IMSI: u.imsi, MSISDN: u.msisdn, LAC: u.cell.lac(), CI: u.cell.ci(),
-		StartTS: unixOf(u.dwellStart), EndTS: end / 1e9, Roamer: u.roamer, Reason: reason})
+		StartTS: unixOf(u.dwellStart), EndTS: end / 1e9, Roamer: u.roamer(), Reason: reason})
 	s.reg.leave(s.idxOf(u), u.cell, next, end)
 	u.cell = 0
 }
@@ -296,7 +311,7 @@ func (s *State) endDwellTo(u *subState, end int64, reason string, next cellKey) 
 func (s *State) event(u *subState, o *Obs) {
 	s.eventFact(u, o)
 	e := sink.Event{TS: o.TS / 1e9, IMSI: u.imsi, MSISDN: u.msisdn, Kind: o.Event.Kind, LAC: o.Cell.lac(), CI: o.Cell.ci(),
-		Peer: o.Event.Peer, Cause: o.Event.Cause, Roamer: u.roamer}
+		Peer: o.Event.Peer, Cause: o.Event.Cause, Roamer: u.roamer()}
 	if o.Event.SetupTS != 0 {
 		e.SetupTS = o.Event.SetupTS / 1e9
 		e.ReleaseTS = o.Event.ReleaseTS / 1e9
@@ -314,16 +329,16 @@ func (s *State) eventFact(u *subState, o *Obs) {
 		return
 	}
 	f := &s.fact
-	*f = rules.Fact{TS: o.TS, IMSI: u.imsi, MSISDN: u.msisdn, Roamer: u.roamer, Region: -1, LAC: o.Cell.lac(), CI: o.Cell.ci(), OffS: -1}
+	*f = rules.Fact{TS: o.TS, IMSI: u.imsi, MSISDN: u.msisdn, Roamer: u.roamer(), Region: -1, LAC: o.Cell.lac(), CI: o.Cell.ci(), OffS: -1}
 	switch o.Event.Kind {
 	case sink.EventAttach:
 		f.Kind = rules.PowerOn
-		if u.offAt > 0 {
-			f.OffS = o.TS/1e9 - unixOf(u.offAt)
+		if u.off() > 0 {
+			f.OffS = o.TS/1e9 - unixOf(u.off())
 		}
 	case sink.EventDetach:
 		f.Kind = rules.PowerOff
-		u.offAt = sec32(o.TS)
+		u.setOff(sec32(o.TS))
 	case sink.EventLU:
 		f.Kind = rules.LocationUpdate
 	case sink.EventCallMO, sink.EventCallMT, sink.EventSMSMO, sink.EventSMSMT:
@@ -379,8 +394,8 @@ func (s *State) advance(ts int64) {
 				s.Stats.Silent++
 				end := unixOf(u.lastSeen) * 1e9
 				s.endDwell(u, end, "silent")
-				s.out.Events = append(s.out.Events, sink.Event{TS: end / 1e9, IMSI: u.imsi, MSISDN: u.msisdn, Kind: sink.EventSilent, Roamer: u.roamer})
-				u.offAt = u.lastSeen
+				s.out.Events = append(s.out.Events, sink.Event{TS: end / 1e9, IMSI: u.imsi, MSISDN: u.msisdn, Kind: sink.EventSilent, Roamer: u.roamer()})
+				u.setOff(u.lastSeen)
 				s.fire(u, rules.PowerOff, s.wheelMin*60e9, 0)
 			}
 		}
