@@ -20,7 +20,7 @@ import (
 )
 
 // version is part of the cache key: bump it when the files change.
-const version = 2
+const version = 3
 
 // FromCapture, when set, makes the tables from the simulator's capture
 // instead of its truth: the month's pcap arrives on the named pipe pcap and
