@@ -35,22 +35,29 @@ type Resolver struct {
 	Trace func(frame uint64, imsi sink.Digits)
 	Stats ResolverStats
 
-	conns  map[connKey]int32
-	cslab  []conn
-	cfree  []int32
-	txns   map[tidKey]int32
-	tslab  []txn
-	tfree  []int32
-	tmsi   map[uint32]tmsiEntry
-	prov   map[uint32]*provisional
-	pfree  []*provisional        // resolved or expired, kept with their buffers' capacity
-	hoSrc  map[sink.Digits]int32 // subscriber -> connection being handed over
-	rands  map[uint64]tmsiEntry  // authentication RAND -> the IMSI it was fetched for
-	maxAge int64                 // ns: mappings and connections idle longer are dropped
-	gap    int64                 // ns: held cell observations further apart start a new run
-	sweep  int64                 // next sweep time
-	hourly int64                 // next sweep of the TMSI map and held history
-	obs    Obs
+	conns map[connKey]int32
+	cslab []conn
+	cfree []int32
+	txns  map[tidKey]int32
+	tslab []txn
+	tfree []int32
+	tmsi  map[uint32]tmsiEntry
+	prov  map[uint32]*provisional
+	pfree []*provisional        // resolved or expired, kept with their buffers' capacity
+	hoSrc map[sink.Digits]int32 // subscriber -> connection being handed over
+	rands map[uint64]tmsiEntry  // authentication RAND -> the IMSI it was fetched for
+	// waiting: connections whose Authentication Request RAND was not known
+	// yet — a live probe's workers may deliver the sendAuthenticationInfo
+	// result a little after the A-interface message that uses it.
+	waiting map[uint64]int32
+	// waitingTMSI: the same, for connections that ended first: their
+	// history waits under their TMSI.
+	waitingTMSI map[uint64]waitTMSI
+	maxAge      int64 // ns: mappings and connections idle longer are dropped
+	gap         int64 // ns: held cell observations further apart start a new run
+	sweep       int64 // next sweep time
+	hourly      int64 // next sweep of the TMSI map and held history
+	obs         Obs
 }
 
 // ResolverStats counts what the Resolver could and could not attribute.
@@ -71,15 +78,17 @@ type ResolverStats struct {
 // must not keep the *Obs after returning.
 func NewResolver(emit func(*Obs)) *Resolver {
 	return &Resolver{
-		emit:   emit,
-		conns:  make(map[connKey]int32),
-		txns:   make(map[tidKey]int32),
-		tmsi:   make(map[uint32]tmsiEntry),
-		prov:   make(map[uint32]*provisional),
-		hoSrc:  make(map[sink.Digits]int32),
-		rands:  make(map[uint64]tmsiEntry),
-		maxAge: 3 * 86400e9,
-		gap:    3600e9,
+		emit:        emit,
+		conns:       make(map[connKey]int32),
+		txns:        make(map[tidKey]int32),
+		tmsi:        make(map[uint32]tmsiEntry),
+		prov:        make(map[uint32]*provisional),
+		hoSrc:       make(map[sink.Digits]int32),
+		rands:       make(map[uint64]tmsiEntry),
+		waiting:     make(map[uint64]int32),
+		waitingTMSI: make(map[uint64]waitTMSI),
+		maxAge:      3 * 86400e9,
+		gap:         3600e9,
 	}
 }
 
@@ -148,6 +157,12 @@ type conn struct {
 	release  int64
 	cause    uint8
 	held     heldBuf
+	rand     uint64 // an Authentication Request RAND waiting to be learned
+}
+
+type waitTMSI struct {
+	tmsi uint32
+	ts   int64
 }
 
 type txn struct {
@@ -258,6 +273,12 @@ func (r *Resolver) index(c *conn) int32 {
 
 func (r *Resolver) closeConn(i int32) {
 	c := &r.cslab[i]
+	if c.rand != 0 {
+		delete(r.waiting, c.rand)
+		if c.imsi == 0 && c.tmsi != 0 {
+			r.waitingTMSI[c.rand] = waitTMSI{c.tmsi, c.last}
+		}
+	}
 	r.finishCall(c)
 	if c.imsi == 0 && !c.held.empty() {
 		if c.tmsi != 0 {
@@ -341,6 +362,9 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 		if e, ok := r.rands[m.RANDs[0]]; ok {
 			r.Stats.ByRAND++
 			r.setIMSI(c, e.imsi, ts)
+		} else {
+			c.rand = m.RANDs[0]
+			r.waiting[c.rand] = r.index(c)
 		}
 	}
 	if c.imsi != 0 {
@@ -567,6 +591,18 @@ func (r *Resolver) mapMsg(m *decode.Message) {
 		if imsi != 0 {
 			for _, k := range m.RANDs[:m.NRAND] {
 				r.rands[k] = tmsiEntry{imsi, m.TsNs}
+				if i, ok := r.waiting[k]; ok {
+					delete(r.waiting, k)
+					if c := &r.cslab[i]; c.rand == k && c.imsi == 0 {
+						r.Stats.ByRAND++
+						r.setIMSI(c, imsi, m.TsNs)
+					}
+				}
+				if w, ok := r.waitingTMSI[k]; ok {
+					delete(r.waitingTMSI, k)
+					r.Stats.ByRAND++
+					r.learnTMSI(w.tmsi, imsi, m.TsNs)
+				}
 			}
 		}
 		if imsi != 0 && msisdn != 0 && !t.told {
@@ -638,6 +674,11 @@ func (r *Resolver) expire(now int64) {
 			if now-e.ts > r.maxAge {
 				delete(r.rands, k) // vectors unused for days
 				r.Stats.Expired++
+			}
+		}
+		for k, w := range r.waitingTMSI {
+			if now-w.ts > 3600e9 {
+				delete(r.waitingTMSI, k) // no vectors came for it
 			}
 		}
 		for t, p := range r.prov {
