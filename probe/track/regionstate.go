@@ -17,8 +17,6 @@ type regionState struct {
 	cells map[cellKey][]int16
 	live  []int32 // inside now (including the silent not yet detected)
 	since map[uint64]int64
-	// roamer marks subscribers counted as roamers (by subscriber index).
-	roamer map[int32]bool
 
 	ring    []minuteSlot // minute m lives at ring[m % len(ring)]
 	settled int64        // first minute not yet written
@@ -41,7 +39,6 @@ type minuteSlot struct {
 func (r *regionState) init(f *regions.File, window int64) {
 	r.cells = map[cellKey][]int16{}
 	r.since = map[uint64]int64{}
-	r.roamer = map[int32]bool{}
 	r.settled = -1
 	if f == nil {
 		return
@@ -90,7 +87,6 @@ func (r *regionState) enter(u int32, c cellKey, ts int64, roamer bool) {
 		s.in[g]++
 		if roamer {
 			s.rIn[g]++
-			r.roamer[u] = true
 		}
 		s.touched = append(s.touched, g)
 		if r.onMove != nil {
@@ -102,7 +98,7 @@ func (r *regionState) enter(u int32, c cellKey, ts int64, roamer bool) {
 // leave: subscriber u's dwell in c ended at ts and the next one is in cell
 // next (0: none). A region that contains both cells is not left: a move
 // inside a region is neither an outflow nor an inflow.
-func (r *regionState) leave(u int32, c, next cellKey, ts int64) {
+func (r *regionState) leave(u int32, c, next cellKey, ts int64, roamer bool) {
 	for _, g := range r.cells[c] {
 		if next != 0 && slices.Contains(r.cells[next], g) {
 			continue
@@ -116,7 +112,7 @@ func (r *regionState) leave(u int32, c, next cellKey, ts int64) {
 		r.live[g]--
 		s := r.slot(ts)
 		s.out[g]++
-		if r.roamer[u] {
+		if roamer {
 			s.rOut[g]++
 		}
 		s.touched = append(s.touched, g)

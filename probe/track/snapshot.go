@@ -54,9 +54,8 @@ type snapRegion struct {
 }
 
 type snapInside struct {
-	IMSI   sink.Digits
-	Since  int64
-	Roamer bool
+	IMSI  sink.Digits
+	Since int64
 }
 
 // Save writes the state of s and r to dir/state.gob (through a temporary
@@ -79,7 +78,7 @@ func Save(dir string, s *State, r *Resolver, ts int64) error {
 	}
 	for k, since := range rg.since {
 		u, g := int32(k>>16), int(k&0xffff)
-		snap.Regions[g].Inside = append(snap.Regions[g].Inside, snapInside{s.subs[u].imsi, since, rg.roamer[u]})
+		snap.Regions[g].Inside = append(snap.Regions[g].Inside, snapInside{s.subs[u].imsi, since})
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -164,9 +163,6 @@ func Restore(dir string, s *State, r *Resolver) (int64, error) {
 			}
 			rg.since[uint64(u)<<16|uint64(g)] = in.Since
 			rg.live[g]++
-			if in.Roamer {
-				rg.roamer[u] = true
-			}
 		}
 	}
 	if snap.Settled > 0 {

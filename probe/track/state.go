@@ -110,7 +110,6 @@ func (s *State) Reconfigure(rf *regions.File, eng *rules.Engine) {
 			s.reg.occ[g]++
 			if u.roamer() {
 				s.reg.roam[g]++
-				s.reg.roamer[int32(i)] = true
 			}
 		}
 	}
@@ -304,7 +303,7 @@ func (s *State) endDwellTo(u *subState, end int64, reason string, next cellKey) 
 	s.Stats.DwellRows++
 	s.out.Dwell = append(s.out.Dwell, sink.Dwell{IMSI: u.imsi, MSISDN: u.msisdn, LAC: u.cell.lac(), CI: u.cell.ci(),
 		StartTS: unixOf(u.dwellStart), EndTS: end / 1e9, Roamer: u.roamer(), Reason: reason})
-	s.reg.leave(s.idxOf(u), u.cell, next, end)
+	s.reg.leave(s.idxOf(u), u.cell, next, end, u.roamer())
 	u.cell = 0
 }
 
