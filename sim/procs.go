@@ -85,8 +85,9 @@ func (g *gen) open(t int64, i int32, l3 []byte, l3row row) (conn, int64) {
 	return c, t
 }
 
-// dt1 sends a BSSAP PDU (in g.bss) on connection c, uplink or downlink.
-func (g *gen) dt1(t int64, c *conn, up bool, r row) {
+// dt1 sends a BSSAP PDU (in g.bss) on connection c, uplink or downlink,
+// with its messages.csv rows (two for a DTAP carrying a MAP component).
+func (g *gen) dt1(t int64, c *conn, up bool, rows ...row) {
 	b := &g.nw.bscs[c.bsc]
 	dir, dlr := uint8(1), c.bscRef
 	if up {
@@ -94,17 +95,16 @@ func (g *gen) dt1(t int64, c *conn, up bool, r row) {
 	}
 	p := g.out.msg(t, b.link, dir, c.sls)
 	p.buf = wire.DT1(p.buf, dlr, g.bss)
-	if r.proto != 0 {
+	for _, r := range rows {
 		p.add(r)
 	}
 	g.out.push(p)
 }
 
 // dtap sends the layer-3 message in g.l3 as DTAP on c.
-func (g *gen) dtap(t int64, i int32, c *conn, up bool, dlci, pd, typ uint8, name string) *pending {
+func (g *gen) dtap(t int64, i int32, c *conn, up bool, dlci, pd, typ uint8, name string) {
 	g.bss = wire.DTAP(g.bss[:0], dlci, g.l3)
 	g.dt1(t, c, up, g.row(i, protoDTAP, pd, typ, name))
-	return nil
 }
 
 func (g *gen) bssmap(t int64, i int32, c *conn, up bool, typ uint8, name string) {

@@ -537,8 +537,7 @@ func (g *gen) ussd(i int32) {
 	g.fac = wire.Comp(g.fac[:0], wire.Component{Kind: wire.CompInvoke, InvokeID: 1, Op: wire.OpProcessUSSD, Param: g.param})
 	g.l3 = wire.SSRegister(g.l3[:0], 0, g.fac)
 	g.bss = wire.DTAP(g.bss[:0], 0, g.l3)
-	p := g.dt1Rows(t, &c, true, g.row(i, protoDTAP, 11, 0x3b, "Register"), g.mapRow(i, wire.OpProcessUSSD, 1, 0, "processUnstructuredSS-Request"))
-	_ = p
+	g.dt1(t, &c, true, g.row(i, protoDTAP, 11, 0x3b, "Register"), g.mapRow(i, wire.OpProcessUSSD, 1, 0, "processUnstructuredSS-Request"))
 	m := &g.nw.mscs[s.msc]
 	acn := wire.ACNetworkUnstructuredSs
 	tid := m.newTID()
@@ -554,24 +553,10 @@ func (g *gen) ussd(i int32) {
 	g.fac = wire.Comp(g.fac[:0], wire.Component{Kind: wire.CompResultLast, InvokeID: 1, Op: wire.OpProcessUSSD, Param: g.param})
 	g.l3 = wire.SSReleaseComplete(g.l3[:0], 0, false, g.fac)
 	g.bss = wire.DTAP(g.bss[:0], 0, g.l3)
-	g.dt1Rows(t, &c, false, g.row(i, protoDTAP, 11, 0x2a, "Release Complete"), g.mapRow(i, wire.OpProcessUSSD, 2, 0, "processUnstructuredSS-Request"))
+	g.dt1(t, &c, false, g.row(i, protoDTAP, 11, 0x2a, "Release Complete"), g.mapRow(i, wire.OpProcessUSSD, 2, 0, "processUnstructuredSS-Request"))
 	g.release(t+g.lat(10, 40), i, &c, 0x09)
 }
 
-// dt1Rows sends g.bss on c with two rows (DTAP and the MAP component inside).
-func (g *gen) dt1Rows(t int64, c *conn, up bool, a, b row) *pending {
-	bsc := &g.nw.bscs[c.bsc]
-	dir, dlr := uint8(1), c.bscRef
-	if up {
-		dir, dlr = 0, c.mscRef
-	}
-	p := g.out.msg(t, bsc.link, dir, c.sls)
-	p.buf = wire.DT1(p.buf, dlr, g.bss)
-	p.add(a)
-	p.add(b)
-	g.out.push(p)
-	return p
-}
 
 // locationQuery: a location service asks the HLR where i is (ATI); the HLR
 // asks the VLR (PSI), which answers with the last known cell.
