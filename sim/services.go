@@ -557,7 +557,6 @@ func (g *gen) ussd(i int32) {
 	g.release(t+g.lat(10, 40), i, &c, 0x09)
 }
 
-
 // locationQuery: a location service asks the HLR where i is (ATI); the HLR
 // asks the VLR (PSI), which answers with the last known cell.
 func (g *gen) locationQuery(i int32) {
