@@ -56,17 +56,12 @@ type DB struct {
 	members      map[string][]string // group -> whitelist stored in group_members
 }
 
-// schemaFile is $SIGPROBE_SCHEMA, else the real DDL when it exists, else
-// the provisional one.
+// schemaFile is $SIGPROBE_SCHEMA, else the deployed DDL.
 func schemaFile() string {
 	if f := os.Getenv("SIGPROBE_SCHEMA"); f != "" {
 		return f
 	}
-	real := filepath.Join(repoRoot(), "deploy", "clickhouse", "schema.sql")
-	if _, err := os.Stat(real); err == nil {
-		return real
-	}
-	return filepath.Join(here(), "schema_provisional.sql")
+	return filepath.Join(repoRoot(), "deploy", "clickhouse", "schema.sql")
 }
 
 // run invokes run.js; args follow the database flag.
