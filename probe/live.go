@@ -13,8 +13,8 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/sigprobe/sigprobe/decode"
+	"github.com/sigprobe/sigprobe/format/regions"
 	"github.com/sigprobe/sigprobe/probe/capture"
-	"github.com/sigprobe/sigprobe/probe/regions"
 	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sink"

@@ -11,7 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/sigprobe/sigprobe/probe/regions"
+	"github.com/sigprobe/sigprobe/format/regions"
 	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sim"

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sigprobe/sigprobe/probe/regions"
+	"github.com/sigprobe/sigprobe/format/regions"
 	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sim"
 	"github.com/sigprobe/sigprobe/sim/scenario"

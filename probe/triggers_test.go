@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sigprobe/sigprobe/probe/regions"
+	"github.com/sigprobe/sigprobe/format/regions"
 	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sim"

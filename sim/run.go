@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sigprobe/sigprobe/probe/regions"
+	"github.com/sigprobe/sigprobe/format/regions"
 	"github.com/sigprobe/sigprobe/sim/scenario"
 	"github.com/sigprobe/sigprobe/sim/wire"
 )

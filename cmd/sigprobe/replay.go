@@ -14,8 +14,8 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/sigprobe/sigprobe/format/regions"
 	"github.com/sigprobe/sigprobe/probe"
-	"github.com/sigprobe/sigprobe/probe/regions"
 	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sink"

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sigprobe/sigprobe/probe/regions"
-	"github.com/sigprobe/sigprobe/sink/whitelist"
+	"github.com/sigprobe/sigprobe/analysis/whitelist"
+	"github.com/sigprobe/sigprobe/format/regions"
 )
 
 func init() {

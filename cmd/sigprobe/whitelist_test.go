@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sigprobe/sigprobe/sink/whitelist/whitelisttest"
+	"github.com/sigprobe/sigprobe/internal/monthtest"
 )
 
 func TestWhitelistBadInput(t *testing.T) {
@@ -42,7 +42,7 @@ func TestWhitelistSimulatedMonth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs a simulated month (about two minutes on first use)")
 	}
-	m, err := whitelisttest.Get(1, 5000, 31)
+	m, err := monthtest.Get(1, 5000, 31, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

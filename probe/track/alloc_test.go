@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/sigprobe/sigprobe/decode"
+	"github.com/sigprobe/sigprobe/format/regions"
 	"github.com/sigprobe/sigprobe/probe/pcapfile"
-	"github.com/sigprobe/sigprobe/probe/regions"
 	"github.com/sigprobe/sigprobe/sim"
 	"github.com/sigprobe/sigprobe/sim/scenario"
 	"github.com/sigprobe/sigprobe/sink"

@@ -3,7 +3,7 @@ package track
 import (
 	"slices"
 
-	"github.com/sigprobe/sigprobe/probe/regions"
+	"github.com/sigprobe/sigprobe/format/regions"
 	"github.com/sigprobe/sigprobe/sink"
 )
 

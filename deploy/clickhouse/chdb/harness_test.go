@@ -14,8 +14,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/sigprobe/sigprobe/probe/regions"
-	"github.com/sigprobe/sigprobe/sink/whitelist/whitelisttest"
+	"github.com/sigprobe/sigprobe/format/regions"
+	"github.com/sigprobe/sigprobe/internal/monthtest"
 )
 
 // here is this package's directory; the repository root is three levels up.
@@ -96,12 +96,12 @@ func TestMain(m *testing.M) {
 
 // monthDB returns the simulated month for seed, loaded into chDB once per
 // test binary.
-func monthDB(t testing.TB, seed uint64) (*whitelisttest.Month, *DB) {
+func monthDB(t testing.TB, seed uint64) (*monthtest.Month, *DB) {
 	t.Helper()
 	nodePath(t)
 	dbMu.Lock()
 	defer dbMu.Unlock()
-	m, err := whitelisttest.Get(seed, subscribers, days)
+	m, err := monthtest.Get(seed, subscribers, days, probeTables)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func monthDB(t testing.TB, seed uint64) (*whitelisttest.Month, *DB) {
 
 // load creates the schema and loads the month's Parquet tables and the
 // reference tables from its regions.yaml into a fresh database in dir.
-func load(t testing.TB, m *whitelisttest.Month, dir string) *DB {
+func load(t testing.TB, m *monthtest.Month, dir string) *DB {
 	t.Helper()
 	db := &DB{dir: dir, modules: nodePath(t), members: map[string][]string{}}
 	rf, err := regions.Load(m.Regions())

@@ -14,9 +14,9 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/sigprobe/sigprobe/probe/regions"
+	"github.com/sigprobe/sigprobe/format/regions"
+	"github.com/sigprobe/sigprobe/internal/monthtest"
 	"github.com/sigprobe/sigprobe/sim/scenario"
-	"github.com/sigprobe/sigprobe/sink/whitelist/whitelisttest"
 )
 
 // Checks of every other query on the default seed against the truth.
@@ -29,7 +29,7 @@ type truthDwell struct {
 }
 
 // readDwell reads the truth dwell.csv.
-func readDwell(t testing.TB, m *whitelisttest.Month) []truthDwell {
+func readDwell(t testing.TB, m *monthtest.Month) []truthDwell {
 	t.Helper()
 	f, err := os.Open(filepath.Join(m.Truth, "dwell.csv"))
 	if err != nil {
@@ -57,7 +57,7 @@ func readDwell(t testing.TB, m *whitelisttest.Month) []truthDwell {
 }
 
 // roles maps IMSI to its truth role.
-func roles(t testing.TB, m *whitelisttest.Month) map[string][2]string {
+func roles(t testing.TB, m *monthtest.Month) map[string][2]string {
 	t.Helper()
 	f, err := os.Open(filepath.Join(m.Truth, "subscribers.csv"))
 	if err != nil {
@@ -75,7 +75,7 @@ func roles(t testing.TB, m *whitelisttest.Month) map[string][2]string {
 	return out
 }
 
-func cellsOf(t testing.TB, m *whitelisttest.Month, region string) map[[2]uint16]bool {
+func cellsOf(t testing.TB, m *monthtest.Month, region string) map[[2]uint16]bool {
 	t.Helper()
 	rf, err := regions.Load(m.Regions())
 	if err != nil {
@@ -184,7 +184,7 @@ func TestGroupReports(t *testing.T) {
 		ms := members(t, m, db, g.Name)
 		mask, _ := scenario.ParseWeekdays(g.Workdays)
 		nWork := 0
-		for d := whitelisttest.Start; d.Month() == whitelisttest.Start.Month(); d = d.AddDate(0, 0, 1) {
+		for d := monthtest.Start; d.Month() == monthtest.Start.Month(); d = d.AddDate(0, 0, 1) {
 			if mask&(1<<d.Weekday()) != 0 {
 				nWork++
 			}
@@ -269,9 +269,9 @@ func TestSilentSubscribers(t *testing.T) {
 func TestTraffic(t *testing.T) {
 	m, db := monthDB(t, 1)
 	files, _ := filepath.Glob(filepath.Join(m.Dir, "events", "*.parquet"))
-	var evs []whitelisttest.Event
+	var evs []monthtest.Event
 	for _, f := range files {
-		part, err := parquet.ReadFile[whitelisttest.Event](f)
+		part, err := parquet.ReadFile[monthtest.Event](f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -334,7 +334,7 @@ func TestTraffic(t *testing.T) {
 	for _, r := range rows.Recs {
 		calls += int(atof(t, r[rows.Col(t, "calls")]))
 	}
-	// Events derived from the truth know on-net peers only (see whitelisttest).
+	// Events derived from the truth know on-net peers only (see monthtest).
 	if calls != wantCalls || len(rows.Recs) == 0 || rows.Recs[0][0] != "home mobile" {
 		t.Errorf("acme destinations %v: %d calls, want %d, mostly to 'home mobile'", rows.Recs, calls, wantCalls)
 	}

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sigprobe/sigprobe/probe/regions"
-	"github.com/sigprobe/sigprobe/sink/whitelist/whitelisttest"
+	"github.com/sigprobe/sigprobe/format/regions"
+	"github.com/sigprobe/sigprobe/internal/monthtest"
 )
 
 // Default size of the simulated month (the floor).
@@ -141,7 +141,7 @@ func TestGroupWhitelist(t *testing.T) {
 				}
 				// sigprobe whitelist --data DIR (no ClickHouse) lists the same members.
 				kf := filepath.Join(t.TempDir(), "known.csv")
-				if err := whitelisttest.WriteKnown(kf, known); err != nil {
+				if err := monthtest.WriteKnown(kf, known); err != nil {
 					t.Fatal(err)
 				}
 				out, err := exec.Command(bin, "whitelist", "--group", g.Name, "--month", "2026-10", "--known", kf,
@@ -206,7 +206,7 @@ func symDiff(a, b []string) []string {
 
 // members returns the group's SQL whitelist (known: 15% of the truth),
 // computing and storing it in group_members if no test did yet.
-func members(t testing.TB, m *whitelisttest.Month, db *DB, group string) []string {
+func members(t testing.TB, m *monthtest.Month, db *DB, group string) []string {
 	t.Helper()
 	if ms, ok := db.members[group]; ok {
 		return ms

@@ -13,7 +13,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/sigprobe/sigprobe/probe/regions"
+	"github.com/sigprobe/sigprobe/format/regions"
 )
 
 // Params are the knobs of the method; Defaults gives the documented values,

@@ -1,4 +1,4 @@
-package whitelisttest
+package monthtest
 
 import (
 	"bufio"

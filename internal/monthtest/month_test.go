@@ -1,4 +1,4 @@
-package whitelisttest
+package monthtest
 
 import (
 	"os"
@@ -11,7 +11,7 @@ import (
 )
 
 func TestSmallMonth(t *testing.T) {
-	m, err := Get(1, 1000, 2)
+	m, err := Get(1, 1000, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestWarm(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := Get(seed, 5000, 31)
+		m, err := Get(seed, 5000, 31, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package whitelisttest
+package monthtest
 
 import (
 	"encoding/csv"
@@ -22,11 +22,11 @@ import (
 // version is part of the cache key: bump it when the files change.
 const version = 3
 
-// FromCapture, when set, makes the tables from the simulator's capture
-// instead of its truth: the month's pcap arrives on the named pipe pcap and
-// FromCapture writes Parquet tables under dir (the chDB acceptance tests set
-// it to run `sigprobe replay`; this package cannot import the probe).
-var FromCapture func(pcap, dir string) error
+// Probe makes a month's tables from the simulator's capture instead of its
+// truth: the month's pcap arrives on the named pipe pcap and the function
+// writes Parquet tables under dir (the chDB acceptance tests pass one that
+// runs the probe's replay; this package does not import the probe).
+type Probe func(pcap, dir string) error
 
 // Start is the first day of every simulated month here.
 var Start = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
@@ -42,6 +42,8 @@ type Month struct {
 	// Truth is the simulator's truth directory (subscribers.csv, dwell.csv,
 	// regions.yaml, ...); messages.csv is not kept.
 	Truth string
+
+	probe Probe
 }
 
 // Regions is the path of the month's regions.yaml.
@@ -73,13 +75,14 @@ type Subscriber struct {
 // Get returns the month for seed and size, generating it on first use. A
 // month of 5,000 subscribers takes about two minutes; later calls, from any
 // test binary, reuse it (a lock file serialises concurrent callers).
-func Get(seed uint64, subscribers, days int) (*Month, error) {
+// With probe nil the tables are the truth as a perfect probe would write it.
+func Get(seed uint64, subscribers, days int, probe Probe) (*Month, error) {
 	source := "truth"
-	if FromCapture != nil {
+	if probe != nil {
 		source = "probe"
 	}
 	root := filepath.Join(os.TempDir(), fmt.Sprintf("sigprobe-month-v%d-%s-s%d-n%d-d%d-%s", version, source, seed, subscribers, days, Start.Format("20060102")))
-	m := &Month{Seed: seed, Subscribers: subscribers, Days: days, Dir: filepath.Join(root, "tables"), Truth: filepath.Join(root, "truth")}
+	m := &Month{Seed: seed, Subscribers: subscribers, Days: days, probe: probe, Dir: filepath.Join(root, "tables"), Truth: filepath.Join(root, "truth")}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, err
 	}
@@ -104,7 +107,7 @@ func Get(seed uint64, subscribers, days int) (*Month, error) {
 	return m, os.WriteFile(done, nil, 0o644)
 }
 
-// fromCapture runs the simulator into a pipe that FromCapture reads.
+// fromCapture runs the simulator into a pipe that m.probe reads.
 func (m *Month) fromCapture(sc *scenario.Scenario) error {
 	pcap := filepath.Join(filepath.Dir(m.Dir), "month.pcap")
 	msgs := filepath.Join(m.Truth, "messages.csv")
@@ -123,7 +126,7 @@ func (m *Month) fromCapture(sc *scenario.Scenario) error {
 		close(drained)
 	}()
 	perr := make(chan error, 1)
-	go func() { perr <- FromCapture(pcap, m.Dir) }()
+	go func() { perr <- m.probe(pcap, m.Dir) }()
 	_, err := sim.Run(sim.Config{Seed: m.Seed, Subscribers: m.Subscribers, Days: m.Days, Start: Start, Scenario: sc, PCAP: pcap, TruthDir: m.Truth})
 	<-drained
 	if perr := <-perr; err == nil {
@@ -135,7 +138,7 @@ func (m *Month) fromCapture(sc *scenario.Scenario) error {
 }
 
 func (m *Month) generate() error {
-	if FromCapture != nil {
+	if m.probe != nil {
 		if err := os.MkdirAll(m.Truth, 0o755); err != nil {
 			return err
 		}

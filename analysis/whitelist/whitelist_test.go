@@ -9,8 +9,8 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/sigprobe/sigprobe/probe/regions"
-	"github.com/sigprobe/sigprobe/sink/whitelist/whitelisttest"
+	"github.com/sigprobe/sigprobe/format/regions"
+	"github.com/sigprobe/sigprobe/internal/monthtest"
 )
 
 func TestWeekdays(t *testing.T) {
@@ -106,7 +106,7 @@ func TestSimulatedMonth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs a simulated month (about two minutes on first use)")
 	}
-	m, err := whitelisttest.Get(1, 5000, 31)
+	m, err := monthtest.Get(1, 5000, 31, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestSimulatedMonth(t *testing.T) {
 		truth, _ := m.Members(g.Name)
 		known, _ := m.Known(g.Name, 0.15, 1)
 		p := Defaults()
-		p.Group, p.Month, p.Known = g.Name, whitelisttest.Start, known
+		p.Group, p.Month, p.Known = g.Name, monthtest.Start, known
 		ms, err := Run(m.Dir, rf, p)
 		if err != nil {
 			t.Fatal(err)
