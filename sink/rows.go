@@ -108,6 +108,15 @@ type Batch struct {
 	Events        []Event
 	Triggers      []Trigger
 	Subscribers   []Subscriber
+	// Flush asks the writer to make the rows so far visible downstream
+	// (seal and send blocks, flush buffers) after this batch. The pipeline
+	// sets it at most every output.flush_interval of wall time in a live
+	// run and by capture time in a replay; both are reproduced exactly when
+	// a restart replays from a checkpoint, so a writer whose output depends
+	// on where batches end (ClickHouse blocks and their deduplication
+	// tokens) must cut only here and at BatchRows-like row counts, never on
+	// a timer of its own.
+	Flush bool
 }
 
 // Len is the number of rows in the batch.
@@ -119,6 +128,7 @@ func (b *Batch) Len() int {
 func (b *Batch) Reset() {
 	b.Dwell, b.Trajectories, b.RegionMinutes = b.Dwell[:0], b.Trajectories[:0], b.RegionMinutes[:0]
 	b.Events, b.Triggers, b.Subscribers = b.Events[:0], b.Triggers[:0], b.Subscribers[:0]
+	b.Flush = false
 }
 
 // Writer is an output of the pipeline. Write must not block the pipeline for
@@ -127,6 +137,24 @@ type Writer interface {
 	Write(b *Batch) error
 	// Close flushes everything buffered and releases the destination.
 	Close() error
+}
+
+// Checkpointer is implemented by every writer that takes part in the
+// probe's checkpoints (STYLE rule 15): a checkpoint — the tracking state plus
+// each writer's position — is committed only once every writer has made
+// the rows written before it durable.
+//
+// Checkpoint makes every row written so far durable (files closed, synced
+// and renamed; buffers flushed and synced; blocks inserted or spooled), or
+// keeps what it cannot make durable yet in the returned position, and
+// returns that position: opaque bytes the probe stores in the checkpoint and
+// hands back to the writer's constructor after a restart. The constructor
+// then discards whatever was written after that position (a crash's partial
+// files or torn lines): the probe replays from the checkpoint and writes
+// those rows again. Checkpoint is called between Writes, from the goroutine
+// that calls Write.
+type Checkpointer interface {
+	Checkpoint(epoch uint64) (position []byte, err error)
 }
 
 // Tables lists the table names in a fixed order.
