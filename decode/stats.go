@@ -2,6 +2,7 @@ package decode
 
 import (
 	"errors"
+	"unsafe"
 
 	"github.com/sigprobe/sigprobe/decode/bssap"
 	"github.com/sigprobe/sigprobe/decode/ident"
@@ -111,5 +112,17 @@ func (s *Stats) ForEachError(fn func(reason error, n uint64)) {
 		if n != 0 {
 			fn(reasons[i], n)
 		}
+	}
+}
+
+// Add adds o's counters to s (summing the stacks of several workers). Stats
+// holds only uint64 counters (TestStatsAllCounters), so it adds word by
+// word and a new counter needs no change here.
+func (s *Stats) Add(o *Stats) {
+	const n = unsafe.Sizeof(Stats{}) / 8
+	a := (*[n]uint64)(unsafe.Pointer(s))
+	b := (*[n]uint64)(unsafe.Pointer(o))
+	for i := range a {
+		a[i] += b[i]
 	}
 }

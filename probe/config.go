@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,34 +17,43 @@ import (
 	"github.com/sigprobe/sigprobe/probe/capture"
 	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
-	"github.com/sigprobe/sigprobe/sink"
-	"github.com/sigprobe/sigprobe/sink/jsonl"
-	"github.com/sigprobe/sigprobe/sink/natsbus"
-	"github.com/sigprobe/sigprobe/sink/parquet"
 )
 
-// Config is the probe's configuration file (see deploy/sigprobe.example.yaml):
-// what to capture, the tracking and trigger inputs, and the outputs. Command
-// line flags override its values. Zero values take the defaults of
-// DefaultConfig.
+// Config is the probe's configuration (deploy/sigprobe.example.yaml): where
+// packets come from, the tracking and trigger inputs, the state and the
+// outputs. It is the one way from a YAML file and command-line flags to a
+// running probe, for `run`, `replay` and `decode`: each flag overrides the
+// key of the same meaning. Load a file with LoadConfig, set flags on the
+// result, then call Resolve, which applies the defaults of the mode and
+// validates.
 type Config struct {
+	// DataDir is where the probe keeps what it writes unless a key below
+	// says otherwise: tables (DataDir/tables), state (DataDir/state), spools
+	// (DataDir/spool) and the embedded NATS store (DataDir/nats). Default:
+	// $STATE_DIRECTORY (set by systemd's StateDirectory=), else ./sigprobe-data.
+	DataDir    string        `yaml:"data_dir"`
 	Capture    CaptureConfig `yaml:"capture"`
 	Regions    string        `yaml:"regions"`    // micro-region file (regions.yaml format)
 	Rules      string        `yaml:"rules"`      // trigger rules file; needs Regions
 	Attributes string        `yaml:"attributes"` // subscriber attributes CSV for rule filters
 	T3212      time.Duration `yaml:"t3212"`      // the network's periodic location update timer
 	HomePLMNs  []string      `yaml:"home_plmns"` // MCC+MNC of the operator's own IMSIs
+	State      StateConfig   `yaml:"state"`
 	Output     OutputConfig  `yaml:"output"`
 	// Messages, when set, receives every decoded message as a JSON line, the
-	// same as `sigprobe decode` ("-": standard output).
+	// same as `sigprobe decode` ("-": standard output). A debugging aid: it
+	// is not part of checkpoints.
 	Messages string        `yaml:"messages"`
 	Metrics  MetricsConfig `yaml:"metrics"`
 	NATS     NATSConfig    `yaml:"nats"`
+	Log      LogConfig     `yaml:"log"`
 }
 
-// CaptureConfig is the live capture stage.
+// CaptureConfig is where packets come from: tap interfaces (run) or a
+// capture file (replay, decode).
 type CaptureConfig struct {
 	Interfaces   []string      `yaml:"interfaces"`
+	File         string        `yaml:"file"`          // pcap or pcapng (replay, decode)
 	Workers      int           `yaml:"workers"`       // 0: one per core
 	BlockSize    int           `yaml:"block_size"`    // bytes, a multiple of the page size
 	NumBlocks    int           `yaml:"num_blocks"`    // ring blocks per socket
@@ -52,10 +63,65 @@ type CaptureConfig struct {
 	PPIDs        []uint32      `yaml:"ppids"`         // SCTP payload protocol ids kept (default 3, 5)
 }
 
-// OutputConfig says where the tables go. An empty Dir writes no tables.
+// StateConfig keeps what the probe knows across restarts.
+type StateConfig struct {
+	// Dir holds the checkpoints (and, for live capture, the write-ahead log
+	// of decoded messages since the last one). "off": no state. Default:
+	// DataDir/state for run, off for replay.
+	Dir string `yaml:"dir"`
+	// CheckpointInterval is the wall time between checkpoints (default 5m);
+	// one is also taken at shutdown.
+	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
+}
+
+// OutputConfig says where the tables go: files (Dir, Format) and/or
+// ClickHouse. Triggers also go to NATS (Config.NATS).
 type OutputConfig struct {
+	// Dir is the directory of the table files; "off": none. Default
+	// DataDir/tables when neither Dir nor ClickHouse is given (run), none
+	// otherwise.
 	Dir    string `yaml:"dir"`
-	Format string `yaml:"format"` // jsonl or parquet
+	Format string `yaml:"format"` // parquet (default) or jsonl
+	// FlushInterval bounds how long a row waits before the outputs are asked
+	// to make it visible (ClickHouse insert, JSON lines flushed) in a live
+	// run (default 5s of wall time). A replay flushes by row count.
+	FlushInterval time.Duration `yaml:"flush_interval"`
+	// QueueBatches bounds each output's in-memory queue (default 64
+	// batches). Live: an output that falls behind spills to SpoolDir, then
+	// drops and counts; capture and tracking never wait. Replay waits.
+	QueueBatches int `yaml:"queue_batches"`
+	// SpoolDir holds the batches of outputs that fall behind (live).
+	// Default DataDir/spool.
+	SpoolDir string `yaml:"spool_dir"`
+	// SpoolMaxBytes bounds each output's spill (default 1 GiB).
+	SpoolMaxBytes int64            `yaml:"spool_max_bytes"`
+	Parquet       ParquetConfig    `yaml:"parquet"`
+	ClickHouse    ClickHouseConfig `yaml:"clickhouse"`
+}
+
+// ParquetConfig tunes file rotation (files also close at every checkpoint).
+type ParquetConfig struct {
+	MaxRows int64         `yaml:"max_rows"` // rows per file (default 1,000,000)
+	MaxAge  time.Duration `yaml:"max_age"`  // age of a file (default 1h)
+}
+
+// ClickHouseConfig is the ClickHouse output (sink/clickhouse/README.md).
+type ClickHouseConfig struct {
+	// DSN: clickhouse://user:pass@host:9000/db (native protocol) or
+	// http(s)://user:pass@host:8123/db (HTTP interface). Empty: no ClickHouse.
+	DSN string `yaml:"dsn"`
+	// SpoolDir keeps blocks ClickHouse could not take, in order, across
+	// restarts (default DataDir/spool/clickhouse); "off": none (blocks that
+	// cannot be inserted are dropped and counted).
+	SpoolDir      string        `yaml:"spool_dir"`
+	SpoolMaxBytes int64         `yaml:"spool_max_bytes"` // default 1 GiB
+	BatchRows     int           `yaml:"batch_rows"`      // rows per insert (default 50,000)
+	DialTimeout   time.Duration `yaml:"dial_timeout"`    // default 5s
+	InsertTimeout time.Duration `yaml:"insert_timeout"`  // default 30s
+	CloseTimeout  time.Duration `yaml:"close_timeout"`   // default 30s
+	// Settings are added to every insert (e.g. distributed_foreground_insert
+	// for the Distributed tables of schema-cluster.sql).
+	Settings map[string]string `yaml:"settings"`
 }
 
 // MetricsConfig is the Prometheus endpoint.
@@ -64,40 +130,67 @@ type MetricsConfig struct {
 }
 
 // NATSConfig publishes triggers to NATS JetStream: to an embedded server
-// storing under Embedded.StoreDir, or to an external one at URL.
+// (Embedded.StoreDir) or to an external one (URL).
 type NATSConfig struct {
 	Embedded struct {
 		StoreDir string `yaml:"store_dir"`
-		Listen   string `yaml:"listen"` // default 127.0.0.1:4222
+		// Listen is the embedded server's address (default 127.0.0.1:4222
+		// for run, a free loopback port for replay).
+		Listen string `yaml:"listen"`
 	} `yaml:"embedded"`
 	URL     string `yaml:"url"`
 	Creds   string `yaml:"creds"`
 	TLSCert string `yaml:"tls_cert"`
 	TLSKey  string `yaml:"tls_key"`
 	TLSCA   string `yaml:"tls_ca"`
+	// Duplicates is the stream's Nats-Msg-Id deduplication window (default
+	// 10m): a trigger published again after a restart within it is stored
+	// once.
+	Duplicates time.Duration `yaml:"duplicates"`
 }
+
+// LogConfig is the daemon's log.
+type LogConfig struct {
+	Format string `yaml:"format"` // text (default) or json
+	Level  string `yaml:"level"`  // debug, info (default), warn, error
+}
+
+// Mode is what a Config is resolved for.
+type Mode int
+
+const (
+	ModeRun    Mode = iota // live capture from interfaces
+	ModeReplay             // a capture file through the whole pipeline
+	ModeDecode             // a capture file to JSON lines only
+)
+
+func (m Mode) String() string { return [...]string{"run", "replay", "decode"}[m] }
 
 // Defaults.
 const (
-	DefaultMetricsListen = "127.0.0.1:9090"
-	DefaultNATSListen    = "127.0.0.1:4222"
+	DefaultMetricsListen      = "127.0.0.1:9090"
+	DefaultNATSListen         = "127.0.0.1:4222"
+	DefaultDataDir            = "sigprobe-data"
+	DefaultCheckpointInterval = 5 * time.Minute
+	DefaultFlushInterval      = 5 * time.Second
+	DefaultQueueBatches       = 64
+	DefaultSpoolMaxBytes      = 1 << 30
+	DefaultNATSDuplicates     = 10 * time.Minute
+	// DefaultBlockTimeout is short so that a trigger leaves within a few
+	// milliseconds of its packet even at low rates.
+	DefaultBlockTimeout = 2 * time.Millisecond
+	// Off disables a directory or listener.
+	Off = "off"
 )
 
-// DefaultConfig is the configuration without a file: the simulator's
-// network, JSON lines output, metrics on DefaultMetricsListen.
+// DefaultConfig is the configuration without a file.
 func DefaultConfig() Config {
 	tc := track.DefaultConfig()
-	return Config{
-		T3212:     tc.T3212,
-		HomePLMNs: tc.HomePLMNs,
-		Output:    OutputConfig{Format: "jsonl"},
-		Metrics:   MetricsConfig{Listen: DefaultMetricsListen},
-		Capture:   CaptureConfig{EBPF: "auto"},
-	}
+	return Config{T3212: tc.T3212, HomePLMNs: tc.HomePLMNs}
 }
 
 // LoadConfig reads a configuration file over DefaultConfig. Unknown keys
-// are errors; errors name the file and line.
+// and bad values are errors naming the file, line and key.
 func LoadConfig(path string) (Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -106,50 +199,256 @@ func LoadConfig(path string) (Config, error) {
 	return ParseConfig(b, path)
 }
 
-// ParseConfig decodes a configuration file's content; name is used in errors.
+// ParseConfig decodes a configuration file's content; name is used in
+// errors. It validates what the file itself can get wrong; Resolve checks
+// the whole once flags are applied.
 func ParseConfig(b []byte, name string) (Config, error) {
 	c := DefaultConfig()
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return Config{}, yamlErr(name, err)
+	}
+	if len(root.Content) == 0 { // an empty file
+		return c, nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		msg = strings.TrimPrefix(msg, "unmarshal errors:")
-		msg = strings.ReplaceAll(msg, " in type probe.", " in ")
-		return Config{}, fmt.Errorf("%s: %s", name, strings.Join(strings.Fields(msg), " "))
+		return Config{}, yamlErr(name, err)
 	}
-	if err := c.Validate(); err != nil {
+	if err := c.validate(); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			if line := keyLine(&root, fe.Key); line > 0 {
+				return Config{}, fmt.Errorf("%s: line %d: %w", name, line, err)
+			}
+		}
 		return Config{}, fmt.Errorf("%s: %w", name, err)
 	}
 	return c, nil
 }
 
-// Validate checks the values a file or flags can get wrong.
-func (c *Config) Validate() error {
-	switch c.Output.Format {
-	case "jsonl", "parquet":
-	default:
-		return fmt.Errorf("output.format %q: want jsonl or parquet", c.Output.Format)
+func yamlErr(name string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:")
+	msg = strings.ReplaceAll(msg, " in type probe.", " in ")
+	return fmt.Errorf("%s: %s", name, strings.Join(strings.Fields(msg), " "))
+}
+
+// keyLine finds the line of a dotted key ("output.format") in a YAML
+// document, 0 if absent.
+func keyLine(root *yaml.Node, key string) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
 	}
-	if _, err := c.EBPFMode(); err != nil {
+	line := 0
+	for _, part := range strings.Split(key, ".") {
+		if n.Kind != yaml.MappingNode {
+			return line
+		}
+		found := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == part {
+				line, n, found = n.Content[i].Line, n.Content[i+1], true
+				break
+			}
+		}
+		if !found {
+			return line
+		}
+	}
+	return line
+}
+
+// FieldError is a bad value of one configuration key.
+type FieldError struct {
+	Key string // dotted, as in the file: "output.format"
+	Msg string
+}
+
+func (e *FieldError) Error() string { return e.Key + ": " + e.Msg }
+
+func fieldErr(key, format string, args ...any) error {
+	return &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// validate checks the values a file or flags can get wrong, whatever the mode.
+func (c *Config) validate() error {
+	switch c.Output.Format {
+	case "", "jsonl", "parquet":
+	default:
+		return fieldErr("output.format", "%q: want parquet or jsonl", c.Output.Format)
+	}
+	if _, err := c.ebpfMode(); err != nil {
 		return err
 	}
-	if c.Capture.Workers < 0 || c.Capture.BlockSize < 0 || c.Capture.NumBlocks < 0 || c.Capture.BlockTimeout < 0 {
-		return errors.New("capture: workers, block_size, num_blocks and block_timeout must not be negative")
+	cc := c.Capture
+	for k, v := range map[string]int64{"capture.workers": int64(cc.Workers), "capture.block_size": int64(cc.BlockSize),
+		"capture.num_blocks": int64(cc.NumBlocks), "capture.block_timeout": int64(cc.BlockTimeout),
+		"output.flush_interval": int64(c.Output.FlushInterval), "output.queue_batches": int64(c.Output.QueueBatches),
+		"output.spool_max_bytes": c.Output.SpoolMaxBytes, "state.checkpoint_interval": int64(c.State.CheckpointInterval),
+		"output.parquet.max_rows": c.Output.Parquet.MaxRows, "output.parquet.max_age": int64(c.Output.Parquet.MaxAge),
+		"output.clickhouse.batch_rows": int64(c.Output.ClickHouse.BatchRows), "output.clickhouse.spool_max_bytes": c.Output.ClickHouse.SpoolMaxBytes,
+		"output.clickhouse.dial_timeout": int64(c.Output.ClickHouse.DialTimeout), "output.clickhouse.insert_timeout": int64(c.Output.ClickHouse.InsertTimeout),
+		"output.clickhouse.close_timeout": int64(c.Output.ClickHouse.CloseTimeout), "nats.duplicates": int64(c.NATS.Duplicates)} {
+		if v < 0 {
+			return fieldErr(k, "must not be negative")
+		}
 	}
-	if c.T3212 <= 0 {
-		return fmt.Errorf("t3212 %v: must be positive", c.T3212)
+	if c.Capture.BlockTimeout > 0 && c.Capture.BlockTimeout < time.Millisecond {
+		return fieldErr("capture.block_timeout", "%v: the kernel counts in milliseconds; give at least 1ms", c.Capture.BlockTimeout)
+	}
+	if c.T3212 < time.Minute || c.T3212 > 1530*time.Minute {
+		return fieldErr("t3212", "%v: TS 24.008 allows 6 minutes to 25.5 hours (give e.g. 2h)", c.T3212)
+	}
+	for _, p := range c.HomePLMNs {
+		if len(p) < 5 || len(p) > 6 || strings.Trim(p, "0123456789") != "" {
+			return fieldErr("home_plmns", "%q: want MCC+MNC, 5 or 6 digits", p)
+		}
 	}
 	if c.Rules != "" && c.Regions == "" {
-		return errors.New("rules need regions (rules name regions)")
+		return fieldErr("rules", "rules name regions: give regions too")
 	}
 	if c.NATS.URL != "" && c.NATS.Embedded.StoreDir != "" {
-		return errors.New("nats: give either url or embedded.store_dir, not both")
+		return fieldErr("nats", "give either url or embedded.store_dir, not both")
+	}
+	if c.NATS.URL != "" && !strings.Contains(c.NATS.URL, "://") {
+		return fieldErr("nats.url", "%q: want nats://host:port (or tls://host:port)", c.NATS.URL)
+	}
+	if l := c.NATS.Embedded.Listen; l != "" {
+		if _, _, err := net.SplitHostPort(l); err != nil {
+			return fieldErr("nats.embedded.listen", "%q: want host:port", l)
+		}
+	}
+	if l := c.Metrics.Listen; l != "" && l != Off {
+		if _, _, err := net.SplitHostPort(l); err != nil {
+			return fieldErr("metrics.listen", "%q: want host:port or off", l)
+		}
+	}
+	if d := c.Output.ClickHouse.DSN; d != "" && !strings.HasPrefix(d, "clickhouse://") && !strings.HasPrefix(d, "http://") && !strings.HasPrefix(d, "https://") {
+		return fieldErr("output.clickhouse.dsn", "%q: want clickhouse://host:9000/db, http://host:8123/db or https://...", d)
+	}
+	switch c.Log.Format {
+	case "", "text", "json":
+	default:
+		return fieldErr("log.format", "%q: want text or json", c.Log.Format)
+	}
+	switch c.Log.Level {
+	case "", "debug", "info", "warn", "error":
+	default:
+		return fieldErr("log.level", "%q: want debug, info, warn or error", c.Log.Level)
 	}
 	return nil
 }
 
-// EBPFMode maps capture.ebpf to the capture package's mode.
-func (c *Config) EBPFMode() (capture.EBPFMode, error) {
+// Resolve applies the defaults of mode to what the file and flags left
+// unset, and validates the result. It reads no file but the environment
+// ($STATE_DIRECTORY).
+func (c *Config) Resolve(mode Mode) error {
+	if err := c.validate(); err != nil {
+		return err
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+		if d := os.Getenv("STATE_DIRECTORY"); d != "" {
+			c.DataDir = strings.Split(d, ":")[0]
+		}
+	}
+	in := func(name string) string { return filepath.Join(c.DataDir, name) }
+	if c.Output.Format == "" {
+		c.Output.Format = "parquet"
+	}
+	if c.Output.FlushInterval == 0 {
+		c.Output.FlushInterval = DefaultFlushInterval
+	}
+	if c.Output.QueueBatches == 0 {
+		c.Output.QueueBatches = DefaultQueueBatches
+	}
+	if c.Output.SpoolDir == "" {
+		c.Output.SpoolDir = in("spool")
+	}
+	if c.Output.SpoolMaxBytes == 0 {
+		c.Output.SpoolMaxBytes = DefaultSpoolMaxBytes
+	}
+	if c.State.CheckpointInterval == 0 {
+		c.State.CheckpointInterval = DefaultCheckpointInterval
+	}
+	if c.NATS.Duplicates == 0 {
+		c.NATS.Duplicates = DefaultNATSDuplicates
+	}
+	if ch := &c.Output.ClickHouse; ch.DSN != "" && ch.SpoolDir == "" {
+		ch.SpoolDir = filepath.Join(c.Output.SpoolDir, "clickhouse")
+	}
+	if c.Capture.BlockTimeout == 0 {
+		c.Capture.BlockTimeout = DefaultBlockTimeout
+	}
+	switch mode {
+	case ModeRun:
+		if len(c.Capture.Interfaces) == 0 {
+			return fieldErr("capture.interfaces", "no interface to capture on: give -i IFACE or capture.interfaces")
+		}
+		if c.Capture.File != "" {
+			return fieldErr("capture.file", "run captures from interfaces; replay a file with `sigprobe replay`")
+		}
+		if c.Output.Dir == "" && c.Output.ClickHouse.DSN == "" {
+			c.Output.Dir = in("tables")
+		}
+		if c.State.Dir == "" {
+			c.State.Dir = in("state")
+		}
+		if c.Metrics.Listen == "" {
+			c.Metrics.Listen = DefaultMetricsListen
+		}
+		if c.NATS.Embedded.StoreDir != "" && c.NATS.Embedded.Listen == "" {
+			c.NATS.Embedded.Listen = DefaultNATSListen
+		}
+	case ModeReplay, ModeDecode:
+		if c.Capture.File == "" {
+			return fieldErr("capture.file", "no capture file: give -r FILE")
+		}
+		if c.State.Dir == "" {
+			c.State.Dir = Off
+		}
+		if c.Metrics.Listen == "" {
+			c.Metrics.Listen = Off
+		}
+		if c.NATS.Embedded.StoreDir != "" && c.NATS.Embedded.Listen == "" {
+			c.NATS.Embedded.Listen = "127.0.0.1:0"
+		}
+	}
+	if c.Output.Dir == Off {
+		c.Output.Dir = ""
+	}
+	if c.State.Dir == Off {
+		c.State.Dir = ""
+	}
+	if c.Output.ClickHouse.SpoolDir == Off {
+		c.Output.ClickHouse.SpoolDir = ""
+	}
+	if c.Metrics.Listen == Off {
+		c.Metrics.Listen = ""
+	}
+	if mode == ModeDecode {
+		c.Output = OutputConfig{}
+		c.State.Dir, c.NATS = "", NATSConfig{}
+		if c.Messages == "" {
+			c.Messages = "-"
+		}
+	}
+	return nil
+}
+
+// EmbeddedNATSStore is the store directory --nats embedded means.
+func (c *Config) EmbeddedNATSStore() string {
+	d := c.DataDir
+	if d == "" {
+		d = DefaultDataDir
+	}
+	return filepath.Join(d, "nats")
+}
+
+func (c *Config) ebpfMode() (capture.EBPFMode, error) {
 	switch c.Capture.EBPF {
 	case "", "auto":
 		return capture.EBPFAuto, nil
@@ -158,22 +457,19 @@ func (c *Config) EBPFMode() (capture.EBPFMode, error) {
 	case "off":
 		return capture.EBPFOff, nil
 	}
-	return 0, fmt.Errorf("capture.ebpf %q: want auto, require or off", c.Capture.EBPF)
+	return 0, fieldErr("capture.ebpf", "%q: want auto, require or off", c.Capture.EBPF)
 }
 
-// CaptureConfig returns the capture stage's configuration.
-func (c *Config) CaptureConfig() (capture.Config, error) {
-	mode, err := c.EBPFMode()
-	if err != nil {
-		return capture.Config{}, err
-	}
+// captureConfig returns the capture stage's configuration.
+func (c *Config) captureConfig() capture.Config {
+	mode, _ := c.ebpfMode() // validated
 	cc := c.Capture
 	return capture.Config{Interfaces: cc.Interfaces, Workers: cc.Workers, BlockSize: cc.BlockSize, NumBlocks: cc.NumBlocks,
-		BlockTimeout: cc.BlockTimeout, Ports: cc.Ports, PPIDs: cc.PPIDs, EBPF: mode}, nil
+		BlockTimeout: cc.BlockTimeout, Ports: cc.Ports, PPIDs: cc.PPIDs, EBPF: mode}
 }
 
-// TrackConfig loads the regions file and returns the tracking configuration.
-func (c *Config) TrackConfig() (track.Config, error) {
+// trackConfig loads the regions file and returns the tracking configuration.
+func (c *Config) trackConfig() (track.Config, error) {
 	tc := track.DefaultConfig()
 	tc.T3212 = c.T3212
 	if len(c.HomePLMNs) > 0 {
@@ -189,14 +485,14 @@ func (c *Config) TrackConfig() (track.Config, error) {
 	return tc, nil
 }
 
-// Engine loads the rules, attributes and consent lists; nil without rules.
-// rf is the regions the rules name (TrackConfig's Regions).
-func (c *Config) Engine(rf *regions.File) (*rules.Engine, error) {
+// engine loads the rules, attributes and consent lists; nil without rules.
+// rf is the regions the rules name.
+func (c *Config) engine(rf *regions.File) (*rules.Engine, error) {
 	if c.Rules == "" {
 		return nil, nil
 	}
 	if rf == nil {
-		return nil, errors.New("rules need regions (rules name regions)")
+		return nil, fieldErr("rules", "rules name regions: give regions too")
 	}
 	set, err := rules.Load(c.Rules, regionNames(rf))
 	if err != nil {
@@ -210,6 +506,9 @@ func (c *Config) Engine(rf *regions.File) (*rules.Engine, error) {
 }
 
 func regionNames(rf *regions.File) []string {
+	if rf == nil {
+		return nil
+	}
 	names := make([]string, len(rf.Regions))
 	for i, r := range rf.Regions {
 		names[i] = r.Name
@@ -231,88 +530,3 @@ func (c *Config) lists(set *rules.Set) (*rules.Attributes, *rules.Consent, error
 	}
 	return attrs, consent, nil
 }
-
-// ReloadLists reads the attributes file and the consent lists the rules file
-// names again and swaps them into eng, which keeps running: what SIGHUP
-// does. The rules file is parsed again only to validate it and find the
-// consent lists; changed rule definitions and regions take a restart.
-func (c *Config) ReloadLists(eng *rules.Engine, rf *regions.File) error {
-	if eng == nil || c.Rules == "" {
-		return nil
-	}
-	set, err := rules.Load(c.Rules, regionNames(rf))
-	if err != nil {
-		return err
-	}
-	attrs, consent, err := c.lists(set)
-	if err != nil {
-		return err
-	}
-	eng.SetAttributes(attrs)
-	eng.SetConsent(consent)
-	return nil
-}
-
-// Outputs opens the table writer (nothing when Output.Dir is empty) and the
-// NATS trigger publisher, with an embedded NATS server if configured. stop
-// shuts the embedded server down; call it after the writer is closed.
-func (c *Config) Outputs() (w sink.Writer, stop func(), err error) {
-	var ws []sink.Writer
-	stop = func() {}
-	fail := func(err error) (sink.Writer, func(), error) {
-		for _, w := range ws {
-			w.Close()
-		}
-		stop()
-		return nil, func() {}, err
-	}
-	switch {
-	case c.Output.Dir == "":
-	case c.Output.Format == "parquet":
-		w, err := parquet.New(c.Output.Dir, parquet.Options{})
-		if err != nil {
-			return fail(err)
-		}
-		ws = append(ws, w)
-	default:
-		w, err := jsonl.New(c.Output.Dir)
-		if err != nil {
-			return fail(err)
-		}
-		ws = append(ws, w)
-	}
-	url := c.NATS.URL
-	if c.NATS.Embedded.StoreDir != "" {
-		listen := c.NATS.Embedded.Listen
-		if listen == "" {
-			listen = DefaultNATSListen
-		}
-		srv, err := natsbus.Embedded(c.NATS.Embedded.StoreDir, listen)
-		if err != nil {
-			return fail(err)
-		}
-		stop = srv.Close
-		url = srv.URL()
-	}
-	if url != "" {
-		p, err := natsbus.NewPublisher(natsbus.Config{URL: url, CredsFile: c.NATS.Creds,
-			TLSCert: c.NATS.TLSCert, TLSKey: c.NATS.TLSKey, TLSCA: c.NATS.TLSCA})
-		if err != nil {
-			return fail(err)
-		}
-		ws = append(ws, p)
-	}
-	switch len(ws) {
-	case 0:
-		return noTables{}, stop, nil
-	case 1:
-		return ws[0], stop, nil
-	}
-	return sink.Multi(ws...), stop, nil
-}
-
-// noTables is the table writer when no output directory is given.
-type noTables struct{}
-
-func (noTables) Write(*sink.Batch) error { return nil }
-func (noTables) Close() error            { return nil }

@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,23 +17,53 @@ func TestExampleConfig(t *testing.T) {
 	if got := strings.Join(c.Capture.Interfaces, ","); got != "eth1,eth2" {
 		t.Errorf("interfaces %q", got)
 	}
+	if err := c.Resolve(ModeRun); err != nil {
+		t.Fatal(err)
+	}
 	if c.T3212 != 2*time.Hour || c.Output.Format != "parquet" || c.Metrics.Listen != "127.0.0.1:9090" ||
-		c.Capture.BlockTimeout != 50*time.Millisecond || c.NATS.Embedded.StoreDir == "" {
+		c.Capture.BlockTimeout != 2*time.Millisecond || c.NATS.Embedded.StoreDir == "" || c.State.Dir != "/var/lib/sigprobe/state" ||
+		c.State.CheckpointInterval != 5*time.Minute || c.Output.FlushInterval != 5*time.Second || c.NATS.Duplicates != 10*time.Minute {
 		t.Errorf("config %+v", c)
 	}
-	cc, err := c.CaptureConfig()
-	if err != nil || cc.EBPF != capture.EBPFAuto || cc.BlockSize != 1<<20 || len(cc.Ports) != 2 {
-		t.Errorf("capture config %+v, %v", cc, err)
+	cc := c.captureConfig()
+	if cc.EBPF != capture.EBPFAuto || cc.BlockSize != 1<<20 || len(cc.Ports) != 2 {
+		t.Errorf("capture config %+v", cc)
 	}
 }
 
+// What each command does with no configuration at all.
 func TestConfigDefaults(t *testing.T) {
+	t.Setenv("STATE_DIRECTORY", "")
 	c, err := ParseConfig(nil, "empty.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Metrics.Listen != DefaultMetricsListen || c.Output.Format != "jsonl" || c.T3212 != 2*time.Hour || len(c.HomePLMNs) != 1 {
-		t.Errorf("defaults %+v", c)
+	run := c
+	run.Capture.Interfaces = []string{"eth1"}
+	if err := run.Resolve(ModeRun); err != nil {
+		t.Fatal(err)
+	}
+	if run.Output.Dir != filepath.Join(DefaultDataDir, "tables") || run.Output.Format != "parquet" || run.State.Dir != filepath.Join(DefaultDataDir, "state") ||
+		run.Metrics.Listen != DefaultMetricsListen || run.T3212 != 2*time.Hour || len(run.HomePLMNs) != 1 {
+		t.Errorf("run defaults %+v", run)
+	}
+	t.Setenv("STATE_DIRECTORY", "/var/lib/sigprobe")
+	sd := c
+	sd.Capture.Interfaces = []string{"eth1"}
+	sd.Output.ClickHouse.DSN = "clickhouse://ch:9000/sigprobe"
+	if err := sd.Resolve(ModeRun); err != nil {
+		t.Fatal(err)
+	}
+	if sd.Output.Dir != "" || sd.Output.ClickHouse.SpoolDir != "/var/lib/sigprobe/spool/clickhouse" || sd.State.Dir != "/var/lib/sigprobe/state" {
+		t.Errorf("with ClickHouse only and systemd's STATE_DIRECTORY: %+v", sd.Output)
+	}
+	rp := c
+	rp.Capture.File, rp.Output.Dir = "x.pcap", "out"
+	if err := rp.Resolve(ModeReplay); err != nil {
+		t.Fatal(err)
+	}
+	if rp.State.Dir != "" || rp.Metrics.Listen != "" || rp.Output.Format != "parquet" {
+		t.Errorf("replay defaults %+v", rp)
 	}
 }
 
@@ -44,12 +73,18 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown top key", "output:\n  dir: x\nmesages: y\n", "c.yaml: line 3: field mesages not found"},
 		{"bad type", "capture:\n  workers: many\n", "c.yaml: line 2: cannot unmarshal"},
 		{"bad duration", "t3212: soon\n", "c.yaml: line 1"},
-		{"bad format", "output:\n  format: csv\n", `c.yaml: output.format "csv"`},
-		{"bad ebpf", "capture:\n  ebpf: maybe\n", `capture.ebpf "maybe"`},
-		{"rules without regions", "rules: r.yaml\n", "rules need regions"},
+		{"bad format", "output:\n  format: csv\n", `c.yaml: line 2: output.format: "csv"`},
+		{"bad ebpf", "capture:\n  ebpf: maybe\n", `line 2: capture.ebpf: "maybe"`},
+		{"rules without regions", "rules: r.yaml\n", "line 1: rules: rules name regions"},
 		{"two nats", "nats:\n  url: nats://x:4222\n  embedded: {store_dir: /tmp/x}\n", "either url or embedded"},
-		{"negative", "capture:\n  workers: -1\n", "must not be negative"},
-		{"zero t3212", "t3212: 0s\n", "t3212"},
+		{"negative", "capture:\n  workers: -1\n", "line 2: capture.workers: must not be negative"},
+		{"zero t3212", "t3212: 0s\n", "line 1: t3212: 0s: TS 24.008 allows"},
+		{"tiny t3212", "t3212: 1ns\n", "t3212: 1ns"},
+		{"bad plmn", "home_plmns: [abcde]\n", `home_plmns: "abcde"`},
+		{"bad dsn", "output:\n  clickhouse:\n    dsn: mysql://x\n", "line 3: output.clickhouse.dsn"},
+		{"bad listen", "metrics:\n  listen: 9090\n", "metrics.listen"},
+		{"bad log level", "log:\n  level: loud\n", "log.level"},
+		{"block timeout", "capture:\n  block_timeout: 100us\n", "capture.block_timeout"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseConfig([]byte(tc.yaml), "c.yaml")
@@ -63,58 +98,23 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
-func TestConfigOutputs(t *testing.T) {
-	dir := t.TempDir()
-	c := DefaultConfig()
-	w, stop, err := c.Outputs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	stop()
-	c.Output.Dir = filepath.Join(dir, "tables")
-	if w, stop, err = c.Outputs(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	stop()
-	if _, err := os.Stat(filepath.Join(dir, "tables", "subscribers.jsonl")); err != nil {
-		t.Error(err)
-	}
-}
-
-func TestConfigEngineReload(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	c := DefaultConfig()
-	c.Regions = write("regions.yaml", "regions:\n  - name: mall\n    kind: mall\n    cells: [{lac: 1, ci: 1}]\n")
-	c.Rules = write("rules.yaml", "rules:\n  - name: on\n    kind: power_on\n    regions: [mall]\n")
-	tc, err := c.TrackConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := c.Engine(tc.Regions)
-	if err != nil || eng == nil {
-		t.Fatalf("Engine: %v, %v", eng, err)
-	}
-	if err := c.ReloadLists(eng, tc.Regions); err != nil {
-		t.Fatal(err)
-	}
-	// A broken rules file on reload is an error and leaves the engine alone.
-	write("rules.yaml", "rules:\n  - name: on\n    kind: power_on\n    regions: [nowhere]\n")
-	if err := c.ReloadLists(eng, tc.Regions); err == nil || !strings.Contains(err.Error(), "rules.yaml: line 4") {
-		t.Errorf("reload of a bad rules file: %v", err)
-	}
-	c.Attributes = filepath.Join(dir, "missing.csv")
-	if err := c.ReloadLists(eng, tc.Regions); err == nil {
-		t.Error("reload with a missing attributes file: no error")
+func TestConfigResolveErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mode Mode
+		edit func(*Config)
+		want string
+	}{
+		{"run without interface", ModeRun, func(*Config) {}, "no interface"},
+		{"run with a file", ModeRun, func(c *Config) { c.Capture.Interfaces, c.Capture.File = []string{"eth1"}, "x.pcap" }, "sigprobe replay"},
+		{"replay without file", ModeReplay, func(c *Config) { c.Output.Dir = "out" }, "no capture file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			tc.edit(&c)
+			if err := c.Resolve(tc.mode); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -21,26 +21,31 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/sigprobe/sigprobe/probe/capture"
-	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sim"
 	"github.com/sigprobe/sigprobe/sim/scenario"
 	"github.com/sigprobe/sigprobe/sink"
 )
 
+// liveConfig captures on ifaces with no files, state or endpoint.
+func liveConfig(ifaces ...string) Config {
+	c := DefaultConfig()
+	c.Capture.Interfaces = ifaces
+	c.Output.Dir, c.State.Dir, c.Metrics.Listen = Off, Off, Off
+	return c
+}
+
 func TestOpenLiveMissingInterface(t *testing.T) {
-	closed := &countingSink{}
-	_, err := OpenLive(LiveConfig{Capture: capture.Config{Interfaces: []string{"sigprobe-nonesuch0"}}, Track: track.DefaultConfig(), Out: closed})
+	out := &countingSink{}
+	_, err := Open(liveConfig("sigprobe-nonesuch0"), Options{Mode: ModeRun, Logger: quiet(), Extra: []NamedWriter{{"count", out}}})
 	if !errors.Is(err, capture.ErrNoInterface) || !strings.Contains(err.Error(), "ip link") {
 		t.Errorf("err = %v, want ErrNoInterface saying what to do", err)
-	}
-	if closed.closed.Load() != 1 {
-		t.Error("OpenLive did not close Out on error")
 	}
 }
 
 // TestLiveLowRate sends a few hundred packets slowly: every message reaches
-// the messages writer and the pipeline while the capture still runs (the
-// flush timer, not a full batch, hands them on), and the metrics count them.
+// the messages writer and the pipeline while the capture still runs (a
+// worker hands its batch on whenever its ring is empty, not when the batch
+// is full), and the metrics count them.
 func TestLiveLowRate(t *testing.T) {
 	needRoot(t, "tcpreplay")
 	const packets = 400
@@ -49,18 +54,14 @@ func TestLiveLowRate(t *testing.T) {
 	var msgs lockedBuffer
 	var logs lockedBuffer
 	out := &countingSink{}
-	var l *Live
+	var p *Probe
 	var err error
 	tn.in(t, func() {
-		l, err = OpenLive(LiveConfig{
-			Capture:  capture.Config{Interfaces: []string{tn.Cap}, Workers: 2, BlockSize: 256 << 10, NumBlocks: 16},
-			Track:    track.DefaultConfig(),
-			Out:      out,
-			Messages: &msgs,
-			Logger:   slog.New(slog.NewTextHandler(&logs, nil)),
-			// Metrics brought up to date quickly for the check below.
-			StatsInterval: 100 * time.Millisecond,
-		})
+		cfg := liveConfig(tn.Cap)
+		cfg.Capture.Workers, cfg.Capture.BlockSize, cfg.Capture.NumBlocks = 2, 256<<10, 16
+		cfg.Messages = "-"
+		p, err = Open(cfg, Options{Mode: ModeRun, Stdout: &msgs, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+			Extra: []NamedWriter{{"count", out}}})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -68,16 +69,16 @@ func TestLiveLowRate(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	type result struct {
-		st  LiveStats
+		st  Stats
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		st, err := l.Run(ctx)
+		st, err := p.Run(ctx)
 		done <- result{st, err}
 	}()
 	tn.replay(t, pcap, "--pps=1000")
-	// Before the end: the lines arrive within the flush interval.
+	// Before the end: the lines arrive at once, the metrics within a second.
 	var prom string
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -100,7 +101,7 @@ func TestLiveLowRate(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	st := r.st
-	t.Log(st.String())
+	t.Log(st.LogAttrs()...)
 	if st.Capture.Received != packets || st.Capture.KernelDrops != 0 {
 		t.Errorf("received %d, kernel drops %d; sent %d", st.Capture.Received, st.Capture.KernelDrops, packets)
 	}
@@ -120,7 +121,7 @@ func TestLiveLowRate(t *testing.T) {
 			t.Errorf("metric %s missing", name)
 		}
 	}
-	for _, step := range []string{"capture stopped", "workers drained", "pipeline closed", "summary packets=400"} {
+	for _, step := range []string{"capture stopped", "workers drained", "pipeline closed", "outputs closed", "summary packets=400"} {
 		if !strings.Contains(logs.String(), step) {
 			t.Errorf("log has no %q:\n%s", step, logs.String())
 		}

@@ -10,109 +10,229 @@ import (
 	"github.com/sigprobe/sigprobe/probe/rules"
 )
 
-// liveMetrics are a live probe's metrics, created once in OpenLive and
-// registered while Run runs:
+// probeMetrics are the probe's own metrics, one set for run and replay
+// alike, created once in Open and registered while Run runs (the sinks
+// register their own sigprobe_sink_* sets). Their sources are counters the
+// components keep anyway, copied every second (and every few batches by
+// the pipeline), never counted per packet:
 //
-//	sigprobe_capture_packets_total           packets handed to the workers
-//	sigprobe_capture_kernel_packets_total    packets the kernel put in the rings (PACKET_STATISTICS)
-//	sigprobe_capture_kernel_drops_total      packets the kernel dropped: a ring was full
-//	sigprobe_capture_queue_freezes_total     times a ring had no free block
-//	sigprobe_capture_ebpf_mode               1 with the eBPF filter and fanout, 0 in hash mode
-//	sigprobe_bpf_passed_total                filter verdicts (eBPF in the kernel, or user space in hash mode)
-//	sigprobe_bpf_dropped_total
-//	sigprobe_decode_packets_total            packets decoded
-//	sigprobe_decode_messages_total           BSSMAP, DTAP and MAP messages decoded
-//	sigprobe_decode_errors_total{layer=...}  decode errors by layer (link, ip, sctp, m3ua, sccp, bssmap, dtap, tcap, map)
-//	sigprobe_decode_retransmissions_total    SCTP DATA chunks seen before, dropped
-//	sigprobe_decode_fragments_total          fragments held for reassembly
-//	sigprobe_decode_out_of_scope_total       SCCP users out of scope
-//	sigprobe_pipeline_batches_total          message batches fed to the pipeline
-//	sigprobe_messages_lines_total            JSON lines written to the messages file
-//	sigprobe_rules_fired_total               triggers fired, all rules
-//	sigprobe_rules_rule_fired_total{rule=...} triggers fired by rule
-//
-// Their sources are snapshots (capture.Stats, the stacks' Stats, the
-// engine's Stats), so the counters are set from a snapshot every
-// StatsInterval rather than counted per packet.
-type liveMetrics struct {
+//	sigprobe_capture_packets_total              packets read (interfaces or file)
+//	sigprobe_capture_kernel_packets_total       packets the kernel put in the rings (live)
+//	sigprobe_capture_kernel_drops_total         packets the kernel dropped: a ring was full
+//	sigprobe_capture_queue_freezes_total        times a ring had no free block
+//	sigprobe_capture_truncated_total            a capture file's cut-off last packet
+//	sigprobe_capture_ebpf_mode                  1 with the eBPF filter and fanout, 0 in hash mode
+//	sigprobe_bpf_passed_total, _dropped_total   filter verdicts (kernel or user space)
+//	sigprobe_decode_packets_total               packets decoded
+//	sigprobe_decode_messages_total              BSSMAP, DTAP and MAP messages decoded
+//	sigprobe_decode_errors_total{layer}         decode errors by layer
+//	sigprobe_decode_retransmissions_total       SCTP DATA chunks seen before, dropped
+//	sigprobe_decode_fragments_total             fragments held for reassembly
+//	sigprobe_decode_out_of_scope_total          SCCP users out of scope
+//	sigprobe_track_*                            the resolver's and state's counters (see below)
+//	sigprobe_region_occupancy{region}           subscribers inside each micro-region now
+//	sigprobe_pipeline_batches_total             message batches tracked
+//	sigprobe_pipeline_rows_total                rows handed to the outputs
+//	sigprobe_messages_lines_total               JSON lines written to the messages file
+//	sigprobe_rules_fired_total                  triggers fired, all rules
+//	sigprobe_rules_rule_fired_total{rule}       triggers fired by rule
+//	sigprobe_rules_suppressed_total{rule,reason} firings suppressed (filtered, opted_out,
+//	                                            no_opt_in, min_interval, daily_cap, rate_limited)
+//	sigprobe_output_*{output}                   rows, write errors, queue, lag, spool, drops per output
+//	sigprobe_checkpoint_*                       checkpoints committed, failed, skipped, duration, size
+//	sigprobe_wal_*                              write-ahead log size, errors, messages replayed
+type probeMetrics struct {
 	s *metrics.Set
 
-	received, kernelPackets, kernelDrops, freezes *metrics.Counter
-	bpfPassed, bpfDropped                         *metrics.Counter
-	ebpfMode                                      *metrics.Counter // 1 in eBPF mode (a gauge; set once)
+	received, kernelPackets, kernelDrops, freezes, truncated *metrics.Counter
+	bpfPassed, bpfDropped, ebpfMode                          *metrics.Counter
 
-	decPackets, decMessages        *metrics.Counter
-	decByLayer                     [decode.NumLayers]*metrics.Counter
-	retrans, fragments, outOfScope *metrics.Counter
+	decPackets, decMessages, retrans, fragments, outOfScope *metrics.Counter
+	decByLayer                                              [decode.NumLayers]*metrics.Counter
 
-	batches, lines *metrics.Counter
-	triggers       *metrics.Counter
-	fired          []*metrics.Counter // per rule
+	messages, attributed, deferred, replayed, unresolved, noConn, held *metrics.Counter
+	mapped, expired, observations, dwell, silent, outOfOrder, late     *metrics.Counter
+	subscribers                                                        *metrics.Gauge
+	occupancy                                                          []*metrics.Gauge
+
+	batches, rows, lines *metrics.Counter
+	fired                *metrics.Counter
+	byRule               []ruleMetrics
+
+	ckptTotal, ckptFailures, ckptSkipped *metrics.Counter
+	ckptSeconds, ckptEncode              *metrics.PrometheusHistogram
+	ckptBytes, ckptLast                  *metrics.Gauge
+
+	walErrors, walReplayed *metrics.Counter
 }
 
-func newLiveMetrics(eng *rules.Engine) *liveMetrics {
+type ruleMetrics struct {
+	fired                                                           *metrics.Counter
+	filtered, optedOut, noOptIn, minInterval, dailyCap, rateLimited *metrics.Counter
+}
+
+func newProbeMetrics(regionNames []string, eng *rules.Engine) *probeMetrics {
 	s := metrics.NewSet()
-	m := &liveMetrics{s: s,
+	m := &probeMetrics{s: s,
 		received:      s.NewCounter("sigprobe_capture_packets_total"),
 		kernelPackets: s.NewCounter("sigprobe_capture_kernel_packets_total"),
 		kernelDrops:   s.NewCounter("sigprobe_capture_kernel_drops_total"),
 		freezes:       s.NewCounter("sigprobe_capture_queue_freezes_total"),
+		truncated:     s.NewCounter("sigprobe_capture_truncated_total"),
 		bpfPassed:     s.NewCounter("sigprobe_bpf_passed_total"),
 		bpfDropped:    s.NewCounter("sigprobe_bpf_dropped_total"),
+		ebpfMode:      s.NewCounter("sigprobe_capture_ebpf_mode"),
 		decPackets:    s.NewCounter("sigprobe_decode_packets_total"),
 		decMessages:   s.NewCounter("sigprobe_decode_messages_total"),
 		retrans:       s.NewCounter("sigprobe_decode_retransmissions_total"),
 		fragments:     s.NewCounter("sigprobe_decode_fragments_total"),
 		outOfScope:    s.NewCounter("sigprobe_decode_out_of_scope_total"),
+		messages:      s.NewCounter("sigprobe_track_messages_total"),
+		attributed:    s.NewCounter("sigprobe_track_attributed_total"),
+		deferred:      s.NewCounter("sigprobe_track_deferred_total"),
+		replayed:      s.NewCounter("sigprobe_track_replayed_total"),
+		unresolved:    s.NewCounter("sigprobe_track_unresolved_total"),
+		noConn:        s.NewCounter("sigprobe_track_no_connection_total"),
+		held:          s.NewCounter("sigprobe_track_held_dropped_total"),
+		mapped:        s.NewCounter("sigprobe_track_tmsi_mapped_total"),
+		expired:       s.NewCounter("sigprobe_track_expired_total"),
+		observations:  s.NewCounter("sigprobe_track_observations_total"),
+		dwell:         s.NewCounter("sigprobe_track_dwell_rows_total"),
+		silent:        s.NewCounter("sigprobe_track_silent_total"),
+		outOfOrder:    s.NewCounter("sigprobe_track_out_of_order_total"),
+		late:          s.NewCounter("sigprobe_track_region_late_total"),
+		subscribers:   s.NewGauge("sigprobe_track_subscribers", nil),
 		batches:       s.NewCounter("sigprobe_pipeline_batches_total"),
+		rows:          s.NewCounter("sigprobe_pipeline_rows_total"),
 		lines:         s.NewCounter("sigprobe_messages_lines_total"),
-		triggers:      s.NewCounter("sigprobe_rules_fired_total"),
+		fired:         s.NewCounter("sigprobe_rules_fired_total"),
+		ckptTotal:     s.NewCounter("sigprobe_checkpoint_total"),
+		ckptFailures:  s.NewCounter("sigprobe_checkpoint_failures_total"),
+		ckptSkipped:   s.NewCounter("sigprobe_checkpoint_skipped_total"),
+		ckptSeconds:   s.NewPrometheusHistogram("sigprobe_checkpoint_seconds"),
+		ckptEncode:    s.NewPrometheusHistogram("sigprobe_checkpoint_encode_seconds"),
+		ckptBytes:     s.NewGauge("sigprobe_checkpoint_bytes", nil),
+		ckptLast:      s.NewGauge("sigprobe_checkpoint_last_timestamp_seconds", nil),
+		walErrors:     s.NewCounter("sigprobe_wal_errors_total"),
+		walReplayed:   s.NewCounter("sigprobe_wal_replayed_messages_total"),
 	}
 	for l := range m.decByLayer {
 		m.decByLayer[l] = s.NewCounter(fmt.Sprintf("sigprobe_decode_errors_total{layer=%q}", decode.Layer(l)))
 	}
-	m.ebpfMode = s.NewCounter("sigprobe_capture_ebpf_mode")
+	for _, n := range regionNames {
+		m.occupancy = append(m.occupancy, s.NewGauge(fmt.Sprintf("sigprobe_region_occupancy{region=%q}", n), nil))
+	}
 	if eng != nil {
 		for _, r := range eng.Stats().Rules {
-			m.fired = append(m.fired, s.NewCounter(fmt.Sprintf("sigprobe_rules_rule_fired_total{rule=%q}", r.Rule)))
+			sup := func(reason string) *metrics.Counter {
+				return s.NewCounter(fmt.Sprintf("sigprobe_rules_suppressed_total{rule=%q,reason=%q}", r.Rule, reason))
+			}
+			m.byRule = append(m.byRule, ruleMetrics{
+				fired:    s.NewCounter(fmt.Sprintf("sigprobe_rules_rule_fired_total{rule=%q}", r.Rule)),
+				filtered: sup("filtered"), optedOut: sup("opted_out"), noOptIn: sup("no_opt_in"),
+				minInterval: sup("min_interval"), dailyCap: sup("daily_cap"), rateLimited: sup("rate_limited"),
+			})
 		}
 	}
 	return m
 }
 
-func (m *liveMetrics) register()   { metrics.RegisterSet(m.s) }
-func (m *liveMetrics) unregister() { metrics.UnregisterSet(m.s, false) }
+func (m *probeMetrics) register()   { metrics.RegisterSet(m.s) }
+func (m *probeMetrics) unregister() { metrics.UnregisterSet(m.s, true) }
 
-// set copies a snapshot into the metrics. The caller serialises calls.
-func (m *liveMetrics) set(st *LiveStats) {
-	c := &st.Capture
-	m.received.Set(c.Received)
-	m.kernelPackets.Set(c.KernelPackets)
-	m.kernelDrops.Set(c.KernelDrops)
-	m.freezes.Set(c.QueueFreezes)
-	m.bpfPassed.Set(c.FilterPassed)
-	m.bpfDropped.Set(c.FilterDropped)
-	if c.Mode == capture.ModeEBPF {
+func (m *probeMetrics) setCapture(st *capture.Stats) {
+	m.received.Set(st.Received)
+	m.kernelPackets.Set(st.KernelPackets)
+	m.kernelDrops.Set(st.KernelDrops)
+	m.freezes.Set(st.QueueFreezes)
+	m.bpfPassed.Set(st.FilterPassed)
+	m.bpfDropped.Set(st.FilterDropped)
+	if st.Mode == capture.ModeEBPF {
 		m.ebpfMode.Set(1)
 	}
-	d := &st.Decode
-	m.decPackets.Set(d.Packets)
-	m.decMessages.Set(d.Messages)
-	for l, n := range d.ByLayer {
-		m.decByLayer[l].Set(n)
-	}
-	m.retrans.Set(d.Retransmissions)
-	m.fragments.Set(d.Fragments)
-	m.outOfScope.Set(d.OutOfScope)
-	m.lines.Set(st.Lines)
-	m.triggers.Set(st.Triggers)
 }
 
-// setRules copies the per-rule counters.
-func (m *liveMetrics) setRules(rs []rules.RuleStats) {
-	for i, r := range rs {
-		if i < len(m.fired) {
-			m.fired[i].Set(r.Fired)
+func (m *probeMetrics) setDecode(st *decode.Stats) {
+	m.decPackets.Set(st.Packets)
+	m.decMessages.Set(st.Messages)
+	m.retrans.Set(st.Retransmissions)
+	m.fragments.Set(st.Fragments)
+	m.outOfScope.Set(st.OutOfScope)
+	for l, n := range st.ByLayer {
+		m.decByLayer[l].Set(n)
+	}
+}
+
+// setRules copies the engine's counters; it returns the triggers fired.
+func (m *probeMetrics) setRules(eng *rules.Engine) uint64 {
+	if eng == nil {
+		return 0
+	}
+	var total uint64
+	for i, r := range eng.Stats().Rules {
+		total += r.Fired
+		if i < len(m.byRule) {
+			b := &m.byRule[i]
+			b.fired.Set(r.Fired)
+			b.filtered.Set(r.Filtered)
+			b.optedOut.Set(r.OptedOut)
+			b.noOptIn.Set(r.NoOptIn)
+			b.minInterval.Set(r.MinInterval)
+			b.dailyCap.Set(r.DailyCap)
+			b.rateLimited.Set(r.RateLimited)
 		}
+	}
+	m.fired.Set(total)
+	return total
+}
+
+// updateMetrics copies the pipeline's counters (pipeline goroutine only).
+func (p *pipeline) updateMetrics() {
+	m := p.m
+	r, st := &p.res.Stats, &p.state.Stats
+	m.messages.Set(r.Messages)
+	m.attributed.Set(r.Attributed)
+	m.deferred.Set(r.Deferred)
+	m.replayed.Set(r.Replayed)
+	m.unresolved.Set(r.Unresolved)
+	m.noConn.Set(r.NoConnection)
+	m.held.Set(r.ProvDropped)
+	m.mapped.Set(r.TMSIMapped)
+	m.expired.Set(r.Expired)
+	m.observations.Set(st.Observations)
+	m.dwell.Set(st.DwellRows)
+	m.silent.Set(st.Silent)
+	m.outOfOrder.Set(st.OutOfOrder)
+	m.late.Set(p.state.RegionLate())
+	m.subscribers.Set(float64(st.Subscribers))
+	m.rows.Set(p.rowsOut)
+	m.batches.Set(p.batches)
+	for g, n := range p.state.Occupancy() {
+		if g < len(m.occupancy) {
+			m.occupancy[g].Set(float64(n))
+		}
+	}
+}
+
+// rebind points the per-region and per-rule metrics at new regions and
+// rules after a reload (metrics of names that went away stay as they were).
+func (m *probeMetrics) rebind(regionNames []string, eng *rules.Engine) {
+	m.occupancy = m.occupancy[:0]
+	for _, n := range regionNames {
+		m.occupancy = append(m.occupancy, m.s.GetOrCreateGauge(fmt.Sprintf("sigprobe_region_occupancy{region=%q}", n), nil))
+	}
+	m.byRule = m.byRule[:0]
+	if eng == nil {
+		return
+	}
+	for _, r := range eng.Stats().Rules {
+		sup := func(reason string) *metrics.Counter {
+			return m.s.GetOrCreateCounter(fmt.Sprintf("sigprobe_rules_suppressed_total{rule=%q,reason=%q}", r.Rule, reason))
+		}
+		m.byRule = append(m.byRule, ruleMetrics{
+			fired:    m.s.GetOrCreateCounter(fmt.Sprintf("sigprobe_rules_rule_fired_total{rule=%q}", r.Rule)),
+			filtered: sup("filtered"), optedOut: sup("opted_out"), noOptIn: sup("no_opt_in"),
+			minInterval: sup("min_interval"), dailyCap: sup("daily_cap"), rateLimited: sup("rate_limited"),
+		})
 	}
 }

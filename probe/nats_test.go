@@ -11,13 +11,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/sigprobe/sigprobe/format/regions"
-	"github.com/sigprobe/sigprobe/probe/rules"
-	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sim"
 	"github.com/sigprobe/sigprobe/sim/scenario"
-	"github.com/sigprobe/sigprobe/sink"
-	"github.com/sigprobe/sigprobe/sink/jsonl"
 	"github.com/sigprobe/sigprobe/sink/natsbus"
 )
 
@@ -33,27 +28,11 @@ func TestReplayTriggersReachNATS(t *testing.T) {
 		Scenario: sc, PCAP: pcap, TruthDir: truth}); err != nil {
 		t.Fatal(err)
 	}
-	rf, err := regions.Load(filepath.Join(truth, "regions.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := make([]string, len(rf.Regions))
-	for i, r := range rf.Regions {
-		names[i] = r.Name
-	}
-	set, err := rules.Parse([]byte(truthRules), "rules.yaml", names)
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv, err := natsbus.Embedded(filepath.Join(dir, "nats"), "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	pub, err := natsbus.NewPublisher(natsbus.Config{URL: srv.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The durable consumer exists before the replay (the stream is made by
 	// the publisher), reads a little while the replay runs, then is gone.
 	nc, err := nats.Connect(srv.URL())
@@ -96,12 +75,17 @@ func TestReplayTriggersReachNATS(t *testing.T) {
 		}
 	}
 	out := filepath.Join(dir, "out")
-	w, _ := jsonl.New(out)
+	cfg := replayConfig(pcap, out)
+	cfg.Regions = filepath.Join(truth, "regions.yaml")
+	cfg.Rules = writeFile(t, dir, "rules.yaml", truthRules)
+	cfg.NATS.URL = srv.URL()
+	p, err := Open(cfg, Options{Mode: ModeReplay, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error)
 	go func() {
-		cfg := track.DefaultConfig()
-		cfg.Regions = rf
-		_, err := ReplayWithRules(ctx, pcap, cfg, rules.New(set, nil, nil), sink.Multi(w, pub))
+		_, err := p.Run(ctx)
 		done <- err
 	}()
 	read(50)

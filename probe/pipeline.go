@@ -1,105 +1,87 @@
 package probe
 
 import (
-	"sync"
+	"log/slog"
 	"time"
 
 	"github.com/sigprobe/sigprobe/decode"
+	"github.com/sigprobe/sigprobe/probe/ckpt"
 	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sink"
 )
 
-// Pipeline is everything after decoding: it attributes messages to
-// subscribers, tracks them, fires triggers and writes rows. Decoders (one per
-// capture worker, or the replay reader) hand it batches of messages through
-// Feed; one goroutine consumes them, in the order fed, so the Resolver sees a
-// single time line. Feed blocks when the bounded queue is full: replay then
-// runs at the pipeline's speed; a live capture, whose ring buffers absorb the
-// wait, counts kernel drops if it lasts.
-type Pipeline struct {
+// pipeline is everything after decoding, on one goroutine so the Resolver
+// sees a single time line: it attributes messages to subscribers, tracks
+// them, fires triggers and hands rows to the outputs. Triggers leave the
+// moment their rule fires; table rows leave in batches — by row count, and
+// live at least every flush interval of wall time. Checkpoints are taken
+// between two message batches.
+type pipeline struct {
+	log   *slog.Logger
 	res   *track.Resolver
 	state *track.State
-	batch sink.Batch
-	out   sink.Writer
+	eng   *rules.Engine
+	rows  sink.Batch // the State appends here
+	outs  []*output
+	// tableOuts and trigOuts count the outputs of each kind.
+	tableOuts, trigOuts int
 
-	cfg   track.Config
-	saved int64 // capture time of the last snapshot
-	every int64
 	queue chan *MsgBatch
-	ctl   chan func(*track.State)
-	m     *pipeMetrics
-	fed   uint64
-	pool  sync.Pool
+	ctl   chan func()
 	done  chan struct{}
-	werr  error
-	rows  uint64
-	last  int64
+
+	live       bool
+	flushEvery time.Duration
+	wal        *wal
+	walBuf     []byte
+	ck         *checkpointer // nil: no state
+
+	// Kept in checkpoints:
+	epoch    uint64 // last checkpoint taken
+	trigSeq  uint64 // triggers numbered so far
+	pos      uint64 // source packets whose messages were handled
+	lastTS   int64  // newest capture time handled, ns
+	trigSent int    // rows.Triggers already sent to the trigger outputs
+
+	curTS   int64 // capture time of the message being handled
+	batches uint64
+	rowsOut uint64
+	m       *probeMetrics
 }
 
-// MsgBatch is a batch of decoded messages travelling to the pipeline.
-type MsgBatch struct {
-	Msgs []decode.Message
-}
+// queueDepth batches may wait for the pipeline; a worker waits when full
+// (its ring absorbs the wait; the kernel counts drops if it lasts).
+const queueDepth = 256
 
-// queueDepth batches of up to batchSize messages may wait for the pipeline.
-const (
-	queueDepth = 64
-	batchSize  = 256
-)
-
-// NewPipeline restores the state from cfg.StateDir (if set) and starts the
-// pipeline's goroutine. eng may be nil (no triggers).
-func NewPipeline(cfg track.Config, eng *rules.Engine, out sink.Writer) (*Pipeline, error) {
-	p := &Pipeline{cfg: cfg, out: out, queue: make(chan *MsgBatch, queueDepth), ctl: make(chan func(*track.State), 1), done: make(chan struct{})}
-	p.pool.New = func() any { return &MsgBatch{Msgs: make([]decode.Message, 0, batchSize)} }
-	p.state = track.NewState(cfg, &p.batch, p.flush)
+func newPipeline(log *slog.Logger, tc track.Config, eng *rules.Engine) *pipeline {
+	p := &pipeline{log: log, eng: eng, queue: make(chan *MsgBatch, queueDepth), ctl: make(chan func()), done: make(chan struct{})}
+	p.state = track.NewState(tc, &p.rows, p.rowsFull)
 	if eng != nil {
 		p.state.SetRules(eng)
 	}
 	p.res = track.NewResolver(p.state.Observe)
-	p.res.Trace = cfg.Trace
-	var names []string
-	if cfg.Regions != nil {
-		for _, r := range cfg.Regions.Regions {
-			names = append(names, r.Name)
-		}
-	}
-	p.m = newPipeMetrics(names)
-	if p.cfg.StateDir != "" {
-		ts, err := track.Restore(p.cfg.StateDir, p.state, p.res)
-		if err != nil {
-			p.m.close()
-			return nil, err
-		}
-		p.state.Persist = true
-		p.saved = ts
-		p.every = int64(p.cfg.SnapshotEvery)
-		if p.every <= 0 {
-			p.every = int64(5 * time.Minute)
-		}
-	}
-	go p.loop()
-	return p, nil
+	p.res.Trace = tc.Trace
+	return p
 }
 
-// Batch returns an empty batch to fill and Feed.
-func (p *Pipeline) Batch() *MsgBatch {
-	b := p.pool.Get().(*MsgBatch)
-	b.Msgs = b.Msgs[:0]
-	return b
+func (p *pipeline) addOutput(o *output) {
+	p.outs = append(p.outs, o)
+	if o.kind == tablesOutput {
+		p.tableOuts++
+	} else {
+		p.trigOuts++
+	}
 }
 
-// Feed queues a filled batch; the pipeline owns it afterwards.
-func (p *Pipeline) Feed(b *MsgBatch) { p.queue <- b }
+// feed queues a batch; the pipeline owns it afterwards.
+func (p *pipeline) feed(b *MsgBatch) { p.queue <- b }
 
-// Do runs fn on the pipeline's goroutine between two batches and waits for
-// it: the only safe way to touch the tracking state while it runs. After the
-// pipeline has stopped it does nothing.
-func (p *Pipeline) Do(fn func(*track.State)) {
+// do runs fn on the pipeline's goroutine between two batches and waits.
+func (p *pipeline) do(fn func()) {
 	done := make(chan struct{})
 	select {
-	case p.ctl <- func(s *track.State) { fn(s); close(done) }:
+	case p.ctl <- func() { fn(); close(done) }:
 	case <-p.done:
 		return
 	}
@@ -109,79 +91,235 @@ func (p *Pipeline) Do(fn func(*track.State)) {
 	}
 }
 
-func (p *Pipeline) loop() {
+// run consumes batches until the queue is closed.
+func (p *pipeline) run(ckptEvery time.Duration) {
 	defer close(p.done)
+	var flushC, ckptC, syncC <-chan time.Time
+	if p.live && p.flushEvery > 0 {
+		t := time.NewTicker(p.flushEvery)
+		defer t.Stop()
+		flushC = t.C
+	}
+	if p.ck != nil && ckptEvery > 0 {
+		t := time.NewTicker(ckptEvery)
+		defer t.Stop()
+		ckptC = t.C
+	}
+	if p.wal != nil {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		syncC = t.C
+	}
 	for {
-		var b *MsgBatch
 		select {
 		case fn := <-p.ctl:
-			fn(p.state)
-			continue
-		case x, ok := <-p.queue:
+			fn()
+		case b, ok := <-p.queue:
 			if !ok {
 				return
 			}
-			b = x
+			p.handle(b)
+		case <-flushC:
+			if p.wal != nil {
+				if err := p.wal.appendCut(); err != nil {
+					p.walFailed(err)
+				}
+			}
+			p.cut(true)
+			p.updateMetrics()
+		case <-ckptC:
+			p.checkpoint(false)
+		case <-syncC:
+			if err := p.wal.sync(); err != nil {
+				p.walFailed(err)
+			}
 		}
-		for i := range b.Msgs {
-			m := &b.Msgs[i]
-			p.last = max(p.last, m.TsNs)
-			p.res.Handle(m)
+	}
+}
+
+// handle tracks one batch. A live batch is logged first, so that nothing
+// the pipeline acts on can be lost by a crash.
+func (p *pipeline) handle(b *MsgBatch) {
+	if b.cut {
+		p.cut(true)
+		putBatch(b)
+		return
+	}
+	if p.wal != nil && !b.replayed {
+		var err error
+		if p.walBuf, err = p.wal.appendBatch(b.Msgs, p.walBuf); err != nil {
+			p.walFailed(err)
 		}
-		p.pool.Put(b)
-		if p.fed++; p.fed%64 == 0 {
-			p.update()
+	}
+	for i := range b.Msgs {
+		m := &b.Msgs[i]
+		p.curTS = m.TsNs
+		p.lastTS = max(p.lastTS, m.TsNs)
+		p.res.Handle(m)
+		if len(p.rows.Triggers) > p.trigSent {
+			p.sendTriggers()
 		}
-		if p.every > 0 && p.last-p.saved >= p.every {
-			p.snapshot()
+	}
+	if b.pos > p.pos {
+		p.pos = b.pos
+	}
+	putBatch(b)
+	if p.batches++; p.batches%64 == 0 {
+		p.updateMetrics()
+	}
+}
+
+func (p *pipeline) walFailed(err error) {
+	p.m.walErrors.Inc()
+	p.log.Error("write-ahead log failed: a crash now would lose messages", "err", err)
+}
+
+// sendTriggers numbers the triggers fired since the last call and sends
+// them to the trigger outputs at once.
+func (p *pipeline) sendTriggers() {
+	t := p.rows.Triggers[p.trigSent:]
+	for i := range t {
+		p.trigSeq++
+		t[i].Seq = p.trigSeq
+		t[i].Observed = p.curTS
+	}
+	p.trigSent = len(p.rows.Triggers)
+	if p.trigOuts == 0 {
+		return
+	}
+	b := copyBatch(&sink.Batch{Triggers: t}, p.trigOuts)
+	for _, o := range p.outs {
+		if o.kind == triggersOutput {
+			o.send(item{b: b})
 		}
 	}
 }
 
-func (p *Pipeline) snapshot() {
-	if err := track.Save(p.cfg.StateDir, p.state, p.res, p.last); err != nil && p.werr == nil {
-		p.werr = err
-	}
-	p.saved = p.last
-}
+// rowsFull is the State's callback when its batch holds enough rows.
+func (p *pipeline) rowsFull(*sink.Batch) { p.cut(false) }
 
-func (p *Pipeline) flush(b *sink.Batch) {
-	p.rows += uint64(b.Len())
-	if err := p.out.Write(b); err != nil {
-		p.m.writeErrors.Inc()
-		if p.werr == nil {
-			p.werr = err
+// cut hands the rows gathered so far to the table outputs; flush asks them
+// to make the rows visible now.
+func (p *pipeline) cut(flush bool) {
+	if len(p.rows.Triggers) > p.trigSent {
+		p.sendTriggers()
+	}
+	if p.rows.Len() == 0 && !flush {
+		return
+	}
+	p.rows.Flush = flush
+	p.rowsOut += uint64(p.rows.Len())
+	if p.tableOuts > 0 {
+		b := copyBatch(&p.rows, p.tableOuts)
+		for _, o := range p.outs {
+			if o.kind == tablesOutput {
+				o.send(item{b: b})
+			}
 		}
 	}
-	b.Reset()
+	p.rows.Reset()
+	p.trigSent = 0
 }
 
-// PipelineStats are the pipeline's counters after Close.
-type PipelineStats struct {
-	Resolver track.ResolverStats
-	State    track.StateStats
-	Rows     uint64
+// checkpoint cuts the rows, encodes the state and sends a barrier through
+// every output; the checkpointer commits it once every output has made the
+// rows before its barrier durable. Without final, a checkpoint is skipped
+// while the previous one is still being committed.
+func (p *pipeline) checkpoint(final bool) {
+	if p.ck == nil {
+		return
+	}
+	if !final && p.ck.busy() {
+		p.m.ckptSkipped.Inc()
+		return
+	}
+	p.cut(false)
+	t0 := time.Now()
+	p.epoch++
+	var walPos *walPos
+	if p.wal != nil {
+		if err := p.wal.sync(); err != nil {
+			p.walFailed(err)
+		}
+		pos := p.wal.position()
+		walPos = &pos
+	}
+	snap := p.snapshot()
+	reply := make(chan barrierReply, len(p.outs))
+	for _, o := range p.outs {
+		o.send(item{epoch: p.epoch, reply: reply})
+	}
+	p.m.ckptEncode.UpdateDuration(t0)
+	p.ck.submit(pending{epoch: p.epoch, sections: snap, wal: walPos, pos: p.pos, lastTS: p.lastTS,
+		outputs: len(p.outs), reply: reply, started: t0}, final)
 }
 
-// Close drains the queue, ends open calls and dwells at end (ns; 0: the
-// last message's time), writes the subscriber table and closes the writer.
-func (p *Pipeline) Close(end int64) (PipelineStats, error) {
-	close(p.queue)
-	<-p.done
+// snapshot encodes everything the pipeline goroutine owns.
+func (p *pipeline) snapshot() ckpt.Sections {
+	pe := ckpt.NewEnc(64)
+	pe.Uvarint(1)
+	pe.U64(p.epoch)
+	pe.U64(p.trigSeq)
+	pe.U64(p.pos)
+	pe.I64(p.lastTS)
+	pe.U64(p.rowsOut)
+	re := ckpt.NewEnc(1 << 16)
+	p.res.SaveState(re)
+	se := ckpt.NewEnc(64*p.state.Len() + 1<<16)
+	p.state.SaveState(se)
+	s := ckpt.Sections{{Name: "pipeline", Data: pe.Bytes()}, {Name: "resolver", Data: re.Bytes()}, {Name: "state", Data: se.Bytes()}}
+	if p.eng != nil {
+		ee := ckpt.NewEnc(1 << 12)
+		p.eng.SaveState(ee)
+		s = append(s, ckpt.Section{Name: "rules", Data: ee.Bytes()})
+	}
+	return s
+}
+
+// restore loads a snapshot into a fresh pipeline.
+func (p *pipeline) restore(s ckpt.Sections) error {
+	d := ckpt.NewDec(s.Get("pipeline"))
+	if v := d.Uvarint(); d.Err() == nil && v != 1 {
+		return track.ErrStateVersion
+	}
+	p.epoch, p.trigSeq, p.pos, p.lastTS, p.rowsOut = d.U64(), d.U64(), d.U64(), d.I64(), d.U64()
+	if d.Err() != nil {
+		return d.Err()
+	}
+	if err := p.res.LoadState(ckpt.NewDec(s.Get("resolver"))); err != nil {
+		return err
+	}
+	if err := p.state.LoadState(ckpt.NewDec(s.Get("state"))); err != nil {
+		return err
+	}
+	if p.eng != nil && s.Has("rules") {
+		if err := p.eng.LoadState(ckpt.NewDec(s.Get("rules"))); err != nil {
+			return err
+		}
+	}
+	p.state.Persist = true
+	return nil
+}
+
+// finish ends the run after the queue is drained: open calls are reported,
+// open dwells end at end (unless the state persists: they continue after a
+// restart), the subscriber table is written and, with a state, the last
+// checkpoint is committed.
+func (p *pipeline) finish(end int64) {
 	if end == 0 {
-		end = p.last
+		end = p.lastTS
 	}
 	p.res.Flush()
 	p.state.Close(end)
-	if p.cfg.StateDir != "" {
-		p.snapshot()
-	}
-	p.update()
-	p.m.close()
-	st := PipelineStats{Resolver: p.res.Stats, State: p.state.Stats, Rows: p.rows}
-	err := p.werr
-	if cerr := p.out.Close(); err == nil {
-		err = cerr
-	}
-	return st, err
+	p.cut(true)
+	p.checkpoint(true)
+	p.updateMetrics()
 }
+
+// msgStats are the counters of what was handled (pipeline goroutine or
+// after it stopped).
+func (p *pipeline) stats() (track.ResolverStats, track.StateStats) {
+	return p.res.Stats, p.state.Stats
+}
+
+var _ = decode.ProtoNone

@@ -2,7 +2,6 @@ package probe
 
 import (
 	"bufio"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -14,11 +13,9 @@ import (
 	"time"
 
 	"github.com/sigprobe/sigprobe/format/regions"
-	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sim"
 	"github.com/sigprobe/sigprobe/sim/scenario"
 	"github.com/sigprobe/sigprobe/sink"
-	"github.com/sigprobe/sigprobe/sink/jsonl"
 )
 
 func readCSV(t *testing.T, path string) []map[string]string {
@@ -111,17 +108,14 @@ func TestReplayMatchesTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rf, err := regions.Load(filepath.Join(truth, "regions.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := track.DefaultConfig()
-	cfg.Regions = rf
+	out := filepath.Join(dir, "out")
+	cfg := replayConfig(pcap, out)
+	cfg.Regions = filepath.Join(truth, "regions.yaml")
 	// Who each frame's messages were attributed to: one IMSI per frame in
 	// a slice (most frames), more in a map (bundled packets).
 	var attributed []sink.Digits
 	extra := map[uint64][]sink.Digits{}
-	cfg.Trace = func(frame uint64, imsi sink.Digits) {
+	trace := func(frame uint64, imsi sink.Digits) {
 		for uint64(len(attributed)) <= frame {
 			attributed = append(attributed, 0)
 		}
@@ -131,15 +125,7 @@ func TestReplayMatchesTruth(t *testing.T) {
 			extra[frame] = append(extra[frame], imsi)
 		}
 	}
-	out := filepath.Join(dir, "out")
-	w, err := jsonl.New(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := Replay(context.Background(), pcap, cfg, w)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := replay(t, cfg, Options{Trace: trace})
 	os.Remove(pcap)
 	if st.Decode.Messages != gst.Messages {
 		t.Errorf("decoded %d messages, the simulator wrote %d", st.Decode.Messages, gst.Messages)
@@ -208,6 +194,10 @@ func TestReplayMatchesTruth(t *testing.T) {
 	// A probe starting cold does not know who is in a region until their
 	// identities show up; in operation its state survives restarts. So the
 	// second day is compared, after a day of warm-up.
+	rf, err := regions.Load(cfg.Regions)
+	if err != nil {
+		t.Fatal(err)
+	}
 	regionRows(t, truth, out, rf, start.Unix()/60+24*60)
 
 	// Identities learned from the signaling itself.

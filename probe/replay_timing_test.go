@@ -1,14 +1,11 @@
 package probe
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/sigprobe/sigprobe/format/regions"
-	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sim"
 	"github.com/sigprobe/sigprobe/sim/scenario"
 	"github.com/sigprobe/sigprobe/sink"
@@ -29,23 +26,16 @@ func BenchmarkReplay(b *testing.B) {
 		Scenario: sc, PCAP: pcap, TruthDir: truth}); err != nil {
 		b.Fatal(err)
 	}
-	rf, err := regions.Load(filepath.Join(truth, "regions.yaml"))
-	if err != nil {
-		b.Fatal(err)
-	}
 	if st, err := os.Stat(pcap); err == nil {
 		b.SetBytes(st.Size())
 	}
-	cfg := track.DefaultConfig()
-	cfg.Regions = rf
+	cfg := DefaultConfig()
+	cfg.Capture.File, cfg.Output.Dir, cfg.Regions = pcap, Off, filepath.Join(truth, "regions.yaml")
 	var msgs uint64
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		st, err := Replay(context.Background(), pcap, cfg, &discard{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		st := replay(b, cfg, Options{Extra: []NamedWriter{{"discard", &discard{}}}})
 		msgs += st.Decode.Messages
 	}
 	b.ReportMetric(float64(msgs)/b.Elapsed().Seconds(), "msgs/s")

@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"context"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -12,12 +11,9 @@ import (
 
 	"os"
 
-	"github.com/sigprobe/sigprobe/format/regions"
 	"github.com/sigprobe/sigprobe/probe/pcapfile"
-	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sim"
 	"github.com/sigprobe/sigprobe/sim/scenario"
-	"github.com/sigprobe/sigprobe/sink/jsonl"
 )
 
 // splitPcap writes the packets before cut to a, the rest to b.
@@ -65,25 +61,15 @@ func TestRestartKeepsCells(t *testing.T) {
 	cut := start.Add(36 * time.Hour)
 	first, second := filepath.Join(dir, "first.pcap"), filepath.Join(dir, "second.pcap")
 	splitPcap(t, pcap, first, second, cut.UnixNano())
-	rf, err := regions.Load(filepath.Join(truth, "regions.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	replay := func(file, out, state string) {
-		cfg := track.DefaultConfig()
-		cfg.Regions, cfg.StateDir = rf, state
-		w, err := jsonl.New(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := Replay(context.Background(), file, cfg, w); err != nil {
-			t.Fatal(err)
-		}
+	run := func(file, out, state string) {
+		cfg := replayConfig(file, out)
+		cfg.Regions, cfg.State.Dir = filepath.Join(truth, "regions.yaml"), state
+		replay(t, cfg, Options{})
 	}
 	state := filepath.Join(dir, "state")
-	replay(first, filepath.Join(dir, "out1"), state)
-	replay(second, filepath.Join(dir, "out2"), state)
-	replay(second, filepath.Join(dir, "cold"), "") // control: no state
+	run(first, filepath.Join(dir, "out1"), state)
+	run(second, filepath.Join(dir, "out2"), state)
+	run(second, filepath.Join(dir, "cold"), "") // control: no state
 
 	// Dwells that span the cut must keep their true start after the restart.
 	type key struct{ imsi, lac, ci string }

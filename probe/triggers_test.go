@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"context"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -9,11 +8,8 @@ import (
 	"time"
 
 	"github.com/sigprobe/sigprobe/format/regions"
-	"github.com/sigprobe/sigprobe/probe/rules"
-	"github.com/sigprobe/sigprobe/probe/track"
 	"github.com/sigprobe/sigprobe/sim"
 	"github.com/sigprobe/sigprobe/sim/scenario"
-	"github.com/sigprobe/sigprobe/sink/jsonl"
 )
 
 const truthRules = `
@@ -39,21 +35,11 @@ func TestTriggersMatchTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := make([]string, len(rf.Regions))
-	for i, r := range rf.Regions {
-		names[i] = r.Name
-	}
-	set, err := rules.Parse([]byte(truthRules), "truth-rules.yaml", names)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := track.DefaultConfig()
-	cfg.Regions = rf
 	out := filepath.Join(dir, "out")
-	w, _ := jsonl.New(out)
-	if _, err := ReplayWithRules(context.Background(), pcap, cfg, rules.New(set, nil, nil), w); err != nil {
-		t.Fatal(err)
-	}
+	cfg := replayConfig(pcap, out)
+	cfg.Regions = filepath.Join(truth, "regions.yaml")
+	cfg.Rules = writeFile(t, dir, "truth-rules.yaml", truthRules)
+	replay(t, cfg, Options{})
 
 	// Stays in each region from the truth: consecutive dwells in its cells.
 	inRegion := map[string][]string{}

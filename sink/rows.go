@@ -86,6 +86,11 @@ type Trigger struct {
 	HomeMCC string `json:"home_mcc"`
 	HomeMNC string `json:"home_mnc"`
 	Attrs   string `json:"attrs"` // matched static attributes, "key=value;..."
+	// Seq numbers the probe's triggers 1, 2, 3, ... (kept across restarts
+	// in the checkpoint) and Observed is the capture time (ns) of the
+	// packet whose processing fired it; neither is a column.
+	Seq      uint64 `json:"-"`
+	Observed int64  `json:"-"`
 }
 
 // Subscriber is what the probe learned about one subscriber.

@@ -23,11 +23,11 @@ func TestReplayBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no file", []string{"replay", "--out", out}, "missing -r"},
-		{"no out", []string{"replay", "-r", notPcap}, "missing --out"},
+		{"no file", []string{"replay", "--out", out}, "no capture file: give -r FILE"},
+		{"no out", []string{"replay", "-r", notPcap}, "no output: give --out DIR"},
 		{"missing file", []string{"replay", "-r", filepath.Join(dir, "nope.pcap"), "--out", out}, "no such file"},
 		{"not a pcap", []string{"replay", "-r", notPcap, "--out", out}, "not a pcap"},
-		{"bad format", []string{"replay", "-r", notPcap, "--out", out, "--format", "csv"}, "--format"},
+		{"bad format", []string{"replay", "-r", notPcap, "--out", out, "--format", "csv"}, `output.format: "csv"`},
 		{"bad regions", []string{"replay", "-r", notPcap, "--out", out, "--regions", badRegions}, "regions.yaml: line 2: regions[0].cells"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,7 +49,7 @@ func TestReplaySmall(t *testing.T) {
 	if code, _, stderr := run("gen", "--seed", "4", "--subscribers", "100", "-o", pcap, "--truth", truth); code != 0 {
 		t.Fatal(stderr)
 	}
-	code, _, stderr := run("replay", "-r", pcap, "--regions", filepath.Join(truth, "regions.yaml"), "--out", out)
+	code, _, stderr := run("replay", "-r", pcap, "--regions", filepath.Join(truth, "regions.yaml"), "--out", out, "--format", "jsonl")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

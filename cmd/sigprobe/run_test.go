@@ -34,14 +34,14 @@ func TestRunBadInput(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no interface", []string{"run", "--out", dir}, 2, "no interface: give -i IFACE"},
+		{"no interface", []string{"run", "--out", dir}, 2, "no interface to capture on: give -i IFACE"},
 		{"config without interface", []string{"run", "--config", noIface}, 2, "no interface"},
 		{"missing interface", []string{"run", "-i", "sigprobe-nonesuch0", "--metrics", "off"}, 1, "interface sigprobe-nonesuch0 not found: list interfaces with `ip link`"},
 		{"bad config key", []string{"run", "--config", badKey}, 1, "bad.yaml: line 3: field wokers not found"},
 		{"missing config", []string{"run", "--config", filepath.Join(dir, "nope.yaml")}, 1, "no such file"},
 		{"bad format", []string{"run", "-i", "lo", "--format", "csv"}, 2, "output.format"},
 		{"bad ebpf", []string{"run", "-i", "lo", "--ebpf", "maybe"}, 2, "capture.ebpf"},
-		{"rules without regions", []string{"run", "-i", "lo", "--rules", badKey}, 2, "rules need regions"},
+		{"rules without regions", []string{"run", "-i", "lo", "--rules", badKey}, 2, "rules name regions: give regions too"},
 		{"stray argument", []string{"run", "-i", "lo", "eth9"}, 2, "unexpected argument"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -86,7 +86,7 @@ func TestRunLive(t *testing.T) {
 	}
 	wantMsgs := messageSet(t, decoded)
 	replayOut := filepath.Join(dir, "replay")
-	if code, _, stderr := run("replay", "-r", pcap, "--regions", regionsFile, "--rules", rulesFile, "--attributes", attrsFile, "--out", replayOut); code != 0 {
+	if code, _, stderr := run("replay", "-r", pcap, "--regions", regionsFile, "--rules", rulesFile, "--attributes", attrsFile, "--out", replayOut, "--format", "jsonl"); code != 0 {
 		t.Fatal(stderr)
 	}
 	wantSubs := subscribers(t, filepath.Join(replayOut, "subscribers.jsonl"))
@@ -103,7 +103,8 @@ func TestRunLive(t *testing.T) {
 		msgs, out := filepath.Join(dir, fmt.Sprintf("messages-%d.jsonl", try)), filepath.Join(dir, fmt.Sprintf("live-%d", try))
 		cmd := exec.Command("ip", "netns", "exec", tn.NS, bin, "run", "-i", tn.Cap, "--workers", "2",
 			"--block-size", "262144", "--blocks", "64", "--ebpf", "require", "--metrics", "off",
-			"--regions", regionsFile, "--rules", rulesFile, "--attributes", attrsFile, "--out", out, "--messages", msgs)
+			"--regions", regionsFile, "--rules", rulesFile, "--attributes", attrsFile, "--out", out, "--format", "jsonl", "--messages", msgs,
+			"--data-dir", filepath.Join(dir, fmt.Sprintf("data-%d", try)))
 		var logs syncBuffer
 		cmd.Stdout, cmd.Stderr = &logs, &logs
 		if err := cmd.Start(); err != nil {
@@ -273,7 +274,7 @@ var summaryField = regexp.MustCompile(`(\w+)=(\d+)\b`)
 func summary(t *testing.T, logs string) map[string]uint64 {
 	t.Helper()
 	for l := range strings.SplitSeq(logs, "\n") {
-		if _, rest, ok := strings.Cut(l, `msg="summary `); ok {
+		if _, rest, ok := strings.Cut(l, `msg=summary `); ok {
 			m := map[string]uint64{}
 			for _, f := range summaryField.FindAllStringSubmatch(rest, -1) {
 				var v uint64

@@ -335,12 +335,27 @@ func (c *Capture) Mode() Mode { return c.mode }
 // Workers is the number of workers Run starts.
 func (c *Capture) Workers() int { return len(c.socks) }
 
+// Handler receives a worker's packets. Packet is called for each signaling
+// packet, never concurrently for the same worker, so per-worker state needs
+// no locks; p and p.Data belong to the capture and are valid only until
+// Packet returns. Idle is called by the worker whenever its rings hold no
+// packet right now: the moment to hand on what it has batched, so that at
+// low rates nothing waits for a batch to fill.
+type Handler interface {
+	Packet(worker int, p *Packet)
+	Idle(worker int)
+}
+
+// HandlerFunc is a Handler with nothing to do when idle.
+type HandlerFunc func(worker int, p *Packet)
+
+func (f HandlerFunc) Packet(worker int, p *Packet) { f(worker, p) }
+func (HandlerFunc) Idle(int)                       {}
+
 // Run reads packets until ctx is done or Close is called, with one goroutine
-// per worker, and calls handle for each signaling packet. handle is never
-// called concurrently for the same worker, so per-worker state needs no
-// locks; p and p.Data belong to the capture and are valid only until handle
-// returns. Run returns nil when stopped, or the first socket error.
-func (c *Capture) Run(ctx context.Context, handle func(worker int, p *Packet)) error {
+// per worker, and hands them to h. Run returns nil when stopped, or the
+// first socket error.
+func (c *Capture) Run(ctx context.Context, h Handler) error {
 	c.runMu.Lock()
 	if c.closed || c.running {
 		c.runMu.Unlock()
@@ -360,7 +375,7 @@ func (c *Capture) Run(ctx context.Context, handle func(worker int, p *Packet)) e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := c.work(ctx, w, handle); err != nil {
+			if err := c.work(ctx, w, h); err != nil {
 				errs <- err
 				cancel()
 			}
@@ -375,7 +390,7 @@ func (c *Capture) Run(ctx context.Context, handle func(worker int, p *Packet)) e
 // looks at its others and at ctx.
 const burst = 1024
 
-func (c *Capture) work(ctx context.Context, w int, handle func(int, *Packet)) error {
+func (c *Capture) work(ctx context.Context, w int, h Handler) error {
 	socks := c.socks[w]
 	fds := make([]unix.PollFd, len(socks))
 	for i, s := range socks {
@@ -385,7 +400,7 @@ func (c *Capture) work(ctx context.Context, w int, handle func(int, *Packet)) er
 	for ctx.Err() == nil {
 		got := 0
 		for _, s := range socks {
-			n, err := c.drain(s, w, &p, handle)
+			n, err := c.drain(s, w, &p, h)
 			if err != nil {
 				return fmt.Errorf("capture: worker %d, %s: %w", w, c.cfg.Interfaces[s.iface], err)
 			}
@@ -394,6 +409,7 @@ func (c *Capture) work(ctx context.Context, w int, handle func(int, *Packet)) er
 		if got > 0 {
 			continue
 		}
+		h.Idle(w)
 		for i := range fds {
 			fds[i].Revents = 0
 		}
@@ -404,7 +420,7 @@ func (c *Capture) work(ctx context.Context, w int, handle func(int, *Packet)) er
 	return nil
 }
 
-func (c *Capture) drain(s *socket, w int, p *Packet, handle func(int, *Packet)) (int, error) {
+func (c *Capture) drain(s *socket, w int, p *Packet, h Handler) (int, error) {
 	n, passed, dropped := 0, uint64(0), uint64(0)
 	for ; n < burst; n++ {
 		data, ci, err := s.tp.ZeroCopyReadPacketData()
@@ -422,7 +438,7 @@ func (c *Capture) drain(s *socket, w int, p *Packet, handle func(int, *Packet)) 
 			passed++
 		}
 		p.Data, p.CI, p.Iface = data, ci, s.iface
-		handle(w, p)
+		h.Packet(w, p)
 	}
 	if n > 0 {
 		s.received.Add(uint64(n) - dropped)

@@ -208,7 +208,7 @@ func TestCloseStopsRun(t *testing.T) {
 	tn := newTestNet(t)
 	c := tn.open(t, Config{Workers: 2})
 	errc := make(chan error, 1)
-	go func() { errc <- c.Run(context.Background(), func(int, *Packet) {}) }()
+	go func() { errc <- c.Run(context.Background(), HandlerFunc(func(int, *Packet) {})) }()
 	time.Sleep(100 * time.Millisecond)
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
@@ -224,7 +224,7 @@ func TestCloseStopsRun(t *testing.T) {
 	if st := c.Stats(); st.Mode != c.Mode() || len(st.Sockets) != 2 {
 		t.Errorf("Stats after Close: %+v", st)
 	}
-	if err := c.Run(context.Background(), func(int, *Packet) {}); err == nil {
+	if err := c.Run(context.Background(), HandlerFunc(func(int, *Packet) {})); err == nil {
 		t.Error("Run after Close: no error")
 	}
 	if err := c.Close(); err != nil {

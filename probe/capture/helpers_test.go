@@ -76,9 +76,9 @@ func capture(t testing.TB, c *Capture, want uint64, send func()) []seen {
 	defer cancel()
 	errc := make(chan error, 1)
 	go func() {
-		errc <- c.Run(ctx, func(w int, p *Packet) {
+		errc <- c.Run(ctx, HandlerFunc(func(w int, p *Packet) {
 			per[w] = append(per[w], seen{frameHash(p.Data), w})
-		})
+		}))
 	}()
 	send()
 	// Wait for want packets, giving up after 15 s or 2 s without progress.

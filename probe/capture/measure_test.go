@@ -78,9 +78,9 @@ func measureOnce(t *testing.T, pcap string, mode EBPFMode, rate string, loops in
 	var sink [2]uint64
 	errc := make(chan error, 1)
 	go func() {
-		errc <- c.Run(ctx, func(w int, p *Packet) {
+		errc <- c.Run(ctx, HandlerFunc(func(w int, p *Packet) {
 			sink[w] += uint64(len(p.Data)) + uint64(p.Data[len(p.Data)-1]) // touch the frame
-		})
+		}))
 	}()
 	time.Sleep(100 * time.Millisecond)
 	if mode != EBPFOff {

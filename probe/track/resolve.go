@@ -649,10 +649,13 @@ func (r *Resolver) closeTxn(i int32) {
 func (r *Resolver) expire(now int64) {
 	r.sweep = now + 60e9
 	const idle = 3600e9
-	for k, i := range r.conns {
-		if c := &r.cslab[i]; now-c.last > idle && c.has[k.side] && c.refs[k.side] == k.ref {
+	// In slab order, not map order: closing a connection can emit its call
+	// and merge its held history, and a replay from a checkpoint must do
+	// that in the same order as the uninterrupted run.
+	for i := range r.cslab {
+		if now-r.cslab[i].last > idle && r.open(int32(i)) {
 			r.Stats.Expired++
-			r.closeConn(i)
+			r.closeConn(int32(i))
 		}
 	}
 	for _, i := range r.txns {
@@ -693,9 +696,24 @@ func (r *Resolver) expire(now int64) {
 	}
 }
 
-// Flush reports calls on connections still open (end of capture).
+// Flush reports calls on connections still open (end of capture), in slab
+// order.
 func (r *Resolver) Flush() {
-	for _, i := range r.conns {
-		r.finishCall(&r.cslab[i])
+	for i := range r.cslab {
+		if r.open(int32(i)) {
+			r.finishCall(&r.cslab[i])
+		}
 	}
+}
+
+// open reports whether slab entry i is a connection in use (freed entries
+// keep their old contents until reused).
+func (r *Resolver) open(i int32) bool {
+	c := &r.cslab[i]
+	for s := range uint8(2) {
+		if j, ok := r.conns[connKey{c.assoc, c.refs[s], s}]; ok && c.has[s] && j == i {
+			return true
+		}
+	}
+	return false
 }

@@ -21,10 +21,6 @@ type Config struct {
 	// other IMSI is an inbound roamer.
 	HomePLMNs []string
 	Regions   *regions.File
-	// StateDir, when set, keeps the state across restarts: restored at
-	// start, saved every SnapshotEvery of capture time and at the end.
-	StateDir      string
-	SnapshotEvery time.Duration
 	// Subscribers, if set, sizes the subscriber table up front (no growth
 	// slack: an operator knows roughly how many subscribers it has).
 	Subscribers int
@@ -58,8 +54,6 @@ type State struct {
 	rules *rules.Engine // nil: no trigger rules
 	fact  rules.Fact
 
-	// restored: state came from a snapshot, the clock continues from it.
-	restored bool
 	// Persist: Close keeps open dwells open (they continue after a restart)
 	// instead of ending them.
 	Persist bool
@@ -70,6 +64,9 @@ func (s *State) SetRules(e *rules.Engine) {
 	s.rules = e
 	s.reg.onMove = s.regionFact
 }
+
+// Len is the number of subscribers tracked.
+func (s *State) Len() int { return len(s.subs) }
 
 // RegionLate counts region entries/exits that came older than the settling
 // window.
@@ -379,9 +376,7 @@ func (s *State) advance(ts int64) {
 	min := ts / 60e9
 	if s.wheelMin < 0 {
 		s.wheelMin = min
-		if !s.restored || s.reg.settled <= 0 || s.reg.settled > min {
-			s.reg.settled = min
-		}
+		s.reg.settled = min
 		return
 	}
 	for s.wheelMin < min {

@@ -1,11 +1,14 @@
 package natsbus
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -45,7 +48,24 @@ type Config struct {
 	AckTimeout time.Duration
 	// CloseTimeout bounds Close's final flush (default 10s).
 	CloseTimeout time.Duration
-	Logger       *slog.Logger
+	// CheckpointWait is how long Checkpoint waits for outstanding
+	// acknowledgements before it keeps the rest in the position (default 1s).
+	CheckpointWait time.Duration
+	// Position is what Checkpoint returned before a restart (nil: a fresh
+	// start): the triggers not acknowledged then are published first.
+	Position []byte
+	// AckFile, when set, records the sequence number up to which every
+	// trigger is acknowledged (kept current as acks arrive, in the probe's
+	// state directory). After a crash the probe fires the triggers since
+	// its last checkpoint again; those up to this number are not published
+	// twice, however long the probe was down. Without it the stream's
+	// duplicate window alone guards against that.
+	AckFile string
+	// Latency observes sigprobe_trigger_latency_seconds: from the capture
+	// time of the packet that fired a trigger to the stream's
+	// acknowledgement (live capture only: a replay's capture times are old).
+	Latency bool
+	Logger  *slog.Logger
 }
 
 func (c *Config) defaults() {
@@ -74,6 +94,9 @@ func (c *Config) defaults() {
 	if c.CloseTimeout <= 0 {
 		c.CloseTimeout = 10 * time.Second
 	}
+	if c.CheckpointWait <= 0 {
+		c.CheckpointWait = time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -83,6 +106,8 @@ func (c *Config) defaults() {
 type message struct {
 	subject, id string
 	data        []byte
+	seq         uint64 // sink.Trigger.Seq
+	observed    int64  // capture time of the packet that fired it, ns
 }
 
 // Publisher implements sink.Writer for Batch.Triggers only: each trigger is
@@ -102,6 +127,11 @@ type Publisher struct {
 	queue  []message // oldest first
 	bytes  int
 	closed bool
+	// acked: every trigger with a sequence number up to it is acknowledged
+	// (or was before a restart); maxSeq: the highest queued so far.
+	acked, maxSeq, written uint64
+	ackFile                *os.File
+	drained                *sync.Cond // signalled when the queue shrinks
 
 	kick    chan struct{}
 	closing chan struct{}
@@ -109,10 +139,14 @@ type Publisher struct {
 	stop    context.Context
 	cancel  context.CancelFunc
 
-	published, retries, duplicates *metrics.Counter
-	dropFull, dropClosed, dropLeft *metrics.Counter
-	latency                        *metrics.PrometheusHistogram
+	published, retries, duplicates, skipped *metrics.Counter
+	dropFull, dropClosed, dropLeft          *metrics.Counter
+	latency, triggerLatency                 *metrics.PrometheusHistogram
 }
+
+// TriggerLatencyBuckets are the upper bounds (seconds) of
+// sigprobe_trigger_latency_seconds: fine below 10 ms, where the goal is.
+var TriggerLatencyBuckets = []float64{0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
 // ErrClosed is returned by Write after Close.
 var ErrClosed = errors.New("natsbus: publisher closed")
@@ -126,7 +160,34 @@ func NewPublisher(cfg Config) (*Publisher, error) {
 	}
 	p := &Publisher{cfg: cfg, log: cfg.Logger, set: metrics.NewSet(),
 		kick: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
+	p.drained = sync.NewCond(&p.mu)
 	p.stop, p.cancel = context.WithCancel(context.Background())
+	if cfg.AckFile != "" {
+		f, err := os.OpenFile(cfg.AckFile, os.O_RDWR|os.O_CREATE, 0o640)
+		if err != nil {
+			return nil, fmt.Errorf("natsbus: %w", err)
+		}
+		var b [8]byte
+		if n, _ := f.ReadAt(b[:], 0); n == 8 {
+			p.acked = binary.LittleEndian.Uint64(b[:])
+		}
+		p.ackFile, p.written, p.maxSeq = f, p.acked, p.acked
+	}
+	if cfg.Position != nil {
+		q, err := decodeQueue(cfg.Position)
+		if err != nil {
+			p.closeAckFile()
+			return nil, err
+		}
+		for _, m := range q {
+			if m.seq != 0 && m.seq <= p.acked {
+				continue
+			}
+			p.queue = append(p.queue, m)
+			p.bytes += len(m.data)
+			p.maxSeq = max(p.maxSeq, m.seq)
+		}
+	}
 	opts := []nats.Option{
 		nats.Name("sigprobe"),
 		nats.RetryOnFailedConnect(true),
@@ -150,14 +211,23 @@ func NewPublisher(cfg Config) (*Publisher, error) {
 	}
 	nc, err := nats.Connect(cfg.URL, opts...)
 	if err != nil {
+		p.closeAckFile()
 		return nil, fmt.Errorf("natsbus: %w", err)
 	}
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(cfg.MaxPending))
 	if err != nil {
 		nc.Close()
+		p.closeAckFile()
 		return nil, fmt.Errorf("natsbus: %w", err)
 	}
 	p.nc, p.js = nc, js
+	// The stream exists from start-up, so a consumer started before the
+	// first trigger finds it. A server not reachable yet gets it later.
+	if nc.IsConnected() {
+		if err := p.ensureStream(); err != nil {
+			p.log.Warn("cannot create the trigger stream yet; retrying while publishing", "err", err)
+		}
+	}
 	l := `{sink="nats",table="triggers"`
 	p.published = p.set.NewCounter("sigprobe_sink_rows_total" + l + "}")
 	p.retries = p.set.NewCounter("sigprobe_sink_retries_total" + l + "}")
@@ -166,6 +236,10 @@ func NewPublisher(cfg Config) (*Publisher, error) {
 	p.dropClosed = p.set.NewCounter("sigprobe_sink_dropped_rows_total" + l + `,reason="closed"}`)
 	p.dropLeft = p.set.NewCounter("sigprobe_sink_dropped_rows_total" + l + `,reason="unavailable"}`)
 	p.latency = p.set.NewPrometheusHistogram("sigprobe_sink_publish_seconds" + l + "}")
+	p.skipped = p.set.NewCounter("sigprobe_sink_skipped_rows_total" + l + `,reason="acknowledged_before_restart"}`)
+	if cfg.Latency {
+		p.triggerLatency = p.set.NewPrometheusHistogramExt("sigprobe_trigger_latency_seconds", TriggerLatencyBuckets)
+	}
 	p.set.NewGauge("sigprobe_sink_buffered_bytes"+l+"}", func() float64 {
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -197,13 +271,18 @@ func (p *Publisher) Write(b *sink.Batch) error {
 	}
 	for i := range b.Triggers {
 		t := &b.Triggers[i]
+		if t.Seq != 0 && t.Seq <= p.acked {
+			p.skipped.Inc() // published before a crash; fired again by the replay from the checkpoint
+			continue
+		}
 		if len(p.queue) >= p.cfg.BufferMax {
 			p.dropFull.Add(len(b.Triggers) - i)
 			break
 		}
 		data, _ := json.Marshal(NewPayload(t)) // cannot fail: strings and numbers
-		p.queue = append(p.queue, message{subject: Subject(t.Kind, t.Region), id: t.ID, data: data})
+		p.queue = append(p.queue, message{subject: Subject(t.Kind, t.Region), id: t.ID, data: data, seq: t.Seq, observed: t.Observed})
 		p.bytes += len(data)
+		p.maxSeq = max(p.maxSeq, t.Seq)
 	}
 	p.notify()
 	return nil
@@ -265,6 +344,8 @@ func (p *Publisher) run() {
 			}
 		}
 		p.queue = append(keep, p.queue[n:]...)
+		p.noteAckedLocked()
+		p.drained.Broadcast()
 		p.mu.Unlock()
 		if len(keep) > 0 {
 			p.retries.Add(len(keep))
@@ -304,6 +385,9 @@ func (p *Publisher) publish(window []message) []bool {
 			if ack.Duplicate {
 				p.duplicates.Inc()
 			}
+			if p.triggerLatency != nil && window[i].observed > 0 {
+				p.triggerLatency.Update(float64(time.Now().UnixNano()-window[i].observed) / 1e9)
+			}
 		case <-f.Err():
 		case <-timeout.C:
 			return acked
@@ -341,6 +425,125 @@ func (p *Publisher) dropRest() {
 	defer p.mu.Unlock()
 	p.dropLeft.Add(len(p.queue))
 	p.queue, p.bytes = nil, 0
+	p.drained.Broadcast()
+}
+
+// noteAckedLocked advances the acknowledged prefix and records it in the
+// ack file: everything before the oldest trigger still queued is acked.
+func (p *Publisher) noteAckedLocked() {
+	a := p.maxSeq
+	for _, m := range p.queue {
+		if m.seq != 0 {
+			a = m.seq - 1
+			break
+		}
+	}
+	if a <= p.acked {
+		return
+	}
+	p.acked = a
+	if p.ackFile != nil && a != p.written {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], a)
+		if _, err := p.ackFile.WriteAt(b[:], 0); err != nil {
+			p.log.Warn("cannot record acknowledged triggers", "file", p.cfg.AckFile, "err", err)
+		}
+		p.written = a
+	}
+}
+
+func (p *Publisher) closeAckFile() {
+	if p.ackFile != nil {
+		p.ackFile.Close()
+		p.ackFile = nil
+	}
+}
+
+// Checkpoint waits up to CheckpointWait for the buffered triggers to be
+// acknowledged and returns the ones still waiting as the position: a
+// publisher opened with it publishes them first, so a checkpoint never
+// waits for a server that is down and nothing it covers is lost.
+func (p *Publisher) Checkpoint(uint64) ([]byte, error) {
+	deadline := time.Now().Add(p.cfg.CheckpointWait)
+	t := time.AfterFunc(p.cfg.CheckpointWait, func() {
+		p.mu.Lock()
+		p.drained.Broadcast()
+		p.mu.Unlock()
+	})
+	defer t.Stop()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.queue) > 0 && time.Now().Before(deadline) && !p.closed {
+		p.drained.Wait()
+	}
+	return encodeQueue(p.queue), nil
+}
+
+const queueMagic = "NQ1:"
+
+func encodeQueue(q []message) []byte {
+	b := []byte(queueMagic)
+	b = binary.AppendUvarint(b, uint64(len(q)))
+	for _, m := range q {
+		for _, s := range []string{m.subject, m.id, string(m.data)} {
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
+		b = binary.AppendUvarint(b, m.seq)
+		b = binary.AppendVarint(b, m.observed)
+	}
+	return b
+}
+
+func decodeQueue(b []byte) ([]message, error) {
+	bad := errors.New("natsbus: checkpoint position is not this publisher's, or damaged")
+	rest, ok := bytes.CutPrefix(b, []byte(queueMagic))
+	if !ok {
+		return nil, bad
+	}
+	uv := func() uint64 {
+		v, n := binary.Uvarint(rest)
+		if n <= 0 {
+			ok = false
+			return 0
+		}
+		rest = rest[n:]
+		return v
+	}
+	str := func() string {
+		n := uv()
+		if !ok || n > uint64(len(rest)) {
+			ok = false
+			return ""
+		}
+		s := string(rest[:n])
+		rest = rest[n:]
+		return s
+	}
+	n := uv()
+	if n > uint64(len(rest)) {
+		return nil, bad
+	}
+	q := make([]message, 0, n)
+	for range n {
+		m := message{subject: str(), id: str()}
+		m.data = []byte(str())
+		m.seq = uv()
+		v, k := binary.Varint(rest)
+		if k <= 0 {
+			ok = false
+		} else {
+			rest, m.observed = rest[k:], v
+		}
+		if !ok {
+			return nil, bad
+		}
+		q = append(q, m)
+	}
+	if len(rest) != 0 {
+		return nil, bad
+	}
+	return q, nil
 }
 
 // Close publishes what is buffered, waiting at most CloseTimeout; triggers
@@ -359,6 +562,10 @@ func (p *Publisher) Close() error {
 	t.Stop()
 	p.cancel()
 	p.nc.Close()
+	p.mu.Lock()
+	p.closeAckFile()
+	p.drained.Broadcast()
+	p.mu.Unlock()
 	metrics.UnregisterSet(p.set, true)
 	if n := p.dropLeft.Get(); n > 0 {
 		return fmt.Errorf("natsbus: %d triggers not acknowledged by the stream at close", n)

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -193,8 +194,8 @@ func TestRotateByAge(t *testing.T) {
 	if len(files) != 5 {
 		t.Fatalf("%d files, want 5: %v", len(files), files)
 	}
-	if b := filepath.Base(files[0]); b != "events-1790000000-0.parquet" {
-		t.Fatalf("first file %s, want events-1790000000-0.parquet", b)
+	if b := filepath.Base(files[0]); b != "events-e1-1790000000-0.parquet" {
+		t.Fatalf("first file %s, want events-e1-1790000000-0.parquet", b)
 	}
 }
 
@@ -217,5 +218,82 @@ func TestNoOverwrite(t *testing.T) {
 	}
 	if files := check[sink.Trigger, triggerRow](t, dir, "triggers", all.Triggers); len(files) != 2 {
 		t.Fatalf("files %v", files)
+	}
+}
+
+// A crash after checkpoint 1 leaves a closed file of epoch 2 and a
+// temporary one; reopening at checkpoint 1's position removes both and
+// keeps epoch 1's rows, so the rows written again after the restart are
+// not doubled.
+func TestCheckpointResume(t *testing.T) {
+	dir := t.TempDir()
+	all := testBatch(30, 0)
+	w, err := New(dir, Options{MaxRows: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(&sink.Batch{Dwell: all.Dwell[:10]}); err != nil {
+		t.Fatal(err)
+	}
+	pos, err := w.Checkpoint(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Epoch 2: one file rotated (closed, renamed) and one still open.
+	if err := w.Write(&sink.Batch{Dwell: all.Dwell[10:17]}); err != nil {
+		t.Fatal(err)
+	}
+	tmps, _ := filepath.Glob(filepath.Join(dir, "dwell", ".*.tmp"))
+	done, _ := filepath.Glob(filepath.Join(dir, "dwell", "dwell-e2-*.parquet"))
+	if len(tmps) != 1 || len(done) != 1 {
+		t.Fatalf("before the crash: tmp %v, epoch 2 %v", tmps, done)
+	}
+	// kill -9: w is abandoned. The restart replays rows 10..29.
+	w2, err := New(dir, Options{MaxRows: 5, Position: pos})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w2.Discarded() != 2 {
+		t.Errorf("discarded %d files, want 2", w2.Discarded())
+	}
+	if err := w2.Write(&sink.Batch{Dwell: all.Dwell[10:]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	check[sink.Dwell, dwellRow](t, dir, "dwell", all.Dwell)
+	fi, err := os.Stat(filepath.Join(dir, "dwell"))
+	if err != nil || fi.Mode().Perm() != 0o750 {
+		t.Errorf("table directory mode %v, want 0750 (%v)", fi.Mode().Perm(), err)
+	}
+	if _, err := New(dir, Options{Position: []byte("junk")}); err == nil {
+		t.Error("a position that is not the writer's was accepted")
+	}
+}
+
+// Files are private whatever the umask.
+func TestFileModes(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	w, err := New(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(testBatch(3, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.parquet"))
+	if len(files) != len(sink.Tables) {
+		t.Fatalf("files %v", files)
+	}
+	for _, f := range files {
+		if fi, _ := os.Stat(f); fi.Mode().Perm() != 0o640 {
+			t.Errorf("%s: mode %v, want 0640", f, fi.Mode().Perm())
+		}
 	}
 }

@@ -2,12 +2,11 @@ package chdb
 
 import (
 	"context"
+	"log/slog"
 	"os"
 
 	"github.com/sigprobe/sigprobe/internal/monthtest"
 	"github.com/sigprobe/sigprobe/probe"
-	"github.com/sigprobe/sigprobe/probe/track"
-	"github.com/sigprobe/sigprobe/sink/parquet"
 )
 
 // The analysis queries run on what the probe wrote: the simulated month's
@@ -19,11 +18,13 @@ var probeTables = func() monthtest.Probe {
 		return nil
 	}
 	return func(pcap, dir string) error {
-		w, err := parquet.New(dir, parquet.Options{})
+		cfg := probe.DefaultConfig()
+		cfg.Capture.File, cfg.Output.Dir = pcap, dir
+		p, err := probe.Open(cfg, probe.Options{Mode: probe.ModeReplay, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			return err
 		}
-		_, err = probe.Replay(context.Background(), pcap, track.DefaultConfig(), w)
+		_, err = p.Run(context.Background())
 		return err
 	}
 }()

@@ -1,0 +1,757 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sigprobe/sigprobe/decode"
+	"github.com/sigprobe/sigprobe/format/regions"
+	"github.com/sigprobe/sigprobe/probe/capture"
+	"github.com/sigprobe/sigprobe/probe/ckpt"
+	"github.com/sigprobe/sigprobe/probe/rules"
+	"github.com/sigprobe/sigprobe/probe/track"
+	"github.com/sigprobe/sigprobe/sink"
+	"github.com/sigprobe/sigprobe/sink/clickhouse"
+	"github.com/sigprobe/sigprobe/sink/jsonl"
+	"github.com/sigprobe/sigprobe/sink/natsbus"
+	"github.com/sigprobe/sigprobe/sink/parquet"
+)
+
+// Options are what a command hands Open besides the configuration.
+type Options struct {
+	Mode   Mode
+	Logger *slog.Logger // default slog.Default()
+	Stdout io.Writer    // where messages "-" go (default os.Stdout)
+	// ResetState moves an unusable checkpoint aside instead of refusing to
+	// start (--reset-state).
+	ResetState bool
+	// Extra are more table outputs (the replay's --summary tally; tests).
+	Extra []NamedWriter
+	// Version is recorded in checkpoints.
+	Version string
+	// Trace is handed to the Resolver (tests measure attribution with it).
+	Trace func(frame uint64, imsi sink.Digits)
+	// Linger leaves the embedded NATS server running after Run; Linger(ctx)
+	// then serves until ctx is done.
+	Linger bool
+}
+
+// NamedWriter is an output given by the caller.
+type NamedWriter struct {
+	Name string
+	W    sink.Writer
+}
+
+// Probe is a configured probe: a source, its decode workers, the tracking
+// pipeline, the outputs and the checkpoints. Open it, then Run it once.
+type Probe struct {
+	cfg  Config
+	opt  Options
+	log  *slog.Logger
+	src  source
+	file *fileSource // src when replaying or decoding
+	live *liveSource
+	ws   workers
+	pipe *pipeline // nil when decoding
+	outs []*output
+	ck   *checkpointer
+	wal  *wal
+	lock *os.File
+	nats *natsbus.Server
+	msgs *messages
+	mf   *os.File // messages file
+	m    *probeMetrics
+	http *httpServer
+
+	loaded   *loaded
+	done     bool // replay: the checkpoint says this capture was read to its end
+	regions  *regions.File
+	walRec   walRecovery
+	started  time.Time
+	closers  []func() error
+	running  sync.WaitGroup
+	runState readiness
+}
+
+// Open resolves cfg for opt.Mode, loads everything a run needs (regions,
+// rules, lists, the checkpoint), opens the source and the outputs, and
+// replays a live probe's write-ahead log. Nothing is captured before Run.
+// Errors are one line and name the file, key or interface at fault.
+func Open(cfg Config, opt Options) (_ *Probe, err error) {
+	if err := cfg.Resolve(opt.Mode); err != nil {
+		return nil, err
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Stdout == nil {
+		opt.Stdout = os.Stdout
+	}
+	p := &Probe{cfg: cfg, opt: opt, log: opt.Logger}
+	defer func() {
+		if err != nil {
+			p.abort()
+		}
+	}()
+	if cfg.Messages != "" {
+		p.msgs = &messages{w: opt.Stdout}
+		if cfg.Messages != "-" {
+			f, err := os.OpenFile(cfg.Messages, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+			if err != nil {
+				return nil, fmt.Errorf("messages: %w", err)
+			}
+			p.mf, p.msgs.w = f, f
+		}
+	}
+	if opt.Mode == ModeDecode {
+		if p.file, err = openFileSource(cfg.Capture.File); err != nil {
+			return nil, err
+		}
+		p.src = p.file
+		p.ws = workers{newWorker(func(b *MsgBatch) { putBatch(b) }, p.msgs)}
+		p.m = newProbeMetrics(nil, nil)
+		return p, nil
+	}
+
+	tc, err := cfg.trackConfig()
+	if err != nil {
+		return nil, err
+	}
+	tc.Trace = opt.Trace
+	p.regions = tc.Regions
+	eng, err := cfg.engine(tc.Regions)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Metrics.Listen != "" { // listen early: a busy port fails before anything starts
+		if p.http, err = listenHTTP(cfg.Metrics.Listen, &p.runState); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.State.Dir != "" {
+		if p.lock, p.loaded, err = openState(cfg.State.Dir, opt.ResetState, p.log); err != nil {
+			return nil, err
+		}
+	}
+	p.m = newProbeMetrics(regionNames(tc.Regions), eng)
+	p.pipe = newPipeline(p.log.With("component", "pipeline"), tc, eng)
+	p.pipe.m = p.m
+	p.pipe.live = opt.Mode == ModeRun
+	p.pipe.flushEvery = cfg.Output.FlushInterval
+	if p.loaded != nil {
+		if err := p.pipe.restore(p.loaded.sections); err != nil {
+			return nil, fmt.Errorf("%w: %s: %v; start afresh with --reset-state", ErrBadCheckpoint, filepath.Join(cfg.State.Dir, checkpointFile), err)
+		}
+	}
+	p.pipe.state.Persist = cfg.State.Dir != ""
+
+	if opt.Mode == ModeReplay && cfg.Output.Dir == "" && cfg.Output.ClickHouse.DSN == "" && cfg.NATS.URL == "" &&
+		cfg.NATS.Embedded.StoreDir == "" && len(opt.Extra) == 0 {
+		return nil, fieldErr("output", "no output: give --out DIR, --clickhouse DSN or --nats (config: output.dir, output.clickhouse.dsn, nats)")
+	}
+
+	// The source.
+	skip := uint64(0)
+	if opt.Mode == ModeReplay {
+		if p.file, err = openFileSource(cfg.Capture.File); err != nil {
+			return nil, err
+		}
+		p.src = p.file
+		if l := p.loaded; l != nil && l.meta.Source.File != nil && l.meta.Source.File.same(p.file.id) {
+			if l.meta.Source.Complete {
+				p.done = true
+			}
+			skip = l.meta.Source.Packets
+		} else if l != nil && l.meta.Source.Packets > 0 && l.meta.Source.File != nil {
+			p.log.Info("state from another capture: continuing with its subscribers", "previous", l.meta.Source.File.Path)
+			p.pipe.pos = 0
+		} else if l != nil {
+			p.pipe.pos = 0
+		}
+	} else {
+		ccfg := cfg.captureConfig()
+		ccfg.Logger = p.log.With("component", "capture")
+		c, err := capture.Open(ccfg)
+		if err != nil {
+			if errors.Is(err, capture.ErrEBPF) {
+				return nil, fmt.Errorf("%w (--ebpf off or capture.ebpf: off)", err)
+			}
+			return nil, err
+		}
+		p.live = &liveSource{c: c}
+		p.src = p.live
+	}
+	for range p.src.workers() {
+		w := newWorker(p.pipe.feed, p.msgs)
+		w.skip = skip
+		p.ws = append(p.ws, w)
+	}
+
+	if err := p.openOutputs(eng); err != nil {
+		return nil, err
+	}
+	if cfg.State.Dir != "" {
+		meta := ckptMeta{Instance: newInstanceID(), Mode: opt.Mode.String(), Outputs: map[string]ckptOutput{}, Version: opt.Version}
+		if p.loaded != nil {
+			meta.Instance = p.loaded.meta.Instance
+		}
+		if p.file != nil {
+			id := p.file.id
+			meta.Source.File = &id
+		}
+		for _, o := range p.outs {
+			meta.Outputs[o.name] = ckptOutput{ID: o.dirID}
+		}
+		if opt.Mode == ModeRun {
+			if p.wal, err = openWAL(filepath.Join(cfg.State.Dir, walDir)); err != nil {
+				return nil, fmt.Errorf("state: %w", err)
+			}
+			p.pipe.wal = p.wal
+		}
+		p.ck = newCheckpointer(cfg.State.Dir, meta, p.wal, p.log.With("component", "checkpoint"), p.m)
+		p.pipe.ck = p.ck
+	}
+	if p.wal != nil {
+		if err := p.recoverWAL(); err != nil {
+			return nil, err
+		}
+	}
+	if p.ck != nil && !p.done {
+		// The first checkpoint ties the outputs (and after a recovery, what
+		// the log rebuilt) to this state before anything new is written.
+		// The pipeline's goroutine does not run yet: this one owns it.
+		p.pipe.checkpoint(true)
+		if err := p.ck.err(); err != nil {
+			return nil, fmt.Errorf("state: first checkpoint: %w", err)
+		}
+	}
+	p.logStart()
+	return p, nil
+}
+
+// recoverWAL feeds the write-ahead log written since the checkpoint through
+// the pipeline, then starts a new log segment.
+func (p *Probe) recoverWAL() error {
+	if l := p.loaded; l != nil && l.meta.WAL != nil {
+		t0 := time.Now()
+		rec, err := p.wal.replay(*l.meta.WAL, p.pipe.handle)
+		if err != nil {
+			return fmt.Errorf("state: %w", err)
+		}
+		p.walRec = rec
+		p.m.walReplayed.Set(rec.messages)
+		if rec.batches+rec.cuts > 0 || rec.torn {
+			p.log.Info("replayed the write-ahead log since the last checkpoint", "epoch", l.meta.Epoch,
+				"messages", rec.messages, "batches", rec.batches, "torn_tail", rec.torn, "took", time.Since(t0).Round(time.Millisecond))
+		}
+	} else if segs, _ := p.wal.segments(); len(segs) > 0 && p.loaded == nil {
+		return fmt.Errorf("state: %s holds a write-ahead log but no checkpoint; move it away or start with --reset-state", p.wal.dir)
+	}
+	return p.wal.start()
+}
+
+func (p *Probe) logStart() {
+	var outs []string
+	for _, o := range p.outs {
+		outs = append(outs, o.name+"="+o.where)
+	}
+	attrs := []any{"mode", p.opt.Mode.String(), "outputs", strings.Join(outs, " ")}
+	if p.cfg.State.Dir != "" {
+		attrs = append(attrs, "state", p.cfg.State.Dir)
+		if p.loaded != nil {
+			attrs = append(attrs, "resumed_epoch", p.loaded.meta.Epoch)
+		}
+	}
+	if p.http != nil {
+		attrs = append(attrs, "metrics", "http://"+p.http.addr()+"/metrics")
+	}
+	if p.nats != nil {
+		attrs = append(attrs, "nats", p.nats.URL())
+	}
+	p.log.Info("probe ready", attrs...)
+}
+
+// openOutputs opens the table outputs, the trigger bus and the extra
+// outputs, each with its position from the checkpoint.
+func (p *Probe) openOutputs(eng *rules.Engine) error {
+	cfg := &p.cfg
+	live := p.opt.Mode == ModeRun
+	add := func(name, where, dirID string, kind outputKind, w sink.Writer) error {
+		o, err := newOutput(name, kind, w, live, cfg.Output.QueueBatches, cfg.Output.SpoolDir, cfg.Output.SpoolMaxBytes, p.m.s, p.log)
+		if err != nil {
+			w.Close()
+			return err
+		}
+		o.where, o.dirID = where, dirID
+		p.outs = append(p.outs, o)
+		p.pipe.addOutput(o)
+		return nil
+	}
+	if dir := cfg.Output.Dir; dir != "" {
+		id, used, err := outputDirID(dir)
+		if err != nil {
+			return fmt.Errorf("output %s: %w", dir, err)
+		}
+		var pos []byte
+		if l := p.loaded; l != nil && l.meta.Outputs["files"].ID == id {
+			pos = l.position("files")
+		}
+		if pos == nil && used {
+			if p.opt.Mode == ModeReplay {
+				why := "no --state was given"
+				if p.loaded != nil {
+					why = "the state in " + cfg.State.Dir + " is not the one that wrote it"
+				} else if cfg.State.Dir != "" {
+					why = "the state in " + cfg.State.Dir + " is new"
+				}
+				return fmt.Errorf("output %s already holds tables and %s: replaying into it would double their rows; give an empty --out, or the --state of the run that wrote it", dir, why)
+			}
+			p.log.Warn("output directory holds tables of an earlier run that this state does not know; appending", "dir", dir)
+		}
+		var w sink.Writer
+		if cfg.Output.Format == "jsonl" {
+			jw, err := jsonl.New(dir, jsonl.Options{Position: pos})
+			if err != nil {
+				return err
+			}
+			if jw.Discarded > 0 {
+				p.log.Info("rows after the checkpoint discarded; they are written again", "output", "files", "bytes", jw.Discarded)
+			}
+			w = jw
+		} else {
+			pw, err := parquet.New(dir, parquet.Options{Position: pos, MaxRows: cfg.Output.Parquet.MaxRows, MaxAge: cfg.Output.Parquet.MaxAge})
+			if err != nil {
+				return err
+			}
+			if n := pw.Discarded(); n > 0 {
+				p.log.Info("files after the checkpoint discarded; their rows are written again", "output", "files", "files", n)
+			}
+			w = pw
+		}
+		if err := add("files", cfg.Output.Format+":"+dir, id, tablesOutput, w); err != nil {
+			return err
+		}
+	}
+	if ch := cfg.Output.ClickHouse; ch.DSN != "" {
+		settings := map[string]any{}
+		for k, v := range ch.Settings {
+			settings[k] = v
+		}
+		w, err := clickhouse.New(clickhouse.Config{DSN: ch.DSN, BatchRows: ch.BatchRows, SpoolDir: ch.SpoolDir, SpoolMaxBytes: ch.SpoolMaxBytes,
+			InsertTimeout: ch.InsertTimeout, CloseTimeout: ch.CloseTimeout, Settings: settings,
+			Logger: p.log.With("output", "clickhouse")})
+		if err != nil {
+			return err
+		}
+		if err := add("clickhouse", redactDSN(ch.DSN), "", tablesOutput, w); err != nil {
+			return err
+		}
+	}
+	if err := p.openNATS(); err != nil {
+		return err
+	}
+	for _, x := range p.opt.Extra {
+		if err := add(x.Name, "caller", "", tablesOutput, x.W); err != nil {
+			return err
+		}
+	}
+	if len(p.outs) == 0 {
+		p.log.Warn("no output configured: tables and triggers go nowhere")
+	}
+	_ = eng
+	return nil
+}
+
+func (p *Probe) openNATS() error {
+	n := p.cfg.NATS
+	url := n.URL
+	if n.Embedded.StoreDir != "" {
+		if err := os.MkdirAll(n.Embedded.StoreDir, 0o750); err != nil {
+			return fmt.Errorf("nats: %w", err)
+		}
+		srv, err := natsbus.Embedded(n.Embedded.StoreDir, n.Embedded.Listen)
+		if err != nil {
+			return fmt.Errorf("embedded NATS: %w", err)
+		}
+		p.nats = srv
+		url = srv.URL()
+	}
+	if url == "" {
+		return nil
+	}
+	ncfg := natsbus.Config{URL: url, CredsFile: n.Creds, TLSCert: n.TLSCert, TLSKey: n.TLSKey, TLSCA: n.TLSCA,
+		Stream: natsbus.StreamConfig{Duplicates: n.Duplicates}, Latency: p.opt.Mode == ModeRun,
+		Logger: p.log.With("output", "nats"), Position: p.loaded.position("nats")}
+	if p.cfg.State.Dir != "" {
+		ncfg.AckFile = filepath.Join(p.cfg.State.Dir, natsAckFile)
+	}
+	pub, err := natsbus.NewPublisher(ncfg)
+	if err != nil {
+		return fmt.Errorf("NATS %s: %w", url, err)
+	}
+	o, err := newOutput("nats", triggersOutput, pub, p.opt.Mode == ModeRun, p.cfg.Output.QueueBatches, p.cfg.Output.SpoolDir, p.cfg.Output.SpoolMaxBytes, p.m.s, p.log)
+	if err != nil {
+		pub.Close()
+		return err
+	}
+	o.where = url
+	p.outs = append(p.outs, o)
+	p.pipe.addOutput(o)
+	return nil
+}
+
+// redactDSN hides a DSN's password in logs.
+func redactDSN(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if j := strings.LastIndex(dsn, "@"); j > i {
+			if k := strings.Index(dsn[i+3:j], ":"); k >= 0 {
+				return dsn[:i+3+k+1] + "***" + dsn[j:]
+			}
+		}
+	}
+	return dsn
+}
+
+// NATSURL is the address of the embedded NATS server ("" without one).
+func (p *Probe) NATSURL() string {
+	if p.nats == nil {
+		return ""
+	}
+	return p.nats.URL()
+}
+
+// MetricsAddr is the address /metrics is served on ("" without).
+func (p *Probe) MetricsAddr() string {
+	if p.http == nil {
+		return ""
+	}
+	return p.http.addr()
+}
+
+// abort releases what Open opened when it fails.
+func (p *Probe) abort() {
+	if p.src != nil {
+		p.src.close()
+	}
+	for _, o := range p.outs {
+		o.close()
+	}
+	if p.nats != nil {
+		p.nats.Close()
+	}
+	if p.wal != nil {
+		p.wal.close()
+	}
+	if p.lock != nil {
+		p.lock.Close()
+	}
+	if p.http != nil {
+		p.http.close()
+	}
+	if p.mf != nil {
+		p.mf.Close()
+	}
+}
+
+// Reload reads the regions, rules, attributes and consent lists again and
+// swaps them in without losing any state: subscribers stay where they are,
+// a region kept by name keeps its entry times, and a rule kept by name keeps
+// its frequency caps and timers (SIGHUP). A file that does not load leaves
+// everything as it was.
+func (p *Probe) Reload() error {
+	if p.pipe == nil {
+		return nil
+	}
+	tc, err := p.cfg.trackConfig()
+	if err != nil {
+		return err
+	}
+	eng, err := p.cfg.engine(tc.Regions)
+	if err != nil {
+		return err
+	}
+	p.pipe.do(func() {
+		if old := p.pipe.eng; old != nil && eng != nil {
+			e := ckptEnc()
+			old.SaveState(e)
+			if err := eng.LoadState(ckptDec(e.Bytes())); err != nil {
+				p.log.Warn("reload: trigger caps not carried over", "err", err)
+			}
+		}
+		if len(p.pipe.rows.Triggers) > p.pipe.trigSent {
+			p.pipe.sendTriggers()
+		}
+		p.pipe.state.Reconfigure(tc.Regions, eng)
+		p.pipe.eng = eng
+		p.m.rebind(regionNames(tc.Regions), eng)
+	})
+	p.regions = tc.Regions
+	return nil
+}
+
+// Run captures (or reads the file) until ctx is done or the input ends,
+// then shuts down in order: stop the source, hand the workers' last batches
+// to the pipeline, drain it, end the run (and commit the last checkpoint),
+// close the outputs. Each step's duration is logged, then the summary.
+func (p *Probe) Run(ctx context.Context) (Stats, error) {
+	p.started = time.Now()
+	p.m.register()
+	defer p.m.unregister()
+	if p.http != nil {
+		p.http.serve()
+		defer p.http.close()
+	}
+	if p.done {
+		p.log.Info("this capture was replayed to its end already (the checkpoint says so); nothing to do", "state", p.cfg.State.Dir)
+		return p.shutdown(nil, 0)
+	}
+	if p.pipe != nil {
+		go p.pipe.run(p.cfg.State.CheckpointInterval)
+	}
+	stop := make(chan struct{})
+	var bg sync.WaitGroup
+	bg.Add(1)
+	go func() { defer bg.Done(); p.statsLoop(stop) }()
+	p.runState.setRunning(true, p.outs)
+	if p.live != nil {
+		p.log.Info("capturing", "interfaces", strings.Join(p.cfg.Capture.Interfaces, ","), "workers", len(p.ws), "fanout", p.live.c.Mode())
+	}
+
+	runErr := p.src.run(ctx, p.ws)
+	interrupted := errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded)
+	if interrupted && p.opt.Mode != ModeRun {
+		if p.ck != nil {
+			p.log.Info("interrupted; run the same command to resume from the last checkpoint", "packets", p.file.packets)
+		}
+	} else if interrupted {
+		runErr = nil
+	}
+	t := time.Now()
+	p.runState.setRunning(false, nil)
+	if p.live != nil {
+		p.live.c.Close()
+	}
+	for _, w := range p.ws {
+		w.handOn()
+		w.publishStats()
+	}
+	close(stop)
+	bg.Wait()
+	if p.opt.Mode != ModeDecode {
+		p.log.Info("capture stopped, workers drained", "took", time.Since(t).Round(time.Millisecond))
+	}
+
+	var end int64
+	if p.file != nil {
+		end = p.file.last
+		if runErr == nil && p.ck != nil {
+			p.ck.complete = true
+		}
+	}
+	return p.shutdown(runErr, end)
+}
+
+func (p *Probe) shutdown(runErr error, end int64) (Stats, error) {
+	var errs []error
+	if runErr != nil && !errors.Is(runErr, context.Canceled) {
+		errs = append(errs, runErr)
+	} else if runErr != nil {
+		errs = append(errs, fmt.Errorf("interrupted"))
+	}
+	if p.pipe != nil {
+		t := time.Now()
+		if !p.done {
+			close(p.pipe.queue)
+			<-p.pipe.done
+			p.pipe.finish(end)
+			if p.ck != nil {
+				if err := p.ck.err(); err != nil {
+					errs = append(errs, fmt.Errorf("last checkpoint: %w", err))
+				}
+			}
+		}
+		p.log.Info("pipeline closed", "took", time.Since(t).Round(time.Millisecond))
+	}
+	t := time.Now()
+	for _, o := range p.outs {
+		if err := o.close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(p.outs) > 0 {
+		p.log.Info("outputs closed", "took", time.Since(t).Round(time.Millisecond))
+	}
+	if p.nats != nil && !p.opt.Linger {
+		p.nats.Close()
+	}
+	if p.wal != nil {
+		errs = append(errs, p.wal.close())
+	}
+	st := p.stats()
+	if lines, err := p.msgsCounts(); err != nil {
+		errs = append(errs, fmt.Errorf("messages: %w", err))
+	} else {
+		st.Lines = lines
+	}
+	if p.mf != nil {
+		errs = append(errs, p.mf.Close())
+	}
+	if p.src != nil {
+		p.src.close()
+	}
+	if p.lock != nil {
+		p.lock.Close()
+	}
+	if p.opt.Mode != ModeDecode {
+		p.log.Info("summary", st.LogAttrs()...)
+	}
+	return st, errors.Join(errs...)
+}
+
+func (p *Probe) msgsCounts() (uint64, error) {
+	if p.msgs == nil {
+		return 0, nil
+	}
+	return p.msgs.counts()
+}
+
+// statsLoop brings the source's, the decoders' and the rules' metrics up to
+// date every second.
+func (p *Probe) statsLoop(stop <-chan struct{}) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			p.updateSourceMetrics()
+			return
+		case <-tick.C:
+			p.updateSourceMetrics()
+		}
+	}
+}
+
+func (p *Probe) updateSourceMetrics() {
+	if p.live != nil {
+		cs := p.live.c.Stats()
+		p.m.setCapture(&cs)
+	}
+	ds := p.ws.decodeStats()
+	p.m.setDecode(&ds)
+	if p.file != nil {
+		p.m.received.Set(ds.Packets)
+	}
+	if p.pipe != nil {
+		p.m.setRules(p.pipe.eng)
+	}
+	if n, _ := p.msgsCounts(); n > 0 {
+		p.m.lines.Set(n)
+	}
+}
+
+// Stats summarises a run.
+type Stats struct {
+	Mode      Mode
+	Capture   capture.Stats // live
+	Packets   uint64        // packets read
+	Truncated uint64        // a capture file's cut-off last packet
+	Decode    decode.Stats
+	Resolver  track.ResolverStats
+	State     track.StateStats
+	Rows      uint64 // rows handed to the outputs
+	Triggers  uint64
+	Lines     uint64 // JSON lines written to Messages
+	Outputs   []OutputStats
+	// Checkpoints committed; WALReplayed messages fed again from the log.
+	Checkpoints, WALReplayed uint64
+	Resumed                  bool // started from a checkpoint
+	FirstTS, LastTS          int64
+	Elapsed                  time.Duration
+}
+
+// OutputStats is one output's counters.
+type OutputStats struct {
+	Name        string
+	Rows        uint64
+	Dropped     uint64
+	WriteErrors uint64
+}
+
+// MessagesPerSecond is the end-to-end rate.
+func (s *Stats) MessagesPerSecond() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Decode.Messages) / s.Elapsed.Seconds()
+}
+
+func (p *Probe) stats() Stats {
+	st := Stats{Mode: p.opt.Mode, Decode: p.ws.decodeStats(), Resumed: p.loaded != nil, WALReplayed: p.walRec.messages}
+	if !p.started.IsZero() {
+		st.Elapsed = time.Since(p.started)
+	}
+	if p.live != nil {
+		st.Capture = p.live.c.Stats()
+		st.Packets = st.Capture.Received
+	}
+	if p.file != nil {
+		st.Packets, st.Truncated, st.FirstTS, st.LastTS = p.file.packets, p.file.truncated, p.file.first, p.file.last
+		p.m.truncated.Set(st.Truncated)
+	}
+	if p.pipe != nil {
+		st.Resolver, st.State = p.pipe.stats()
+		st.Rows = p.pipe.rowsOut
+		st.Triggers = p.m.setRules(p.pipe.eng)
+	}
+	if p.ck != nil {
+		st.Checkpoints = p.ck.commits
+	}
+	for _, o := range p.outs {
+		st.Outputs = append(st.Outputs, OutputStats{Name: o.name, Rows: o.rows.Load(), Dropped: o.mDropped.Get(), WriteErrors: o.mErrors.Get()})
+	}
+	return st
+}
+
+// LogAttrs are the summary as log attributes.
+func (s *Stats) LogAttrs() []any {
+	a := []any{"packets", s.Packets, "messages", s.Decode.Messages, "decode_errors", s.Decode.Errors,
+		"subscribers", s.State.Subscribers, "dwell_rows", s.State.DwellRows, "rows", s.Rows, "triggers", s.Triggers,
+		"attributed", s.Resolver.Attributed, "unresolved", s.Resolver.Unresolved, "no_connection", s.Resolver.NoConnection,
+		"held_dropped", s.Resolver.ProvDropped, "checkpoints", s.Checkpoints}
+	if s.Mode == ModeRun {
+		a = append(a, "kernel_packets", s.Capture.KernelPackets, "kernel_drops", s.Capture.KernelDrops,
+			"queue_freezes", s.Capture.QueueFreezes, "bpf_passed", s.Capture.FilterPassed, "bpf_dropped", s.Capture.FilterDropped,
+			"fanout", string(s.Capture.Mode), "wal_replayed", s.WALReplayed)
+	} else {
+		a = append(a, "truncated", s.Truncated, "msgs_per_s", int64(s.MessagesPerSecond()))
+	}
+	for _, o := range s.Outputs {
+		a = append(a, slog.Group("output_"+o.Name, "rows", o.Rows, "dropped", o.Dropped, "write_errors", o.WriteErrors))
+	}
+	if s.Lines > 0 {
+		a = append(a, "lines", s.Lines)
+	}
+	return append(a, "elapsed", s.Elapsed.Round(time.Millisecond))
+}
+
+func ckptEnc() *ckpt.Enc         { return ckpt.NewEnc(1 << 12) }
+func ckptDec(b []byte) *ckpt.Dec { return ckpt.NewDec(b) }
+
+// Linger keeps the embedded NATS server (if any) serving after Run, until
+// ctx is done, so consumers in other processes can read a replay's
+// triggers (replay --keep-serving).
+func (p *Probe) Linger(ctx context.Context) {
+	if p.nats == nil {
+		return
+	}
+	<-ctx.Done()
+	p.nats.Close()
+}

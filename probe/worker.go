@@ -1,0 +1,174 @@
+package probe
+
+import (
+	"sync"
+
+	"github.com/sigprobe/sigprobe/decode"
+)
+
+// MsgBatch is a batch of decoded messages travelling from a decode worker to
+// the pipeline (or, for `decode`, to the JSON lines).
+type MsgBatch struct {
+	Msgs []decode.Message
+	// pos is the number of packets its worker had read when it handed the
+	// batch on: for a capture file, the position a checkpoint records.
+	pos uint64
+	// cut marks a flush cut read back from the write-ahead log.
+	cut bool
+	// replayed: read back from the write-ahead log (not logged again).
+	replayed bool
+}
+
+const (
+	// batchSize messages at most per batch.
+	batchSize = 256
+	// statsEvery packets a worker publishes its decode counters.
+	statsEvery = 512
+)
+
+// batchPool recycles message batches between the workers and the pipeline.
+var batchPool = sync.Pool{New: func() any { return &MsgBatch{Msgs: make([]decode.Message, 0, batchSize)} }}
+
+func getBatch() *MsgBatch {
+	b := batchPool.Get().(*MsgBatch)
+	b.Msgs, b.pos, b.cut, b.replayed = b.Msgs[:0], 0, false, false
+	return b
+}
+
+func putBatch(b *MsgBatch) { batchPool.Put(b) }
+
+// worker is the one decode loop: it owns a decode stack (and with it the
+// reassembly state of the associations the kernel steers to it), decodes
+// each packet into its current batch, and hands the batch on when it is
+// nearly full or when its source has nothing waiting. Its methods run on
+// the source's goroutine for this worker only.
+type worker struct {
+	stack *decode.Stack
+	batch *MsgBatch
+	frame uint64 // packets seen (Message.Frame)
+	// skip is the number of packets whose messages a restored checkpoint
+	// already holds: they are decoded (to rebuild reassembly state exactly)
+	// but their messages are dropped.
+	skip uint64
+	hand func(*MsgBatch)
+	msgs *messages // nil: no JSON lines
+	// lines holds rendered JSON lines not yet written to msgs.
+	lines  []byte
+	nlines uint64
+
+	mu    sync.Mutex // guards stats
+	stats decode.Stats
+}
+
+func newWorker(hand func(*MsgBatch), msgs *messages) *worker {
+	st := decode.NewStack()
+	st.SCCPEvents = true
+	return &worker{stack: st, batch: getBatch(), hand: hand, msgs: msgs}
+}
+
+func (w *worker) packet(p *packet) {
+	w.frame++
+	n := len(w.batch.Msgs)
+	w.batch.Msgs, _ = w.stack.Decode(w.batch.Msgs, p.lt, w.frame, p.ts, p.data)
+	if w.frame <= w.skip {
+		w.batch.Msgs = w.batch.Msgs[:n]
+	} else if w.msgs != nil {
+		for i := n; i < len(w.batch.Msgs); i++ {
+			m := &w.batch.Msgs[i]
+			if m.Proto == decode.ProtoNone { // SCCP connection events: not messages of `decode`
+				continue
+			}
+			w.lines = decode.AppendJSON(w.lines, m)
+			w.lines = append(w.lines, '\n')
+			w.nlines++
+		}
+		if len(w.lines) >= 1<<16 {
+			w.msgs.write(w.lines, w.nlines)
+			w.lines, w.nlines = w.lines[:0], 0
+		}
+	}
+	if w.frame%statsEvery == 0 {
+		w.publishStats()
+	}
+	if len(w.batch.Msgs) >= batchSize-16 {
+		w.handOn()
+	}
+}
+
+// handOn passes the current batch on (if it holds anything).
+func (w *worker) handOn() {
+	if len(w.lines) > 0 {
+		w.msgs.write(w.lines, w.nlines)
+		w.lines, w.nlines = w.lines[:0], 0
+	}
+	if len(w.batch.Msgs) == 0 {
+		return
+	}
+	w.batch.pos = w.frame
+	w.hand(w.batch)
+	w.batch = getBatch()
+}
+
+func (w *worker) idle() {
+	w.handOn()
+	w.publishStats()
+}
+
+func (w *worker) publishStats() {
+	w.mu.Lock()
+	w.stats = w.stack.Stats
+	w.mu.Unlock()
+}
+
+// decodeStats returns the worker's counters as last published.
+func (w *worker) decodeStats() decode.Stats {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stats
+}
+
+// workers dispatches a source's callbacks to its workers.
+type workers []*worker
+
+func (ws workers) packet(i int, p *packet) { ws[i].packet(p) }
+func (ws workers) idle(i int)              { ws[i].idle() }
+
+func (ws workers) decodeStats() decode.Stats {
+	var sum decode.Stats
+	for _, w := range ws {
+		s := w.decodeStats()
+		addDecodeStats(&sum, &s)
+	}
+	return sum
+}
+
+func addDecodeStats(dst, s *decode.Stats) { dst.Add(s) }
+
+// messages is the JSON lines output (--messages): one writer shared by the
+// workers, whole buffers at a time. The first write error stops it (logged
+// by the caller through err).
+type messages struct {
+	mu    sync.Mutex
+	w     interface{ Write([]byte) (int, error) }
+	lines uint64
+	err   error
+}
+
+func (m *messages) write(p []byte, n uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return
+	}
+	if _, err := m.w.Write(p); err != nil {
+		m.err = err
+		return
+	}
+	m.lines += n
+}
+
+func (m *messages) counts() (uint64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lines, m.err
+}
