@@ -52,7 +52,7 @@ type Writer struct {
 	opts Options
 	set  *metrics.Set
 
-	mu     sync.Mutex
+	mu        sync.Mutex
 	tables    []table
 	closed    bool
 	epoch     uint64 // epoch of the files being written
