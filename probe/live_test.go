@@ -166,7 +166,7 @@ func (l *lockedBuffer) Bytes() []byte {
 func (l *lockedBuffer) String() string { return string(l.Bytes()) }
 
 // simPcap writes the first n packets of a small simulated day.
-func simPcap(t *testing.T, n int) string {
+func simPcap(t testing.TB, n int) string {
 	t.Helper()
 	dir := t.TempDir()
 	sc, err := scenario.Load("")

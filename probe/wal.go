@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"hash/fnv"
-	"io"
 	"math/bits"
 	"os"
 	"path/filepath"
@@ -191,8 +190,7 @@ func (w *wal) replaySegment(seg uint64, from int64, fn func(b *MsgBatch), rec *w
 			return true, nil
 		}
 		payload := p[9 : 9+n]
-		c := crc32.Update(crc32.Checksum([]byte{typ}, walCRC), walCRC, payload)
-		if c != sum {
+		if recordCRC(p[4:5], payload) != sum {
 			return true, nil
 		}
 		p = p[9+n:]
@@ -258,15 +256,19 @@ func (w *wal) write(typ byte, payload []byte) error {
 			return err
 		}
 	}
-	w.buf = w.buf[:0]
-	w.buf = binary.LittleEndian.AppendUint32(w.buf, uint32(len(payload)))
-	w.buf = append(w.buf, typ)
-	w.buf = binary.LittleEndian.AppendUint32(w.buf, crc32.Update(crc32.Checksum([]byte{typ}, walCRC), walCRC, payload))
+	w.buf = append(w.buf[:0], 0, 0, 0, 0, typ, 0, 0, 0, 0)
+	binary.LittleEndian.PutUint32(w.buf, uint32(len(payload)))
 	w.buf = append(w.buf, payload...)
+	binary.LittleEndian.PutUint32(w.buf[5:], recordCRC(w.buf[4:5], w.buf[9:]))
 	n, err := w.f.Write(w.buf)
 	w.off += int64(n)
 	w.dirty = true
 	return err
+}
+
+// recordCRC is the CRC-32C of a record's type byte and payload.
+func recordCRC(typ, payload []byte) uint32 {
+	return crc32.Update(crc32.Update(0, walCRC, typ), walCRC, payload)
 }
 
 // appendBatch logs a batch (one write(2)).
@@ -379,5 +381,3 @@ func decodeMessages(dst []decode.Message, p []byte) ([]decode.Message, error) {
 	}
 	return dst, nil
 }
-
-var _ = io.EOF
