@@ -227,6 +227,8 @@ func NewPublisher(cfg Config) (*Publisher, error) {
 		if err := p.ensureStream(); err != nil {
 			p.log.Warn("cannot create the trigger stream yet; retrying while publishing", "err", err)
 		}
+	} else {
+		p.log.Warn("NATS not reachable; triggers are buffered until it is", "url", cfg.URL, "buffer_max", cfg.BufferMax)
 	}
 	l := `{sink="nats",table="triggers"`
 	p.published = p.set.NewCounter("sigprobe_sink_rows_total" + l + "}")

@@ -61,6 +61,7 @@ func New(t testing.TB) *Net {
 	Sh(t, "ip", "-n", tn.NS, "link", "add", tn.Cap, "mtu", "9000", "type", "veth", "peer", "name", tn.Send, "mtu", "9000")
 	Sh(t, "ip", "-n", tn.NS, "link", "set", tn.Cap, "up")
 	Sh(t, "ip", "-n", tn.NS, "link", "set", tn.Send, "up")
+	Sh(t, "ip", "-n", tn.NS, "link", "set", "lo", "up") // for servers of the probe's own (NATS, /metrics)
 	return tn
 }
 
