@@ -51,3 +51,10 @@ func writeFile(t testing.TB, dir, name, content string) string {
 	}
 	return p
 }
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

@@ -166,7 +166,10 @@ func (l *lockedBuffer) Bytes() []byte {
 func (l *lockedBuffer) String() string { return string(l.Bytes()) }
 
 // simPcap writes the first n packets of a small simulated day.
-func simPcap(t testing.TB, n int) string {
+func simPcap(t testing.TB, n int) string { return simPcapN(t, 50, n) }
+
+// simPcapN writes the first n packets of a simulated day of subs subscribers.
+func simPcapN(t testing.TB, subs, n int) string {
 	t.Helper()
 	dir := t.TempDir()
 	sc, err := scenario.Load("")
@@ -174,7 +177,7 @@ func simPcap(t testing.TB, n int) string {
 		t.Fatal(err)
 	}
 	full := filepath.Join(dir, "sim.pcap")
-	cfg := sim.Config{Seed: 1, Subscribers: 50, Days: 1, Start: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
+	cfg := sim.Config{Seed: 1, Subscribers: subs, Days: 1, Start: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
 		Scenario: sc, PCAP: full, TruthDir: filepath.Join(dir, "truth")}
 	if _, err := sim.Run(cfg); err != nil {
 		t.Fatal(err)
