@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/sigprobe
 DEMO    := demo-out
 
-.PHONY: all build demo test bench fuzz clean
+.PHONY: all build demo test bench bench-latency fuzz clean
 
 all: build
 
@@ -33,3 +33,8 @@ bench:
 
 clean:
 	rm -rf bin $(DEMO)
+
+# Trigger latency in a live probe (own netns, tcpreplay at SIGPROBE_LATENCY_PPS,
+# default 5000 packets/s; needs root): p50/p99 from capture to JetStream ack.
+bench-latency:
+	$(GO) test -run '^$$' -bench TriggerLatency -benchtime 3x -v ./probe/ | grep -E 'Benchmark|bucket'
