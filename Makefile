@@ -20,7 +20,7 @@ demo: build
 	@cp deploy/rules.example.yaml $(DEMO)/truth/rules.yaml
 	./$(BIN) replay -r $(DEMO)/town.pcap --regions $(DEMO)/truth/regions.yaml \
 		--rules $(DEMO)/truth/rules.yaml --attributes $(DEMO)/truth/attributes.csv \
-		--format parquet --out $(DEMO)/tables --nats embedded --summary
+		--data-dir $(DEMO) --out $(DEMO)/tables --state $(DEMO)/state --nats embedded --summary
 	@echo; echo "tables: $(DEMO)/tables/<table>/*.parquet (query them with chDB or clickhouse-local: sink/parquet/README.md)"
 
 # The whole test suite (what CI runs through .ci/run).

@@ -359,7 +359,7 @@ func (p *Probe) openOutputs(eng *rules.Engine) error {
 		return err
 	}
 	for _, x := range p.opt.Extra {
-		if err := add(x.Name, "caller", "", tablesOutput, x.W); err != nil {
+		if err := add(x.Name, "in-process", "", tablesOutput, x.W); err != nil {
 			return err
 		}
 	}

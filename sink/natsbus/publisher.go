@@ -197,7 +197,9 @@ func NewPublisher(cfg Config) (*Publisher, error) {
 		nats.ConnectHandler(func(*nats.Conn) { p.notify() }),
 		nats.ReconnectHandler(func(*nats.Conn) { p.log.Info("nats reconnected"); p.notify() }),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			p.log.Warn("nats disconnected; buffering triggers", "err", err)
+			if err != nil { // nil: our own Close
+				p.log.Warn("nats disconnected; buffering triggers", "err", err)
+			}
 		}),
 	}
 	if cfg.CredsFile != "" {
