@@ -267,3 +267,57 @@ func streamIDs(t *testing.T, store string) []string {
 	slices.Sort(ids)
 	return ids
 }
+
+// Replaying into tables that another run wrote would double their rows: it
+// is refused without that run's state; with it, a finished capture is not
+// replayed again. A damaged checkpoint is an error naming the file, and
+// --reset-state moves it aside.
+func TestReplayRefusesToDouble(t *testing.T) {
+	dir := t.TempDir()
+	pcap, truth := filepath.Join(dir, "a.pcap"), filepath.Join(dir, "truth")
+	if code, _, stderr := run("gen", "--seed", "5", "--subscribers", "100", "-o", pcap, "--truth", truth); code != 0 {
+		t.Fatal(stderr)
+	}
+	out, state := filepath.Join(dir, "out"), filepath.Join(dir, "state")
+	args := []string{"replay", "-r", pcap, "--out", out, "--format", "jsonl"}
+	if code, _, stderr := run(append(args, "--state", state)...); code != 0 {
+		t.Fatal(stderr)
+	}
+	before, _ := os.ReadFile(filepath.Join(out, "events.jsonl"))
+
+	code, _, stderr := run(args...)
+	if code == 0 || !strings.Contains(stderr, "already holds tables") || !strings.Contains(stderr, "no --state was given") {
+		t.Errorf("replay into a used --out without state: exit %d, %q", code, stderr)
+	}
+	code, _, stderr = run(append(args, "--state", filepath.Join(dir, "other"))...)
+	if code == 0 || !strings.Contains(stderr, "is new") {
+		t.Errorf("replay into a used --out with another state: exit %d, %q", code, stderr)
+	}
+	code, _, stderr = run(append(args, "--state", state)...)
+	if code != 0 || !strings.Contains(stderr, "nothing to do") {
+		t.Errorf("replay of a finished capture: exit %d, %q", code, stderr)
+	}
+	after, _ := os.ReadFile(filepath.Join(out, "events.jsonl"))
+	if len(before) == 0 || string(before) != string(after) {
+		t.Errorf("the table changed: %d bytes, then %d", len(before), len(after))
+	}
+
+	ck := filepath.Join(state, "checkpoint")
+	b, err := os.ReadFile(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x10
+	os.WriteFile(ck, b, 0o640)
+	code, _, stderr = run(append(args, "--state", state)...)
+	if code == 0 || !strings.Contains(stderr, ck) || !strings.Contains(stderr, "checksum") || !strings.Contains(stderr, "--reset-state") {
+		t.Errorf("damaged checkpoint: exit %d, %q", code, stderr)
+	}
+	code, _, stderr = run(append(args, "--state", state, "--reset-state")...)
+	if code == 0 || !strings.Contains(stderr, "is new") {
+		t.Errorf("--reset-state with the old tables still there: exit %d, %q", code, stderr)
+	}
+	if aside, _ := filepath.Glob(filepath.Join(state, "aside-*", "checkpoint")); len(aside) != 1 {
+		t.Errorf("the damaged checkpoint was not moved aside: %v", aside)
+	}
+}
