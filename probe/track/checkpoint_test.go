@@ -4,8 +4,10 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/sigprobe/sigprobe/probe/ckpt"
+	"github.com/sigprobe/sigprobe/sink"
 )
 
 // Every field of the tracking state is either written to checkpoints
@@ -53,4 +55,43 @@ func TestLoadStateRejectsOtherVersions(t *testing.T) {
 	if err := s.LoadState(ckpt.NewDec([]byte{stateVersion, 1, 2})); err == nil {
 		t.Error("truncated state accepted")
 	}
+}
+
+// BenchmarkCheckpoint1M encodes and decodes the state of 1,000,000
+// subscribers with a TMSI each: the pause a live probe's pipeline takes
+// at each checkpoint (the file is written on another goroutine).
+func BenchmarkCheckpoint1M(b *testing.B) {
+	const n = 1_000_000
+	var batch sink.Batch
+	cfg := DefaultConfig()
+	st := NewState(cfg, &batch, func(bt *sink.Batch) { bt.Reset() })
+	res := NewResolver(st.Observe)
+	base := int64(1790812800e9)
+	for i := range n {
+		imsi := sink.Digits(15<<56 | uint64(1010000000000+i))
+		o := Obs{TS: base + int64(i)*1000, IMSI: imsi, Kind: obsCell, Cell: mkCell(uint16(256+i%30), uint16(10000+i%480))}
+		st.Observe(&o)
+		res.learnTMSI(uint32(i*2654435761), imsi, base)
+	}
+	var size int
+	for b.Loop() {
+		t0 := time.Now()
+		e := ckpt.NewEnc(64 * n)
+		res.SaveState(e)
+		st.SaveState(e)
+		enc := time.Since(t0)
+		size = e.Len()
+		t1 := time.Now()
+		st2 := NewState(cfg, &batch, nil)
+		d := ckpt.NewDec(e.Bytes())
+		if err := NewResolver(st2.Observe).LoadState(d); err != nil {
+			b.Fatal(err)
+		}
+		if err := st2.LoadState(d); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(enc.Seconds(), "encode-s")
+		b.ReportMetric(time.Since(t1).Seconds(), "decode-s")
+	}
+	b.ReportMetric(float64(size)/n, "bytes/sub")
 }
