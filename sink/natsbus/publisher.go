@@ -132,6 +132,10 @@ type Publisher struct {
 	acked, maxSeq, written uint64
 	ackFile                *os.File
 	drained                *sync.Cond // signalled when the queue shrinks
+	// kept: the last Checkpoint holds every trigger still queued (no Write
+	// came after it), so what Close cannot deliver is not lost.
+	kept        bool
+	keptAtClose int
 
 	kick    chan struct{}
 	closing chan struct{}
@@ -273,6 +277,7 @@ func (p *Publisher) Write(b *sink.Batch) error {
 		p.dropClosed.Add(len(b.Triggers))
 		return ErrClosed
 	}
+	p.kept = false
 	for i := range b.Triggers {
 		t := &b.Triggers[i]
 		if t.Seq != 0 && t.Seq <= p.acked {
@@ -427,7 +432,11 @@ func (p *Publisher) ensureStream() error {
 func (p *Publisher) dropRest() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.dropLeft.Add(len(p.queue))
+	if p.kept {
+		p.keptAtClose = len(p.queue) // in the checkpoint: not lost
+	} else {
+		p.dropLeft.Add(len(p.queue))
+	}
 	p.queue, p.bytes = nil, 0
 	p.drained.Broadcast()
 }
@@ -480,6 +489,7 @@ func (p *Publisher) Checkpoint(uint64) ([]byte, error) {
 	for len(p.queue) > 0 && time.Now().Before(deadline) && !p.closed {
 		p.drained.Wait()
 	}
+	p.kept = true
 	return encodeQueue(p.queue), nil
 }
 
@@ -571,6 +581,9 @@ func (p *Publisher) Close() error {
 	p.drained.Broadcast()
 	p.mu.Unlock()
 	metrics.UnregisterSet(p.set, true)
+	if p.keptAtClose > 0 {
+		p.log.Warn("triggers not acknowledged at close are kept in the checkpoint and published at the next start", "triggers", p.keptAtClose)
+	}
 	if n := p.dropLeft.Get(); n > 0 {
 		return fmt.Errorf("natsbus: %d triggers not acknowledged by the stream at close", n)
 	}
