@@ -14,11 +14,11 @@ import (
 // demand.
 type fakeCH struct {
 	mu       sync.Mutex
-	down     bool // every insert fails
-	hang     bool // every insert waits for its context to end
+	down     bool          // every insert fails
+	hang     bool          // every insert waits for its context to end
 	gate     chan struct{} // if set, an insert waits for it to close (or its context to end), then proceeds
-	failNext int  // the next n inserts fail
-	lostAcks int  // the next n inserts are stored but report an error
+	failNext int           // the next n inserts fail
+	lostAcks int           // the next n inserts are stored but report an error
 	attempts int
 	deduped  int
 	tokens   map[string]bool

@@ -26,10 +26,10 @@ import (
 // temporary name, synced and renamed, so a crash leaves whole files only.
 
 var (
-	errSpoolFull  = errors.New("clickhouse: spool full")
-	errTruncated  = errors.New("truncated")
-	spoolMagic    = []byte("SPB1")
-	castagnoli    = crc32.MakeTable(crc32.Castagnoli)
+	errSpoolFull = errors.New("clickhouse: spool full")
+	errTruncated = errors.New("truncated")
+	spoolMagic   = []byte("SPB1")
+	castagnoli   = crc32.MakeTable(crc32.Castagnoli)
 )
 
 type spoolEntry struct {
