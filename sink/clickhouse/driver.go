@@ -49,7 +49,11 @@ func openOptions(dsn string) (*ch.Options, error) {
 		return nil, fmt.Errorf("clickhouse: bad DSN: no host (%s)", dsnHelp)
 	}
 	switch u.Scheme {
-	case "clickhouse", "http":
+	case "clickhouse":
+	case "http":
+		if s := u.Query().Get("secure"); s != "" && s != "false" {
+			return nil, errors.New("clickhouse: bad DSN: secure=" + s + " with http://: use https://")
+		}
 	case "https":
 		// clickhouse-go wants secure=true spelled out for https.
 		q := u.Query()
