@@ -136,6 +136,7 @@ type Writer struct {
 	free     [][]*block // recycled blocks, per table
 	pending  []*block   // sealed, in memory, oldest first
 	inflight *block     // the memory block the sender is inserting
+	spilling int        // spillPending calls writing blocks to the spool
 	closed   bool
 
 	closing    chan struct{}
@@ -495,17 +496,25 @@ func (w *Writer) finishMem(b *block, inserted bool) {
 	}
 }
 
-// spillPending moves every block in memory to the spool.
+// spillPending moves every block in memory to the spool. It writes the
+// files without holding the lock, so Write does not wait for the disk
+// meanwhile; a Checkpoint waits for it (spilling).
 func (w *Writer) spillPending() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, b := range w.pending {
-		w.toSpool(b)
-		if b != w.inflight {
-			w.recycleLocked(b)
-		}
-	}
+	p := w.pending
 	w.pending = nil
+	w.spilling++
+	w.mu.Unlock()
+	for _, b := range p {
+		w.toSpool(b)
+	}
+	w.mu.Lock()
+	for _, b := range p {
+		w.recycleLocked(b)
+	}
+	w.spilling--
+	w.cond.Broadcast()
+	w.mu.Unlock()
 }
 
 func (w *Writer) dropPending(reason int) {
@@ -543,6 +552,9 @@ func (w *Writer) Checkpoint(epoch uint64) ([]byte, error) {
 			}
 		}
 		w.pending = nil
+		for w.spilling > 0 { // blocks the sender took out of memory are not in the spool yet
+			w.cond.Wait()
+		}
 		if err := w.spool.sync(); err != nil {
 			return nil, err
 		}
