@@ -276,6 +276,10 @@ func (w *Writer) Write(b *sink.Batch) error {
 				blk = w.newBlockLocked(i)
 				w.open[i] = blk
 			}
+			if blk.rows >= w.cfg.BatchRows { // restored from a run with a larger BatchRows
+				w.sealLocked(i)
+				continue
+			}
 			to := min(n, from+w.cfg.BatchRows-blk.rows)
 			t.put(b, from, to, blk.cols)
 			blk.rows += to - from
