@@ -56,11 +56,12 @@ func TestLive(t *testing.T) {
 	}
 	const total, step = 200_000, 2_000
 	all := dwellRows(total, 0)
+	stopAt, startAt := total/3/step*step, 2*total/3/step*step // batch boundaries
 	for i := 0; i < total; i += step {
-		if i == total/3 && stop != "" {
+		if i == stopAt && stop != "" {
 			run(t, stop)
 		}
-		if i == 2*total/3 && start != "" {
+		if i == startAt && start != "" {
 			run(t, start)
 		}
 		// A Flush mark every fifth batch, as the pipeline sets them.
