@@ -283,9 +283,10 @@ func (b *block) encodeColumns(w io.Writer) error {
 
 // errWriter batches small writes and keeps the first error.
 type errWriter struct {
-	w   io.Writer
-	buf [binary.MaxVarintLen64]byte
-	err error
+	w       io.Writer
+	buf     [binary.MaxVarintLen64]byte
+	scratch [128]byte // strings for writers without WriteString (the token's hash), without a copy each
+	err     error
 }
 
 func (e *errWriter) bytes(p []byte) {
@@ -294,8 +295,14 @@ func (e *errWriter) bytes(p []byte) {
 	}
 }
 func (e *errWriter) str(s string) {
-	if e.err == nil {
-		_, e.err = io.WriteString(e.w, s)
+	if sw, ok := e.w.(io.StringWriter); ok && e.err == nil {
+		_, e.err = sw.WriteString(s)
+		return
+	}
+	for len(s) > 0 && e.err == nil {
+		n := copy(e.scratch[:], s)
+		_, e.err = e.w.Write(e.scratch[:n])
+		s = s[n:]
 	}
 }
 func (e *errWriter) byte(v byte) { e.buf[0] = v; e.bytes(e.buf[:1]) }
