@@ -23,7 +23,7 @@ func runSchema(args []string, stdout, stderr io.Writer) error {
 	var dsn *string
 	var timeout *time.Duration
 	if verb == "apply" {
-		dsn = fs.String("dsn", "", "ClickHouse native DSN, clickhouse://user:password@host:9000/database (the database is created)")
+		dsn = fs.String("dsn", "", "ClickHouse DSN, clickhouse://user:password@host:9000/database (native) or http(s)://user:password@host:8123/database (the database is created)")
 		timeout = fs.Duration("timeout", 30*time.Second, "give up after this long")
 	}
 	if err := parseFlags(fs, args[1:], stderr); err != nil {

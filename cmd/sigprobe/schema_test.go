@@ -16,7 +16,8 @@ func TestSchemaBadInput(t *testing.T) {
 		{"unknown verb", []string{"schema", "drop"}, 2, "schema apply"},
 		{"no dsn", []string{"schema", "apply"}, 2, "--dsn"},
 		{"bad dsn", []string{"schema", "apply", "--dsn", "clickhouse://host:notaport/x"}, 1, "bad DSN"},
-		{"http dsn", []string{"schema", "apply", "--dsn", "http://127.0.0.1:8123/x"}, 1, "native"},
+		{"bad scheme", []string{"schema", "apply", "--dsn", "postgres://127.0.0.1:5432/x"}, 1, `scheme "postgres"`},
+		{"http unreachable", []string{"schema", "apply", "--dsn", "http://u:secret@127.0.0.1:1/x", "--timeout", "2s"}, 1, "127.0.0.1:1"},
 		{"unreachable", []string{"schema", "apply", "--dsn", "clickhouse://127.0.0.1:1/x", "--timeout", "2s"}, 1, "127.0.0.1:1"},
 		{"stray", []string{"schema", "apply", "--dsn", "clickhouse://h/x", "extra"}, 2, "unexpected argument"},
 	} {
@@ -30,6 +31,9 @@ func TestSchemaBadInput(t *testing.T) {
 			}
 			if !strings.Contains(stderr, tc.want) {
 				t.Fatalf("stderr %q does not mention %q", stderr, tc.want)
+			}
+			if strings.Contains(stderr, "secret") {
+				t.Fatalf("stderr %q shows the password", stderr)
 			}
 		})
 	}

@@ -38,12 +38,14 @@
 --   ZSTD. Everything else is ZSTD(1): better ratio than the default LZ4 at a
 --   decompression cost these scan-heavy tables can afford.
 -- * non_replicated_deduplication_window = 1000: the sink sends every insert
---   with an insert_deduplication_token derived from the block's content, so
---   a block retried after a lost acknowledgement (or replayed from the sink's
---   spool after an outage) is stored once. Plain MergeTree only remembers
---   tokens when this window is set; at about one insert per second per table
---   1000 blocks cover a quarter of an hour of retries, and a spooled block is
---   replayed before anything newer is inserted into its table.
+--   with an insert_deduplication_token made of the table, the block's
+--   ordinal in the batch stream and a hash of its rows, so a block retried
+--   after a lost acknowledgement, replayed from the sink's spool after an
+--   outage, or written again after the probe restarts from a checkpoint is
+--   stored once. Plain MergeTree only remembers tokens when this window is
+--   set; at about one insert per second per table 1000 blocks cover a
+--   quarter of an hour, and a spooled block is replayed before anything
+--   newer is inserted into its table.
 
 -- trajectories: one row when a subscriber is first seen in a cell. Read as
 -- "the path of this subscriber": ORDER BY (imsi, ts) makes one subscriber's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -13,9 +14,11 @@ import (
 // demand.
 type fakeCH struct {
 	mu       sync.Mutex
-	down     bool // every insert fails
-	failNext int  // the next n inserts fail
-	lostAcks int  // the next n inserts are stored but report an error
+	down     bool          // every insert fails
+	hang     bool          // every insert waits for its context to end
+	gate     chan struct{} // if set, an insert waits for it to close (or its context to end), then proceeds
+	failNext int           // the next n inserts fail
+	lostAcks int           // the next n inserts are stored but report an error
 	attempts int
 	deduped  int
 	tokens   map[string]bool
@@ -36,6 +39,23 @@ func (f *fakeCH) insert(ctx context.Context, b *block) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.attempts++
+	if f.hang {
+		f.mu.Unlock()
+		<-ctx.Done()
+		f.mu.Lock()
+		return ctx.Err()
+	}
+	if g := f.gate; g != nil {
+		f.mu.Unlock()
+		select {
+		case <-g:
+		case <-ctx.Done():
+		}
+		f.mu.Lock()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if f.down {
 		return errDown
 	}
@@ -113,6 +133,25 @@ func rowKey(b *block, i int) string {
 		s = append(s, fmt.Sprint(v))
 	}
 	return strings.Join(s, "|")
+}
+
+func (f *fakeCH) set(fn func(f *fakeCH)) {
+	f.mu.Lock()
+	fn(f)
+	f.mu.Unlock()
+}
+
+func (f *fakeCH) dedups() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.deduped
+}
+
+// sortedRows is rows(table), sorted.
+func (f *fakeCH) sortedRows(table string) []string {
+	r := f.rows(table)
+	slices.Sort(r)
+	return r
 }
 
 func (f *fakeCH) tries() int {

@@ -12,8 +12,8 @@ import (
 	"github.com/sigprobe/sigprobe/sink"
 )
 
-// TestLive runs against a real ClickHouse (clickhouse-go v2 needs a modern
-// server) when SIGPROBE_CLICKHOUSE_DSN names one, e.g.
+// TestLive runs against a real ClickHouse server (clickhouse-go v2 needs a
+// modern one) when SIGPROBE_CLICKHOUSE_DSN names one, native or HTTP, e.g.
 //
 //	SIGPROBE_CLICKHOUSE_DSN=clickhouse://default:@127.0.0.1:9000/sigprobe_test \
 //	SIGPROBE_CLICKHOUSE_STOP='docker stop ch' SIGPROBE_CLICKHOUSE_START='docker start ch' \
@@ -25,7 +25,7 @@ import (
 func TestLive(t *testing.T) {
 	dsn := os.Getenv("SIGPROBE_CLICKHOUSE_DSN")
 	if dsn == "" {
-		t.Skip("skipped: set SIGPROBE_CLICKHOUSE_DSN to a ClickHouse (>= 22.x) native DSN to run the live test")
+		t.Skip("skipped: set SIGPROBE_CLICKHOUSE_DSN to a ClickHouse (>= 22.x) DSN, clickhouse://... or http(s)://..., to run the live test")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -49,21 +49,23 @@ func TestLive(t *testing.T) {
 	if stop == "" || start == "" {
 		t.Log("SIGPROBE_CLICKHOUSE_STOP/START not set: running without the outage")
 	}
-	w, err := New(Config{DSN: dsn, BatchRows: 5000, MaxAge: 200 * time.Millisecond, SpoolDir: t.TempDir(),
-		RetryMin: 100 * time.Millisecond, RetryMax: time.Second, InsertTimeout: 5 * time.Second, CloseTimeout: 2 * time.Minute})
+	w, err := New(Config{DSN: dsn, BatchRows: 5000, SpoolDir: t.TempDir(),
+		RetryMin: 100 * time.Millisecond, RetryMax: time.Second, InsertTimeout: 5 * time.Second, CloseTimeout: 2 * time.Minute}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const total, step = 200_000, 2_000
 	all := dwellRows(total, 0)
+	stopAt, startAt := total/3/step*step, 2*total/3/step*step // batch boundaries
 	for i := 0; i < total; i += step {
-		if i == total/3 && stop != "" {
+		if i == stopAt && stop != "" {
 			run(t, stop)
 		}
-		if i == 2*total/3 && start != "" {
+		if i == startAt && start != "" {
 			run(t, start)
 		}
-		if err := w.Write(&sink.Batch{Dwell: all[i : i+step]}); err != nil {
+		// A Flush mark every fifth batch, as the pipeline sets them.
+		if err := w.Write(&sink.Batch{Dwell: all[i : i+step], Flush: i/step%5 == 4}); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -26,10 +26,10 @@ import (
 // temporary name, synced and renamed, so a crash leaves whole files only.
 
 var (
-	errSpoolFull  = errors.New("clickhouse: spool full")
-	errShortSpool = errors.New("clickhouse: spool file truncated")
-	spoolMagic    = []byte("SPB1")
-	castagnoli    = crc32.MakeTable(crc32.Castagnoli)
+	errSpoolFull = errors.New("clickhouse: spool full")
+	errTruncated = errors.New("truncated")
+	spoolMagic   = []byte("SPB1")
+	castagnoli   = crc32.MakeTable(crc32.Castagnoli)
 )
 
 type spoolEntry struct {
@@ -208,12 +208,17 @@ func (s *spool) load(e spoolEntry) (*block, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: spool: %w", err)
 	}
+	return decodeSpoolFile(data, e)
+}
+
+// decodeSpoolFile parses the file of spool entry e.
+func decodeSpoolFile(data []byte, e spoolEntry) (*block, error) {
 	if len(data) < 12 || !bytes.Equal(data[:4], spoolMagic) {
-		return nil, fmt.Errorf("clickhouse: spool %s: %w", e.name(), errShortSpool)
+		return nil, fmt.Errorf("clickhouse: spool %s: %w", e.name(), errTruncated)
 	}
 	n := binary.LittleEndian.Uint32(data[4:8])
 	if uint64(n)+12 != uint64(len(data)) {
-		return nil, fmt.Errorf("clickhouse: spool %s: %w", e.name(), errShortSpool)
+		return nil, fmt.Errorf("clickhouse: spool %s: %w", e.name(), errTruncated)
 	}
 	body := data[8 : 8+n]
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[8+n:]) {
@@ -238,6 +243,56 @@ func (s *spool) load(e spoolEntry) (*block, error) {
 	}
 	b.seq, b.token = e.seq, token
 	return b, nil
+}
+
+// sync makes the spool's file names durable: a file is synced before it is
+// renamed, and this syncs the directory holding the renames and removals.
+func (s *spool) sync() error {
+	d, err := os.Open(s.dir)
+	if err != nil {
+		return fmt.Errorf("clickhouse: spool: %w", err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("clickhouse: spool: sync %s: %w", s.dir, err)
+	}
+	return nil
+}
+
+// rewind removes the blocks sealed after sequence number hw: after a restart
+// from a checkpoint taken at hw, the probe writes their rows again.
+func (s *spool) rewind(hw uint64) ([]spoolEntry, error) {
+	s.mu.Lock()
+	i, _ := slices.BinarySearchFunc(s.entries, hw+1, func(x spoolEntry, seq uint64) int { return cmpU64(x.seq, seq) })
+	gone := slices.Clone(s.entries[i:])
+	s.mu.Unlock()
+	for _, e := range gone {
+		if err := os.Remove(filepath.Join(s.dir, e.name())); err != nil && !os.IsNotExist(err) {
+			return nil, fmt.Errorf("clickhouse: spool: %w", err)
+		}
+		s.remove(e)
+	}
+	if len(gone) == 0 {
+		return nil, nil
+	}
+	return gone, s.sync()
+}
+
+// removeSeq deletes the block with sequence number seq, if spooled.
+func (s *spool) removeSeq(seq uint64) {
+	s.mu.Lock()
+	i, ok := slices.BinarySearchFunc(s.entries, seq, func(x spoolEntry, seq uint64) int { return cmpU64(x.seq, seq) })
+	var e spoolEntry
+	if ok {
+		e = s.entries[i]
+	}
+	s.mu.Unlock()
+	if ok {
+		s.remove(e)
+	}
 }
 
 // remove deletes a replayed (or unreadable) block.

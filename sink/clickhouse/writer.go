@@ -15,14 +15,16 @@ import (
 
 // Config configures the ClickHouse sink. Zero values take the defaults.
 type Config struct {
-	// DSN is a clickhouse-go v2 DSN, clickhouse://user:pass@host:9000/db.
-	// The sink always uses the native protocol with LZ4 compression.
+	// DSN is clickhouse://user:pass@host:9000/db (native protocol, LZ4) or
+	// http://user:pass@host:8123/db, https://user:pass@host:8443/db
+	// (ClickHouse's HTTP interface, gzip). Timeouts in the DSN are replaced
+	// by the ones below.
 	DSN string
 	// BatchRows seals a table's block at this many rows (default 50,000).
+	// Blocks are also sealed after every batch with Flush set, and at Close;
+	// never on a timer, so that blocks and their deduplication tokens are a
+	// function of the batch stream alone.
 	BatchRows int
-	// MaxAge seals a non-empty block this long after its first row
-	// (default 1s): about one insert per second per table.
-	MaxAge time.Duration
 	// SpoolDir holds blocks that could not be inserted, replayed in order
 	// when ClickHouse is back (also after a restart). Empty: no spool, and
 	// blocks that cannot be kept in memory are dropped and counted.
@@ -39,8 +41,12 @@ type Config struct {
 	// MaxPending is the number of sealed blocks kept in memory (default 8);
 	// more go to the spool, or without a spool are dropped ("queue_full").
 	MaxPending int
-	// InsertTimeout bounds one insert (default 30s); CloseTimeout bounds
-	// Close's final flush (default 30s), after which the rest is spooled.
+	// DialTimeout bounds connecting: TCP, TLS, and the native handshake or
+	// the HTTP interface's hello query (default 5s).
+	DialTimeout time.Duration
+	// InsertTimeout bounds one insert attempt, connecting included
+	// (default 30s). CloseTimeout bounds Close (default 30s): what is not
+	// inserted by then is spooled for the next run.
 	InsertTimeout, CloseTimeout time.Duration
 	// Settings are added to every insert, e.g. distributed_foreground_insert
 	// for the Distributed tables of schema-cluster.sql.
@@ -51,9 +57,6 @@ type Config struct {
 func (c *Config) defaults() {
 	if c.BatchRows <= 0 {
 		c.BatchRows = 50_000
-	}
-	if c.MaxAge <= 0 {
-		c.MaxAge = time.Second
 	}
 	if c.SpoolMaxBytes <= 0 {
 		c.SpoolMaxBytes = 1 << 30
@@ -70,6 +73,9 @@ func (c *Config) defaults() {
 	if c.MaxPending <= 0 {
 		c.MaxPending = 8
 	}
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = 5 * time.Second
+	}
 	if c.InsertTimeout <= 0 {
 		c.InsertTimeout = 30 * time.Second
 	}
@@ -83,7 +89,8 @@ func (c *Config) defaults() {
 
 // inserter inserts one block; the real one is the clickhouse-go driver,
 // tests use a fake that fails on demand. insert must be idempotent for a
-// block with the same token (ClickHouse deduplication makes it so).
+// block with the same token (ClickHouse deduplication makes it so) and
+// return soon after ctx ends.
 type inserter interface {
 	insert(ctx context.Context, b *block) error
 	close() error
@@ -102,14 +109,15 @@ const (
 var dropReasons = [nDrop]string{"queue_full", "spool_full", "spool_error", "unavailable", "closed"}
 
 type tableMetrics struct {
-	rows, batches, retries, spooled, replayed *metrics.Counter
-	dropped                                   [nDrop]*metrics.Counter
-	latency                                   *metrics.PrometheusHistogram
+	rows, batches, retries, spooled, replayed, rewound *metrics.Counter
+	dropped                                            [nDrop]*metrics.Counter
+	latency                                            *metrics.PrometheusHistogram
 }
 
 // Writer is the ClickHouse sink. Write only copies rows into per-table
 // columnar blocks; a background sender inserts sealed blocks oldest first,
-// from memory or from the spool, whichever is older. Safe for concurrent use.
+// from memory or from the spool, whichever is older. Write, Checkpoint and
+// Close are called from one goroutine (the pipeline's); Stats from any.
 type Writer struct {
 	cfg   Config
 	ins   inserter
@@ -118,19 +126,23 @@ type Writer struct {
 	set   *metrics.Set
 	m     []tableMetrics
 
-	mu      sync.Mutex
-	open    []*block   // the block being filled, per table
-	free    [][]*block // recycled blocks, per table
-	pending []*block   // sealed, oldest first
-	seq     uint64
-	closed  bool
+	mu   sync.Mutex
+	cond *sync.Cond // the queue changed, an attempt ended, or the writer is closing
+	// The batch stream's state, carried across restarts by the checkpoint
+	// position: each table's open block and its count of sealed blocks.
+	open     []*block
+	ordinals []uint64
+	seq      uint64     // sequence number of the last sealed block (spool order)
+	free     [][]*block // recycled blocks, per table
+	pending  []*block   // sealed, in memory, oldest first
+	inflight *block     // the memory block the sender is inserting
+	spilling int        // spillPending calls writing blocks to the spool
+	closed   bool
 
-	kick, flushKick chan struct{}
-	closing         chan struct{}
-	stop            context.Context // cancelled CloseTimeout after Close
-	cancelStop      context.CancelFunc
-	senderDone      chan struct{}
-	flusherDone     chan struct{}
+	closing    chan struct{}
+	stop       context.Context // cancelled CloseTimeout after Close
+	cancelStop context.CancelFunc
+	senderDone chan struct{}
 }
 
 // ErrClosed is returned by Write after Close.
@@ -138,12 +150,25 @@ var ErrClosed = errors.New("clickhouse: writer closed")
 
 // New returns a sink writing to the ClickHouse at cfg.DSN. It does not wait
 // for the server: while it is unreachable blocks go to the spool.
-func New(cfg Config) (*Writer, error) {
-	ins, err := openInserter(cfg.DSN, cfg.Settings)
+//
+// pos is what Checkpoint returned, to continue after a restart from that
+// checkpoint, or nil for an output that starts afresh. New restores
+// the open blocks and block ordinals it holds and removes the spooled
+// blocks sealed after it, which the probe writes again.
+func New(cfg Config, pos []byte) (*Writer, error) {
+	cfg.defaults()
+	var p *position
+	if len(pos) > 0 {
+		var err error
+		if p, err = decodePosition(pos); err != nil {
+			return nil, err
+		}
+	}
+	ins, err := openInserter(&cfg)
 	if err != nil {
 		return nil, err
 	}
-	w, err := newWriter(cfg, ins)
+	w, err := newWriter(cfg, ins, p)
 	if err != nil {
 		ins.close()
 		return nil, err
@@ -151,26 +176,14 @@ func New(cfg Config) (*Writer, error) {
 	return w, nil
 }
 
-func newWriter(cfg Config, ins inserter) (*Writer, error) {
+func newWriter(cfg Config, ins inserter, pos *position) (*Writer, error) {
 	cfg.defaults()
 	w := &Writer{
 		cfg: cfg, ins: ins, log: cfg.Logger, set: metrics.NewSet(),
-		open: make([]*block, len(tables)), free: make([][]*block, len(tables)),
-		kick: make(chan struct{}, 1), flushKick: make(chan struct{}, 1), closing: make(chan struct{}),
-		senderDone: make(chan struct{}), flusherDone: make(chan struct{}),
+		open: make([]*block, len(tables)), ordinals: make([]uint64, len(tables)), free: make([][]*block, len(tables)),
+		closing: make(chan struct{}), senderDone: make(chan struct{}),
 	}
-	if cfg.SpoolDir != "" {
-		s, err := openSpool(cfg.SpoolDir, cfg.SpoolMaxBytes)
-		if err != nil {
-			return nil, err
-		}
-		w.spool = s
-		w.seq = s.lastSeq() // keep sequence numbers (and so order) across runs
-		if n, b := s.size(); n > 0 {
-			w.log.Info("spool has blocks from an earlier run; replaying them first", "blocks", n, "bytes", b)
-		}
-		w.set.NewGauge(`sigprobe_sink_spool_bytes{sink="clickhouse"}`, func() float64 { _, b := s.size(); return float64(b) })
-	}
+	w.cond = sync.NewCond(&w.mu)
 	for _, t := range tables {
 		l := fmt.Sprintf(`{sink="clickhouse",table=%q}`, t.name)
 		tm := tableMetrics{
@@ -179,6 +192,7 @@ func newWriter(cfg Config, ins inserter) (*Writer, error) {
 			retries:  w.set.NewCounter("sigprobe_sink_retries_total" + l),
 			spooled:  w.set.NewCounter("sigprobe_sink_spooled_batches_total" + l),
 			replayed: w.set.NewCounter("sigprobe_sink_replayed_batches_total" + l),
+			rewound:  w.set.NewCounter("sigprobe_sink_rewound_batches_total" + l),
 			latency:  w.set.NewPrometheusHistogram("sigprobe_sink_insert_seconds" + l),
 		}
 		for r, reason := range dropReasons {
@@ -186,15 +200,65 @@ func newWriter(cfg Config, ins inserter) (*Writer, error) {
 		}
 		w.m = append(w.m, tm)
 	}
+	if cfg.SpoolDir != "" {
+		s, err := openSpool(cfg.SpoolDir, cfg.SpoolMaxBytes)
+		if err != nil {
+			return nil, err
+		}
+		w.spool = s
+		w.seq = s.lastSeq() // keep sequence numbers (and so order) across runs
+		if pos != nil {
+			gone, err := s.rewind(pos.seq)
+			if err != nil {
+				return nil, err
+			}
+			if len(gone) > 0 {
+				rows := 0
+				for _, e := range gone {
+					rows += e.rows
+					if i := tableIndex(e.table); i >= 0 {
+						w.m[i].rewound.Inc()
+					}
+				}
+				w.log.Info("removed spooled blocks sealed after the checkpoint; the probe writes their rows again",
+					"blocks", len(gone), "rows", rows, "from_seq", gone[0].seq, "checkpoint_seq", pos.seq)
+			}
+		}
+		if n, b := s.size(); n > 0 {
+			w.log.Info("spool has blocks from an earlier run; replaying them first", "blocks", n, "bytes", b)
+		}
+	}
+	w.set.NewGauge(`sigprobe_sink_spool_bytes{sink="clickhouse"}`, func() float64 {
+		if w.spool == nil {
+			return 0
+		}
+		_, b := w.spool.size()
+		return float64(b)
+	})
+	if pos != nil {
+		w.seq = pos.seq
+		copy(w.ordinals, pos.ordinals)
+		copy(w.open, pos.open)
+		w.log.Info("continuing from checkpoint", "epoch", pos.epoch, "seq", pos.seq)
+	}
 	metrics.RegisterSet(w.set)
 	w.stop, w.cancelStop = context.WithCancel(context.Background())
 	go w.sender()
-	go w.flusher()
 	return w, nil
 }
 
+func tableIndex(name string) int {
+	for i, t := range tables {
+		if t.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // Write copies the batch's rows into the open blocks, sealing those that
-// reach BatchRows. It never waits for ClickHouse.
+// reach BatchRows, and all non-empty ones when the batch has Flush set. It
+// never waits for ClickHouse; the batch is not kept.
 func (w *Writer) Write(b *sink.Batch) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -204,7 +268,6 @@ func (w *Writer) Write(b *sink.Batch) error {
 		}
 		return ErrClosed
 	}
-	now := time.Now()
 	for i, t := range tables {
 		n := t.rows(b)
 		for from := 0; from < n; {
@@ -213,9 +276,9 @@ func (w *Writer) Write(b *sink.Batch) error {
 				blk = w.newBlockLocked(i)
 				w.open[i] = blk
 			}
-			if blk.rows == 0 {
-				blk.first = now
-				notify(w.flushKick)
+			if blk.rows >= w.cfg.BatchRows { // restored from a run with a larger BatchRows
+				w.sealLocked(i)
+				continue
 			}
 			to := min(n, from+w.cfg.BatchRows-blk.rows)
 			t.put(b, from, to, blk.cols)
@@ -225,15 +288,11 @@ func (w *Writer) Write(b *sink.Batch) error {
 				w.sealLocked(i)
 			}
 		}
+		if b.Flush && w.open[i] != nil && w.open[i].rows > 0 {
+			w.sealLocked(i)
+		}
 	}
 	return nil
-}
-
-func notify(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
 }
 
 func (w *Writer) newBlockLocked(i int) *block {
@@ -245,15 +304,13 @@ func (w *Writer) newBlockLocked(i int) *block {
 	return newBlock(tables[i])
 }
 
-// recycle keeps a few inserted blocks per table for reuse.
-func (w *Writer) recycle(b *block) {
+// recycleLocked keeps a few inserted blocks per table for reuse.
+func (w *Writer) recycleLocked(b *block) {
 	i := w.index(b.table)
 	b.reset()
-	w.mu.Lock()
 	if len(w.free[i]) < 2 {
 		w.free[i] = append(w.free[i], b)
 	}
-	w.mu.Unlock()
 }
 
 func (w *Writer) index(t *tableSpec) int {
@@ -271,22 +328,20 @@ func (w *Writer) sealLocked(i int) {
 	b := w.open[i]
 	w.open[i] = nil
 	w.seq++
-	b.seal(w.seq)
+	w.ordinals[i]++
+	b.seal(w.seq, w.ordinals[i])
+	w.cond.Broadcast()
 	if len(w.pending) < w.cfg.MaxPending {
 		w.pending = append(w.pending, b)
-		notify(w.kick)
 		return
 	}
 	if w.spool == nil {
 		w.m[i].dropped[dropQueueFull].Add(b.rows)
-		b.reset()
-		if len(w.free[i]) < 2 {
-			w.free[i] = append(w.free[i], b)
-		}
+		w.recycleLocked(b)
 		return
 	}
 	w.toSpool(b)
-	notify(w.kick)
+	w.recycleLocked(b)
 }
 
 // toSpool writes a sealed block to the spool, or counts it as dropped.
@@ -304,45 +359,13 @@ func (w *Writer) toSpool(b *block) {
 	tm.spooled.Inc()
 }
 
-// flusher seals blocks MaxAge after their first row.
-func (w *Writer) flusher() {
-	defer close(w.flusherDone)
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	for {
-		w.mu.Lock()
-		now := time.Now()
-		var next time.Time
-		for i, b := range w.open {
-			if b == nil || b.rows == 0 {
-				continue
-			}
-			due := b.first.Add(w.cfg.MaxAge)
-			if !now.Before(due) {
-				w.sealLocked(i)
-			} else if next.IsZero() || due.Before(next) {
-				next = due
-			}
-		}
-		w.mu.Unlock()
-		if !next.IsZero() {
-			t.Reset(next.Sub(now))
-		}
-		select {
-		case <-t.C:
-		case <-w.flushKick:
-		case <-w.closing:
-			t.Stop()
-			return
-		}
-	}
-}
-
 // next picks the oldest sealed block, in memory or spooled, waiting for one.
-// ok is false once the writer is closing and nothing is left.
+// A memory block becomes the in-flight one. ok is false once the writer is
+// closing and nothing is left.
 func (w *Writer) next() (mem *block, sp spoolEntry, fromSpool, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	for {
-		w.mu.Lock()
 		var e spoolEntry
 		var has bool
 		if w.spool != nil {
@@ -350,24 +373,14 @@ func (w *Writer) next() (mem *block, sp spoolEntry, fromSpool, ok bool) {
 		}
 		switch {
 		case has && (len(w.pending) == 0 || e.seq < w.pending[0].seq):
-			w.mu.Unlock()
 			return nil, e, true, true
 		case len(w.pending) > 0:
-			b := w.pending[0]
-			w.mu.Unlock()
-			return b, spoolEntry{}, false, true
+			w.inflight = w.pending[0]
+			return w.inflight, spoolEntry{}, false, true
+		case w.isClosing():
+			return nil, spoolEntry{}, false, false
 		}
-		w.mu.Unlock()
-		select {
-		case <-w.kick:
-		case <-w.closing:
-			w.mu.Lock()
-			done := len(w.pending) == 0 && (w.spool == nil || func() bool { n, _ := w.spool.size(); return n == 0 }())
-			w.mu.Unlock()
-			if done {
-				return nil, spoolEntry{}, false, false
-			}
-		}
+		w.cond.Wait()
 	}
 }
 
@@ -400,10 +413,8 @@ func (w *Writer) sender() {
 				lb, err := w.spool.load(e)
 				if err != nil {
 					w.spool.remove(e)
-					for i, t := range tables {
-						if t.name == e.table {
-							w.m[i].dropped[dropSpoolError].Add(e.rows)
-						}
+					if i := tableIndex(e.table); i >= 0 {
+						w.m[i].dropped[dropSpoolError].Add(e.rows)
 					}
 					w.log.Error("unreadable spool file removed", "file", e.name(), "rows", e.rows, "err", err)
 					continue
@@ -424,16 +435,20 @@ func (w *Writer) sender() {
 				w.log.Info("clickhouse reachable again", "after_failures", failures)
 			}
 			failures = 0
-			if fromSpool {
+		}
+		if fromSpool {
+			if err == nil {
 				w.spool.remove(e)
 				tm.replayed.Inc()
 				cached = nil
-			} else {
 				w.mu.Lock()
-				w.pending = w.pending[1:]
+				w.recycleLocked(b)
 				w.mu.Unlock()
 			}
-			w.recycle(b)
+		} else {
+			w.finishMem(b, err == nil)
+		}
+		if err == nil {
 			continue
 		}
 		tm.retries.Inc()
@@ -456,38 +471,128 @@ func (w *Writer) sender() {
 		if wait > w.cfg.RetryMax || wait <= 0 {
 			wait = w.cfg.RetryMax
 		}
+		t := time.NewTimer(wait)
 		select {
-		case <-time.After(wait):
+		case <-t.C:
 		case <-w.stop.Done():
 		case <-w.closing: // at Close, retry at once: Attempts bounds it
 		}
+		t.Stop()
 	}
 }
 
-// spillPending moves every block in memory to the spool.
+// finishMem ends an attempt on the memory block b. A checkpoint may have
+// taken b into the spool meanwhile; inserted, its spool copy goes.
+func (w *Writer) finishMem(b *block, inserted bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.inflight = nil
+	w.cond.Broadcast()
+	if len(w.pending) > 0 && w.pending[0] == b {
+		if inserted {
+			w.pending = w.pending[1:]
+			w.recycleLocked(b)
+		}
+		return
+	}
+	if inserted && w.spool != nil {
+		w.spool.removeSeq(b.seq)
+	}
+}
+
+// spillPending moves every block in memory to the spool. It writes the
+// files without holding the lock, so Write does not wait for the disk
+// meanwhile; a Checkpoint waits for it (spilling).
 func (w *Writer) spillPending() {
 	w.mu.Lock()
 	p := w.pending
 	w.pending = nil
+	w.spilling++
 	w.mu.Unlock()
 	for _, b := range p {
 		w.toSpool(b)
 	}
+	w.mu.Lock()
+	for _, b := range p {
+		w.recycleLocked(b)
+	}
+	w.spilling--
+	w.cond.Broadcast()
+	w.mu.Unlock()
 }
 
 func (w *Writer) dropPending(reason int) {
 	w.mu.Lock()
-	p := w.pending
-	w.pending = nil
-	w.mu.Unlock()
-	for _, b := range p {
+	defer w.mu.Unlock()
+	for _, b := range w.pending {
 		w.m[w.index(b.table)].dropped[reason].Add(b.rows)
 	}
+	w.pending = nil
+}
+
+// Checkpoint implements sink.Checkpointer. It returns once every sealed
+// block is inserted or in the spool (files and directory synced), without
+// waiting for ClickHouse: blocks still in memory are spooled, the one being
+// inserted too (its spool copy goes again if that insert succeeds). The
+// position holds each table's open block and block ordinal and the
+// sequence number of the last sealed block; New(cfg, position) continues
+// from there.
+//
+// Without a spool the sealed blocks are durable only once inserted:
+// Checkpoint waits for that up to InsertTimeout, then fails, and the
+// checkpoint must not be committed.
+func (w *Writer) Checkpoint(epoch uint64) ([]byte, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.spool == nil {
+		if err := w.drainLocked(w.cfg.InsertTimeout); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, b := range w.pending {
+			w.toSpool(b)
+			if b != w.inflight {
+				w.recycleLocked(b)
+			}
+		}
+		w.pending = nil
+		for w.spilling > 0 { // blocks the sender took out of memory are not in the spool yet
+			w.cond.Wait()
+		}
+		if err := w.spool.sync(); err != nil {
+			return nil, err
+		}
+	}
+	return encodePosition(nil, &position{epoch: epoch, seq: w.seq, ordinals: w.ordinals, open: w.open}), nil
+}
+
+// drainLocked waits until the memory queue is inserted, for at most d.
+func (w *Writer) drainLocked(d time.Duration) error {
+	expired := false
+	t := time.AfterFunc(d, func() {
+		w.mu.Lock()
+		expired = true
+		w.cond.Broadcast()
+		w.mu.Unlock()
+	})
+	defer t.Stop()
+	for len(w.pending) > 0 && !expired && !w.closed {
+		w.cond.Wait()
+	}
+	if n := len(w.pending); n > 0 {
+		rows := 0
+		for _, b := range w.pending {
+			rows += b.rows
+		}
+		return fmt.Errorf("clickhouse: checkpoint: %d sealed blocks (%d rows) not inserted within %v and no spool directory to keep them", n, rows, d)
+	}
+	return nil
 }
 
 // Close seals the open blocks and waits until everything is inserted, or
 // CloseTimeout passes or ClickHouse fails Attempts times; what is left is
 // spooled for the next run (or dropped and counted without a spool).
+// Checkpoint after Close returns the final position.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	if w.closed {
@@ -500,18 +605,19 @@ func (w *Writer) Close() error {
 			w.sealLocked(i)
 		}
 	}
-	w.mu.Unlock()
 	close(w.closing)
+	w.cond.Broadcast()
+	w.mu.Unlock()
 	t := time.AfterFunc(w.cfg.CloseTimeout, w.cancelStop)
 	<-w.senderDone
-	<-w.flusherDone
 	t.Stop()
 	w.cancelStop()
 	var err error
 	if w.spool != nil {
 		w.spillPending()
+		err = w.spool.sync()
 		if n, b := w.spool.size(); n > 0 {
-			err = fmt.Errorf("clickhouse: %d blocks (%d bytes) left in spool %s for the next run", n, b, w.cfg.SpoolDir)
+			err = errors.Join(err, fmt.Errorf("clickhouse: %d blocks (%d bytes) left in spool %s for the next run", n, b, w.cfg.SpoolDir))
 		}
 	} else {
 		w.dropPending(dropUnavailable)
@@ -523,6 +629,7 @@ func (w *Writer) Close() error {
 // Stats are the writer's totals over all tables.
 type Stats struct {
 	Rows, Batches, Retries, Spooled, Replayed uint64
+	Rewound                                   uint64            // spooled blocks removed by New, sealed after the checkpoint
 	Dropped                                   map[string]uint64 // rows, by reason
 	SpoolBlocks                               int
 	SpoolBytes                                int64
@@ -537,6 +644,7 @@ func (w *Writer) Stats() Stats {
 		s.Retries += tm.retries.Get()
 		s.Spooled += tm.spooled.Get()
 		s.Replayed += tm.replayed.Get()
+		s.Rewound += tm.rewound.Get()
 		for r, c := range tm.dropped {
 			if v := c.Get(); v > 0 {
 				s.Dropped[dropReasons[r]] += v
@@ -548,3 +656,5 @@ func (w *Writer) Stats() Stats {
 	}
 	return s
 }
+
+var _ sink.Checkpointer = (*Writer)(nil)

@@ -51,7 +51,7 @@ func writeDwell(t *testing.T, w *Writer, rows []sink.Dwell, n int) {
 
 func mustNew(t *testing.T, cfg Config, f *fakeCH) *Writer {
 	t.Helper()
-	w, err := newWriter(cfg, f)
+	w, err := newWriter(cfg, f, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,11 +62,14 @@ func mustNew(t *testing.T, cfg Config, f *fakeCH) *Writer {
 func TestBatchingByRows(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake()
-		w := mustNew(t, Config{BatchRows: 100, MaxAge: time.Hour}, f)
+		w := mustNew(t, Config{BatchRows: 100}, f)
 		rows := dwellRows(250, 0)
 		writeDwell(t, w, rows, 30)
 		synctest.Wait()
-		// Two full blocks went without waiting; 50 rows wait for age or Close.
+		// Two full blocks went without waiting; 50 rows wait for a Flush mark
+		// or Close, however long that takes.
+		time.Sleep(time.Hour)
+		synctest.Wait()
 		if got := f.stored(); len(got) != 2 || len(got[0].rows) != 100 || len(got[1].rows) != 100 {
 			t.Fatalf("before Close: %d blocks, want 2 of 100 rows", len(got))
 		}
@@ -126,36 +129,41 @@ func TestAllTables(t *testing.T) {
 	})
 }
 
-func TestFlushByAge(t *testing.T) {
+// A batch with Flush set seals every table's open block after its rows;
+// nothing else but BatchRows and Close cuts a block, however much time passes.
+func TestFlushMarks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake()
-		w := mustNew(t, Config{BatchRows: 1000, MaxAge: time.Second}, f)
-		defer w.Close()
+		w := mustNew(t, Config{BatchRows: 1000}, f)
 		writeDwell(t, w, dwellRows(10, 0), 10)
-		time.Sleep(500 * time.Millisecond)
-		writeDwell(t, w, dwellRows(10, 10), 10) // joins the open block; its age runs from the first row
-		time.Sleep(499 * time.Millisecond)
+		time.Sleep(24 * time.Hour)
 		synctest.Wait()
 		if n := len(f.stored()); n != 0 {
-			t.Fatalf("%d inserts before MaxAge", n)
+			t.Fatalf("%d inserts without a Flush mark", n)
 		}
-		time.Sleep(time.Millisecond)
+		b := &sink.Batch{Dwell: dwellRows(5, 10), Events: []sink.Event{{TS: 1, Kind: sink.EventUSSD}}, Flush: true}
+		if err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
 		synctest.Wait()
-		if got := f.stored(); len(got) != 1 || len(got[0].rows) != 20 {
-			t.Fatalf("at MaxAge: %d blocks, want one of 20 rows", len(got))
+		got := f.stored()
+		if len(got) != 2 {
+			t.Fatalf("after a Flush mark: %d blocks, want 2 (dwell and events)", len(got))
 		}
-		// Quiet tables insert nothing; the next row starts a new age.
-		time.Sleep(10 * time.Second)
-		writeDwell(t, w, dwellRows(1, 20), 1)
-		time.Sleep(999 * time.Millisecond)
-		synctest.Wait()
-		if n := len(f.stored()); n != 1 {
-			t.Fatalf("%d blocks, want still 1", n)
+		byTable := map[string]int{}
+		for _, g := range got {
+			byTable[g.table] = len(g.rows)
 		}
-		time.Sleep(time.Millisecond)
+		if byTable["dwell"] != 15 || byTable["events"] != 1 {
+			t.Fatalf("blocks %v, want dwell 15 rows (the open block and the batch), events 1", byTable)
+		}
+		// A Flush mark with nothing open seals nothing.
+		if err := w.Write(&sink.Batch{Flush: true}); err != nil {
+			t.Fatal(err)
+		}
 		synctest.Wait()
 		if n := len(f.stored()); n != 2 {
-			t.Fatalf("%d blocks, want 2", n)
+			t.Fatalf("%d blocks after an empty flush, want 2", n)
 		}
 	})
 }
@@ -209,19 +217,20 @@ func TestDedupToken(t *testing.T) {
 			t.Fatalf("stored %d rows, want the 20 written once", len(got))
 		}
 	})
-	// Tokens: deterministic in table, sequence and content.
-	tok := func(rows []sink.Dwell, seq uint64) string {
+	// Tokens: deterministic in table, ordinal and content; the spool
+	// sequence number stays out.
+	tok := func(rows []sink.Dwell, seq, ord uint64) string {
 		b := newBlock(tables[1])
 		tables[1].put(&sink.Batch{Dwell: rows}, 0, len(rows), b.cols)
 		b.rows = len(rows)
-		b.seal(seq)
+		b.seal(seq, ord)
 		return b.token
 	}
-	a := tok(dwellRows(5, 0), 7)
-	if !strings.HasPrefix(a, "dwell-7-") || a != tok(dwellRows(5, 0), 7) {
-		t.Fatalf("token %q not deterministic", a)
+	a := tok(dwellRows(5, 0), 7, 3)
+	if !strings.HasPrefix(a, "dwell-3-") || a != tok(dwellRows(5, 0), 7, 3) || a != tok(dwellRows(5, 0), 99, 3) {
+		t.Fatalf("token %q not a function of table, ordinal and content alone", a)
 	}
-	if a == tok(dwellRows(5, 1), 7) || a == tok(dwellRows(5, 0), 8) {
+	if a == tok(dwellRows(5, 1), 7, 3) || a == tok(dwellRows(5, 0), 7, 4) {
 		t.Fatal("different blocks share a token")
 	}
 }
