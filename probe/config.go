@@ -111,8 +111,8 @@ type ClickHouseConfig struct {
 	// http(s)://user:pass@host:8123/db (HTTP interface). Empty: no ClickHouse.
 	DSN string `yaml:"dsn"`
 	// SpoolDir keeps blocks ClickHouse could not take, in order, across
-	// restarts (default DataDir/spool/clickhouse); "off": none (blocks that
-	// cannot be inserted are dropped and counted).
+	// restarts (default DataDir/spool/clickhouse). It is what lets a
+	// checkpoint complete while ClickHouse is down.
 	SpoolDir      string        `yaml:"spool_dir"`
 	SpoolMaxBytes int64         `yaml:"spool_max_bytes"` // default 1 GiB
 	BatchRows     int           `yaml:"batch_rows"`      // rows per insert (default 50,000)
@@ -424,7 +424,7 @@ func (c *Config) Resolve(mode Mode) error {
 		c.State.Dir = ""
 	}
 	if c.Output.ClickHouse.SpoolDir == Off {
-		c.Output.ClickHouse.SpoolDir = ""
+		return fieldErr("output.clickhouse.spool_dir", "off is not supported: the spool keeps rows durable while ClickHouse is unreachable")
 	}
 	if c.Metrics.Listen == Off {
 		c.Metrics.Listen = ""

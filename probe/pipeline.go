@@ -145,6 +145,11 @@ func (p *pipeline) handle(b *MsgBatch) {
 		putBatch(b)
 		return
 	}
+	if b.closeAt != 0 {
+		p.end(b.closeAt)
+		putBatch(b)
+		return
+	}
 	if p.wal != nil && !b.replayed {
 		var err error
 		if p.walBuf, err = p.wal.appendBatch(b.Msgs, p.walBuf); err != nil {
@@ -309,11 +314,24 @@ func (p *pipeline) finish(end int64) {
 	if end == 0 {
 		end = p.lastTS
 	}
-	p.res.Flush()
-	p.state.Close(end)
-	p.cut(true)
+	if p.wal != nil {
+		if err := p.wal.appendClose(end); err != nil {
+			p.walFailed(err)
+		}
+	}
+	p.end(end)
 	p.checkpoint(true)
 	p.updateMetrics()
+}
+
+// end reports the calls still open, ends the dwells (or keeps them for a
+// restart), writes the subscriber table and asks every output to make all
+// of it visible: the flush seals ClickHouse's open blocks, so the last
+// checkpoint holds none and closing the outputs adds nothing it lacks.
+func (p *pipeline) end(at int64) {
+	p.res.Flush()
+	p.state.Close(at)
+	p.cut(true)
 }
 
 // msgStats are the counters of what was handled (pipeline goroutine or

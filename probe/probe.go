@@ -346,8 +346,8 @@ func (p *Probe) openOutputs(eng *rules.Engine) error {
 			settings[k] = v
 		}
 		w, err := clickhouse.New(clickhouse.Config{DSN: ch.DSN, BatchRows: ch.BatchRows, SpoolDir: ch.SpoolDir, SpoolMaxBytes: ch.SpoolMaxBytes,
-			InsertTimeout: ch.InsertTimeout, CloseTimeout: ch.CloseTimeout, Settings: settings,
-			Logger: p.log.With("output", "clickhouse")})
+			DialTimeout: ch.DialTimeout, InsertTimeout: ch.InsertTimeout, CloseTimeout: ch.CloseTimeout, Settings: settings,
+			Logger: p.log.With("output", "clickhouse")}, p.loaded.position("clickhouse"))
 		if err != nil {
 			return err
 		}

@@ -47,6 +47,7 @@ const (
 
 	recBatch = 1
 	recCut   = 2
+	recClose = 3 // a graceful stop: payload the end time (ns)
 )
 
 const msgWords = int(unsafe.Sizeof(decode.Message{}) / 8)
@@ -210,6 +211,14 @@ func (w *wal) replaySegment(seg uint64, from int64, fn func(b *MsgBatch), rec *w
 			b.cut, b.replayed = true, true
 			rec.cuts++
 			fn(b)
+		case recClose:
+			if len(payload) != 8 {
+				return false, fmt.Errorf("%s: damaged close record", name)
+			}
+			b := getBatch()
+			b.closeAt, b.replayed = int64(binary.LittleEndian.Uint64(payload)), true
+			rec.cuts++
+			fn(b)
 		default:
 			return false, fmt.Errorf("%s: record type %d", name, typ)
 		}
@@ -278,6 +287,13 @@ func (w *wal) appendBatch(msgs []decode.Message, scratch []byte) ([]byte, error)
 }
 
 func (w *wal) appendCut() error { return w.write(recCut, nil) }
+
+// appendClose logs a graceful stop at end (ns): replayed, it ends the run
+// the same way, so a crash before the last checkpoint is committed leaves
+// the outputs and the rebuilt state in agreement.
+func (w *wal) appendClose(end int64) error {
+	return w.write(recClose, binary.LittleEndian.AppendUint64(nil, uint64(end)))
+}
 
 func (w *wal) position() walPos { return walPos{Seg: w.seg, Off: w.off} }
 

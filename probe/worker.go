@@ -17,6 +17,8 @@ type MsgBatch struct {
 	cut bool
 	// replayed: read back from the write-ahead log (not logged again).
 	replayed bool
+	// closeAt, read back from the log, is a graceful stop at that time (ns).
+	closeAt int64
 }
 
 const (
@@ -31,7 +33,7 @@ var batchPool = sync.Pool{New: func() any { return &MsgBatch{Msgs: make([]decode
 
 func getBatch() *MsgBatch {
 	b := batchPool.Get().(*MsgBatch)
-	b.Msgs, b.pos, b.cut, b.replayed = b.Msgs[:0], 0, false, false
+	b.Msgs, b.pos, b.cut, b.replayed, b.closeAt = b.Msgs[:0], 0, false, false, 0
 	return b
 }
 

@@ -19,7 +19,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	pq "github.com/parquet-go/parquet-go"
 
+	"github.com/sigprobe/sigprobe/internal/chfronttest"
 	"github.com/sigprobe/sigprobe/sink"
+	"github.com/sigprobe/sigprobe/sink/clickhouse"
 	"github.com/sigprobe/sigprobe/sink/natsbus"
 )
 
@@ -75,15 +77,33 @@ func TestReplayKill9(t *testing.T) {
 	// cover, which the restart must discard.
 	conf := filepath.Join(dir, "sigprobe.yaml")
 	os.WriteFile(conf, []byte("output:\n  parquet:\n    max_rows: 2000\n"), 0o644)
-	for _, format := range []string{"parquet", "jsonl"} {
+	for _, format := range []string{"parquet", "jsonl", "clickhouse"} {
 		t.Run(format, func(t *testing.T) {
+			// ClickHouse: JSON lines files and a ClickHouse database per run,
+			// behind a real engine (chDB through its HTTP front).
+			var front *chfronttest.Front
+			if format == "clickhouse" {
+				front = chfronttest.Start(t)
+				for _, db := range []string{"ref", "killed"} {
+					if _, err := clickhouse.Apply(context.Background(), front.DSN(db), ""); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			files := format
+			if format == "clickhouse" {
+				files = "jsonl"
+			}
 			args := func(name string) []string {
 				a := []string{"replay", "--config", conf, "-r", pcap, "--regions", filepath.Join(truth, "regions.yaml"), "--rules", rules,
-					"--attributes", filepath.Join(truth, "attributes.csv"), "--format", format,
+					"--attributes", filepath.Join(truth, "attributes.csv"), "--format", files,
 					"--out", filepath.Join(dir, format, name, "tables"), "--state", filepath.Join(dir, format, name, "state"),
 					"--data-dir", filepath.Join(dir, format, name), "--checkpoint-interval", "150ms"}
 				if format == "jsonl" {
 					a = append(a, "--nats", "embedded")
+				}
+				if front != nil {
+					a = append(a, "--clickhouse", front.DSN(name))
 				}
 				return a
 			}
@@ -133,7 +153,7 @@ func TestReplayKill9(t *testing.T) {
 			if kills < 10 {
 				t.Fatalf("only %d of %d runs were killed mid-replay", kills, runs)
 			}
-			want, got := readTables(t, filepath.Join(dir, format, "ref", "tables"), format), readTables(t, filepath.Join(dir, format, "killed", "tables"), format)
+			want, got := readTables(t, filepath.Join(dir, format, "ref", "tables"), files), readTables(t, filepath.Join(dir, format, "killed", "tables"), files)
 			for _, table := range sink.Tables {
 				lost, doubled := diffCount(want[table], got[table]), diffCount(got[table], want[table])
 				t.Logf("%s: %d rows uninterrupted, %d after %d kills: %d lost, %d doubled", table, total(want[table]), total(got[table]), kills, lost, doubled)
@@ -143,6 +163,17 @@ func TestReplayKill9(t *testing.T) {
 			}
 			if tmp, _ := filepath.Glob(filepath.Join(dir, format, "killed", "tables", "*", ".*.tmp")); len(tmp) > 0 {
 				t.Errorf("temporary files left: %v", tmp)
+			}
+			if front != nil {
+				for _, k := range chfronttest.Keys {
+					want := chfronttest.JSONRows(t, filepath.Join(dir, format, "ref", "tables", k.Table+".jsonl"), k.Cols)
+					got := chfronttest.TableRows(t, front.DSN("killed"), k.Table, k.Cols)
+					lost, doubled := chfronttest.Diff(want, got), chfronttest.Diff(got, want)
+					t.Logf("ClickHouse %s: %d rows uninterrupted, %d after %d kills: %d lost, %d doubled", k.Table, chfronttest.Count(want), chfronttest.Count(got), kills, lost, doubled)
+					if lost != 0 || doubled != 0 {
+						t.Errorf("ClickHouse %s: %d rows lost, %d doubled", k.Table, lost, doubled)
+					}
+				}
 			}
 			if format == "jsonl" {
 				ids := streamIDs(t, filepath.Join(dir, format, "killed", "nats"))

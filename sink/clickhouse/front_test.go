@@ -1,24 +1,18 @@
 package clickhouse
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/sigprobe/sigprobe/internal/chfronttest"
 )
 
 // A real ClickHouse engine for tests: deploy/clickhouse/chdb/front.js
@@ -26,140 +20,19 @@ import (
 // over ClickHouse's HTTP interface, and the sink talks to it through
 // clickhouse-go like to a server.
 
-func repoRoot() string {
-	_, f, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(f), "..", "..")
-}
-
-// chdbModules finds a node_modules directory holding chdb the way the chDB
-// analysis harness (deploy/clickhouse/chdb) does: $SIGPROBE_CHDB_MODULES,
-// else .cache/chdb/node_modules where .ci/run installs it. Without node or
-// chdb the test is skipped, saying which is missing.
-func chdbModules(t testing.TB) string {
-	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("skipped: node not installed; the chDB engine tests need node and the npm package chdb (.ci/run installs both)")
-	}
-	dir := os.Getenv("SIGPROBE_CHDB_MODULES")
-	if dir == "" {
-		dir = filepath.Join(repoRoot(), ".cache", "chdb", "node_modules")
-	}
-	cmd := exec.Command("node", "-e", "require('chdb')")
-	cmd.Env = append(os.Environ(), "NODE_PATH="+dir)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		first, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-		t.Skipf("skipped: npm package chdb not found in %s (run .ci/run, or npm install --prefix .cache/chdb chdb): %v %s", dir, err, first)
-	}
-	return dir
-}
-
-// lockedBuffer collects a process's stderr.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// chdbFront is one front.js process over a database directory.
+// chdbFront is the front with the sink's helpers for reading back.
 type chdbFront struct {
-	t       testing.TB
-	dir     string
-	modules string
-	addr    string // 127.0.0.1:port, kept across restarts
-	cmd     *exec.Cmd
-	stderr  *lockedBuffer
+	*chfronttest.Front
+	t testing.TB
 }
 
 // startFront starts front.js on a free loopback port over a new database
 // in a temporary directory, and stops it when the test ends.
-func startFront(t testing.TB) *chdbFront {
-	t.Helper()
-	f := &chdbFront{t: t, dir: filepath.Join(t.TempDir(), "chdb"), modules: chdbModules(t)}
-	f.start("127.0.0.1:0")
-	t.Cleanup(f.stop)
-	return f
-}
+func startFront(t testing.TB) *chdbFront { return &chdbFront{chfronttest.Start(t), t} }
 
-func (f *chdbFront) start(listen string) {
-	f.t.Helper()
-	f.stderr = &lockedBuffer{}
-	cmd := exec.Command("node", filepath.Join(repoRoot(), "deploy", "clickhouse", "chdb", "front.js"), "--db", f.dir, "--listen", listen)
-	cmd.Env = append(os.Environ(), "NODE_PATH="+f.modules)
-	cmd.Stderr = f.stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		f.t.Fatal(err)
-	}
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(out).ReadString('\n')
-		line <- s
-	}()
-	select {
-	case s := <-line:
-		addr, ok := strings.CutPrefix(strings.TrimSpace(s), "listening ")
-		if !ok {
-			cmd.Process.Kill()
-			cmd.Wait()
-			f.t.Fatalf("front.js did not start: %q %s", s, f.stderr.String())
-		}
-		f.addr = addr
-	case <-time.After(time.Minute):
-		cmd.Process.Kill()
-		cmd.Wait()
-		f.t.Fatalf("front.js not listening after a minute: %s", f.stderr.String())
-	}
-	f.cmd = cmd
-}
-
-// kill ends the front abruptly (SIGKILL), as a crashed server.
-func (f *chdbFront) kill() {
-	if f.cmd != nil {
-		f.cmd.Process.Kill()
-		f.cmd.Wait()
-		f.cmd = nil
-	}
-}
-
-// restart starts the front again on the same port.
-func (f *chdbFront) restart() {
-	f.t.Helper()
-	f.kill()
-	f.start(f.addr)
-}
-
-func (f *chdbFront) stop() {
-	if f.cmd != nil {
-		f.cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { f.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			f.kill()
-		}
-		f.cmd = nil
-	}
-	if f.t.Failed() {
-		f.t.Logf("front.js stderr:\n%s", f.stderr.String())
-	}
-}
-
-func (f *chdbFront) dsn(db string) string { return "http://default:@" + f.addr + "/" + db }
+func (f *chdbFront) dsn(db string) string { return f.DSN(db) }
+func (f *chdbFront) kill()                { f.Kill() }
+func (f *chdbFront) restart()             { f.Restart() }
 
 // conn opens a clickhouse-go connection to the front for reading back.
 func (f *chdbFront) conn(db string) driver.Conn {
