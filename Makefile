@@ -7,8 +7,21 @@ DEMO    := demo-out
 
 all: build
 
+# Go records the commit only where it finds a .git directory (not in a git
+# worktree, nor under GOFLAGS=-buildvcs=false): stamp the same facts from git
+# so `sigprobe version`, sigprobe_build_info and the .deb's version always
+# name the commit. Outside git nothing is stamped and Go's own record is used.
+BI      := github.com/sigprobe/sigprobe/internal/buildinfo
+GIT_REV := $(shell git rev-parse HEAD 2>/dev/null)
+ifneq ($(GIT_REV),)
+LDFLAGS += -X $(BI).revision=$(GIT_REV)
+LDFLAGS += -X $(BI).commitTime=$(shell TZ=UTC git show -s --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ HEAD)
+LDFLAGS += -X $(BI).modified=$(if $(shell git status --porcelain --untracked-files=no 2>/dev/null),true,false)
+LDFLAGS += -X $(BI).version=$(shell git describe --tags --exact-match --match 'v[0-9]*' HEAD 2>/dev/null)
+endif
+
 build:
-	$(GO) build -o $(BIN) ./cmd/sigprobe
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sigprobe
 
 # The main job on the embedded default, no servers needed: simulate a small
 # town for a day, run the capture through the probe (regions, trigger rules,

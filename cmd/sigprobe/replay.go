@@ -8,13 +8,13 @@ import (
 
 	"errors"
 	"fmt"
-	"github.com/VictoriaMetrics/metrics"
 	"io"
 	"os/signal"
 	"path/filepath"
 	"syscall"
 
 	"github.com/sigprobe/sigprobe/format/regions"
+	"github.com/sigprobe/sigprobe/internal/exposition"
 	"github.com/sigprobe/sigprobe/probe"
 	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
@@ -128,7 +128,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 			w.Close()
 			return fmt.Errorf("--metrics: %w", err)
 		}
-		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { metrics.WritePrometheus(w, false) }),
+		srv := &http.Server{Handler: exposition.Handler(false),
 			ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()

@@ -15,8 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/VictoriaMetrics/metrics"
-
+	"github.com/sigprobe/sigprobe/internal/exposition"
 	"github.com/sigprobe/sigprobe/probe"
 	"github.com/sigprobe/sigprobe/probe/capture"
 )
@@ -157,7 +156,7 @@ func runLive(cfg probe.Config, stdout, stderr io.Writer) (err error) {
 
 	if ln != nil {
 		mux := http.NewServeMux()
-		mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) { metrics.WritePrometheus(w, true) })
+		mux.Handle("/metrics", exposition.Handler(true))
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()
