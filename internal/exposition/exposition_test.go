@@ -29,7 +29,7 @@ func TestMerge(t *testing.T) {
 		},
 		{
 			name: "histogram samples stay with their family; unknown families get no HELP",
-			in: "# HELP x_seconds\n# TYPE x_seconds histogram\nx_seconds_bucket{le=\"1\"} 1\nx_seconds_bucket{le=\"+Inf\"} 1\nx_seconds_sum 0.5\nx_seconds_count 1\n",
+			in:   "# HELP x_seconds\n# TYPE x_seconds histogram\nx_seconds_bucket{le=\"1\"} 1\nx_seconds_bucket{le=\"+Inf\"} 1\nx_seconds_sum 0.5\nx_seconds_count 1\n",
 			want: "# TYPE x_seconds histogram\nx_seconds_bucket{le=\"1\"} 1\nx_seconds_bucket{le=\"+Inf\"} 1\nx_seconds_sum 0.5\nx_seconds_count 1\n",
 		},
 		{
