@@ -39,7 +39,7 @@ type liveMetrics struct {
 
 	received, kernelPackets, kernelDrops, freezes *metrics.Counter
 	bpfPassed, bpfDropped                         *metrics.Counter
-	ebpfMode                                      *metrics.Counter // 1 in eBPF mode (a gauge; set once)
+	ebpfMode                                      *metrics.Gauge // 1 in eBPF mode (set once)
 
 	decPackets, decMessages        *metrics.Counter
 	decByLayer                     [decode.NumLayers]*metrics.Counter
@@ -71,7 +71,7 @@ func newLiveMetrics(eng *rules.Engine) *liveMetrics {
 	for l := range m.decByLayer {
 		m.decByLayer[l] = s.NewCounter(fmt.Sprintf("sigprobe_decode_errors_total{layer=%q}", decode.Layer(l)))
 	}
-	m.ebpfMode = s.NewCounter("sigprobe_capture_ebpf_mode")
+	m.ebpfMode = s.NewGauge("sigprobe_capture_ebpf_mode", nil)
 	if eng != nil {
 		for _, r := range eng.Stats().Rules {
 			m.fired = append(m.fired, s.NewCounter(fmt.Sprintf("sigprobe_rules_rule_fired_total{rule=%q}", r.Rule)))
