@@ -1,9 +1,10 @@
 # sigprobe — the README's two commands are `make demo` and `make test`.
 GO      ?= go
-BIN     := bin/sigprobe
+BIN     ?= bin/sigprobe
+DIST    ?= dist
 DEMO    := demo-out
 
-.PHONY: all build demo test bench fuzz clean
+.PHONY: all build package demo test test-deps bench fuzz clean
 
 all: build
 
@@ -22,6 +23,11 @@ endif
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sigprobe
+
+# The Debian package, into $(DIST): deploy/deb (nfpm) names it after the
+# binary's own version (`sigprobe version`).
+package: build
+	$(GO) run ./deploy/deb -bin $(BIN) -o $(DIST)
 
 # The main job on the embedded default, no servers needed: simulate a small
 # town for a day, run the capture through the probe (regions, trigger rules,
@@ -45,4 +51,4 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
-	rm -rf bin $(DEMO)
+	rm -rf bin $(DIST) $(DEMO)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 
@@ -13,8 +14,12 @@ func init() {
 
 func runVersion(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("version")
+	asJSON := fs.Bool("json", false, "print the same as one JSON object (version, revision, time, modified, go, platform)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(buildinfo.Read())
 	}
 	fmt.Fprint(stdout, buildinfo.Read())
 	return nil

@@ -25,12 +25,12 @@ type Info struct {
 	// pseudo-version (v0.0.0-20261201143600-a7c0585abcde) built from the
 	// commit, with "+dirty" when the work tree was modified; "(devel)" when
 	// nothing is known.
-	Version  string
-	Revision string    // commit hash, "" when unknown
-	Time     time.Time // commit time, zero when unknown
-	Modified bool      // built from a modified work tree
-	Go       string    // toolchain, e.g. go1.26.8
-	Platform string    // GOOS/GOARCH
+	Version  string    `json:"version"`
+	Revision string    `json:"revision,omitempty"` // commit hash, "" when unknown
+	Time     time.Time `json:"time,omitzero"`      // commit time, zero when unknown
+	Modified bool      `json:"modified"`           // built from a modified work tree
+	Go       string    `json:"go"`                 // toolchain, e.g. go1.26.8
+	Platform string    `json:"platform"`           // GOOS/GOARCH
 }
 
 // Read returns the running binary's Info.
