@@ -1,11 +1,11 @@
 package decode
 
 import (
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/sigprobe/sigprobe/internal/envtest"
 	"github.com/sigprobe/sigprobe/sim"
 	"github.com/sigprobe/sigprobe/sim/scenario"
 )
@@ -13,9 +13,7 @@ import (
 // TestOracleSimulator generates a small city with the simulator (sigprobe
 // gen), decodes it and compares every frame with tshark read live.
 func TestOracleSimulator(t *testing.T) {
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark not installed: simulator oracle comparison skipped")
-	}
+	envtest.Tool(t, "tshark", "the simulator oracle comparison needs it; make test installs it")
 	if testing.Short() {
 		t.Skip("-short: simulator oracle comparison skipped")
 	}

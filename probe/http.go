@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/VictoriaMetrics/metrics"
+	"github.com/sigprobe/sigprobe/internal/exposition"
 )
 
 // httpServer serves /metrics, /healthz and /readyz on metrics.listen.
@@ -51,7 +51,7 @@ func listenHTTP(addr string, rd *readiness) (*httpServer, error) {
 		return nil, fmt.Errorf("metrics endpoint: %w (choose another with --metrics ADDR or metrics.listen, or --metrics off)", err)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) { metrics.WritePrometheus(w, true) })
+	mux.Handle("/metrics", exposition.Handler(true))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if why := rd.ready(); why != "" {

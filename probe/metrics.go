@@ -45,7 +45,8 @@ type probeMetrics struct {
 	s *metrics.Set
 
 	received, kernelPackets, kernelDrops, freezes, truncated *metrics.Counter
-	bpfPassed, bpfDropped, ebpfMode                          *metrics.Counter
+	bpfPassed, bpfDropped                                    *metrics.Counter
+	ebpfMode                                                 *metrics.Gauge
 
 	decPackets, decMessages, retrans, fragments, outOfScope *metrics.Counter
 	decByLayer                                              [decode.NumLayers]*metrics.Counter
@@ -81,7 +82,7 @@ func newProbeMetrics(regionNames []string, eng *rules.Engine) *probeMetrics {
 		truncated:     s.NewCounter("sigprobe_capture_truncated_total"),
 		bpfPassed:     s.NewCounter("sigprobe_bpf_passed_total"),
 		bpfDropped:    s.NewCounter("sigprobe_bpf_dropped_total"),
-		ebpfMode:      s.NewCounter("sigprobe_capture_ebpf_mode"),
+		ebpfMode:      s.NewGauge("sigprobe_capture_ebpf_mode", nil),
 		decPackets:    s.NewCounter("sigprobe_decode_packets_total"),
 		decMessages:   s.NewCounter("sigprobe_decode_messages_total"),
 		retrans:       s.NewCounter("sigprobe_decode_retransmissions_total"),

@@ -33,6 +33,7 @@ type gen struct {
 	t3212        int64
 	hlrTID       uint32
 	ev           evHeap
+	progress     func(simulated time.Duration) // Config.Progress; nil: none
 
 	// Scratch buffers, reused for every message.
 	l3, l3b, bss, tcap, param, tpdu, rp, fac []byte
@@ -126,11 +127,17 @@ func (g *gen) run() error {
 		keys[i] = g.nextEvent(int32(i))
 	}
 	g.ev.init(keys)
+	begin := g.start.UnixNano()
+	nextReport := begin
 	for len(g.ev.idx) > 0 {
 		i := g.ev.idx[0]
 		t := g.ev.keys[i]
 		if t >= g.end {
 			break
+		}
+		if g.progress != nil && t >= nextReport {
+			g.progress(time.Duration(t - begin))
+			nextReport = t + 60*sec
 		}
 		if err := g.out.flush(t); err != nil {
 			return err
@@ -141,6 +148,9 @@ func (g *gen) run() error {
 	}
 	for i := range g.subs {
 		g.closeLocation(int32(i), g.end)
+	}
+	if g.progress != nil {
+		g.progress(time.Duration(g.end - begin))
 	}
 	return nil
 }

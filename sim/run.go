@@ -24,6 +24,10 @@ type Config struct {
 	Scenario    *scenario.Scenario
 	PCAP        string // output capture path
 	TruthDir    string
+	// Progress, if set, is called from the simulation loop about once per
+	// simulated minute with the simulated time done so far (of Days×24h),
+	// and once more at the end. It must return quickly.
+	Progress func(simulated time.Duration)
 }
 
 // Stats summarises a run.
@@ -95,12 +99,13 @@ func Run(c Config) (Stats, error) {
 	}
 	start := c.Start.UTC().Truncate(24 * time.Hour)
 	g := &gen{
-		sc:    c.Scenario,
-		rng:   rand.New(rand.NewPCG(c.Seed, 0x5167_7072_6f62_6500)),
-		start: start,
-		days:  c.Days,
-		end:   start.Add(time.Duration(c.Days) * 24 * time.Hour).UnixNano(),
-		t3212: int64(c.Scenario.Network.T3212Minutes) * 60 * sec,
+		sc:       c.Scenario,
+		rng:      rand.New(rand.NewPCG(c.Seed, 0x5167_7072_6f62_6500)),
+		start:    start,
+		days:     c.Days,
+		end:      start.Add(time.Duration(c.Days) * 24 * time.Hour).UnixNano(),
+		t3212:    int64(c.Scenario.Network.T3212Minutes) * 60 * sec,
+		progress: c.Progress,
 	}
 	g.nw = build(c.Scenario, g.rng)
 	g.hlrTID = g.rng.Uint32()

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sigprobe/sigprobe/internal/envtest"
 )
 
 // The message kinds the simulator must write (acceptance: a capture that
@@ -39,11 +41,7 @@ var tsharkFields = []string{
 }
 
 func tsharkPath(t *testing.T) string {
-	p, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark is not installed (apt-get install tshark; .ci/run does this)")
-	}
-	return p
+	return envtest.Tool(t, "tshark", "apt-get install tshark; make test does this")
 }
 
 // TestTsharkNoErrors: tshark finds no malformed packet and no expert error

@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // ErrNoTable is returned when DIR/<table> holds no Parquet file.
@@ -16,7 +18,9 @@ var ErrNoTable = errors.New("whitelist: no Parquet files for table")
 
 // scan calls fn for every row of dir/table/*.parquet with the named columns,
 // in file order. Integer columns may be INT32 or INT64 (lac and ci are 16-bit
-// values either way); strings are BYTE_ARRAY. A missing column is an error.
+// values either way); timestamp columns (the probe writes TIMESTAMP(MILLIS))
+// arrive as unix seconds, as do plain INT64 times (older files); strings are
+// BYTE_ARRAY. A missing column is an error.
 // fn must not keep vals or the byte slices in them after it returns.
 func scan(dir, table string, cols []string, fn func(vals []parquet.Value) error) error {
 	files, err := filepath.Glob(filepath.Join(dir, table, "*.parquet"))
@@ -50,12 +54,18 @@ func scanFile(path string, cols []string, fn func(vals []parquet.Value) error) e
 		return err
 	}
 	idx := make([]int, len(cols))
+	perSecond := make([]int64, len(cols)) // timestamp units per second; 0: not a timestamp
 	for i, c := range cols {
 		leaf, ok := pf.Schema().Lookup(c)
 		if !ok {
 			return fmt.Errorf("no column %q", c)
 		}
 		idx[i] = leaf.ColumnIndex
+		if lt := leaf.Node.Type().LogicalType(); lt != nil {
+			if ts, ok := lt.Value.(*format.TimestampType); ok && ts.Unit.Value != nil {
+				perSecond[i] = int64(time.Second / ts.Unit.Value.Duration())
+			}
+		}
 	}
 	row := make([]parquet.Value, len(cols))
 	for _, rg := range pf.RowGroups() {
@@ -74,6 +84,9 @@ func scanFile(path string, cols []string, fn func(vals []parquet.Value) error) e
 		for r := range int(rg.NumRows()) {
 			for i := range cols {
 				row[i] = colVals[i][r]
+				if perSecond[i] != 0 && row[i].Kind() == parquet.Int64 {
+					row[i] = parquet.Int64Value(row[i].Int64() / perSecond[i])
+				}
 			}
 			if err := fn(row); err != nil {
 				return err

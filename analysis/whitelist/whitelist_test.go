@@ -31,7 +31,9 @@ func TestWeekdays(t *testing.T) {
 }
 
 // Integer widths of lac/ci and the times vary between Parquet writers: the
-// same rows written as INT32 (uint16) and as INT64 give the same whitelist.
+// same rows written as INT32 (uint16) and as INT64, times as unix seconds or
+// as TIMESTAMP(MILLIS) (sink/parquet) or TIMESTAMP(MICROS), give the same
+// whitelist.
 func TestIntegerWidths(t *testing.T) {
 	type dwell16 struct {
 		IMSI    string `parquet:"imsi"`
@@ -46,6 +48,20 @@ func TestIntegerWidths(t *testing.T) {
 		CI      int64  `parquet:"ci"`
 		StartTS int64  `parquet:"start_ts"`
 		EndTS   int64  `parquet:"end_ts"`
+	}
+	type dwellMillis struct {
+		IMSI    string `parquet:"imsi"`
+		LAC     uint16 `parquet:"lac"`
+		CI      uint16 `parquet:"ci"`
+		StartTS int64  `parquet:"start_ts,timestamp(millisecond)"`
+		EndTS   int64  `parquet:"end_ts,timestamp(millisecond)"`
+	}
+	type dwellTime struct {
+		IMSI    string    `parquet:"imsi"`
+		LAC     uint16    `parquet:"lac"`
+		CI      uint16    `parquet:"ci"`
+		StartTS time.Time `parquet:"start_ts,timestamp(microsecond)"`
+		EndTS   time.Time `parquet:"end_ts,timestamp(microsecond)"`
 	}
 	type sub struct {
 		IMSI   string `parquet:"imsi"`
@@ -67,8 +83,12 @@ func TestIntegerWidths(t *testing.T) {
 		r16 = append(r16, dwell16{"b", 300, 40000, base, base + 86400})
 	}
 	r64 := make([]dwell64, len(r16))
+	rms := make([]dwellMillis, len(r16))
+	rtm := make([]dwellTime, len(r16))
 	for i, r := range r16 {
 		r64[i] = dwell64{r.IMSI, int64(r.LAC), int64(r.CI), r.StartTS, r.EndTS}
+		rms[i] = dwellMillis{r.IMSI, r.LAC, r.CI, r.StartTS * 1000, r.EndTS * 1000}
+		rtm[i] = dwellTime{r.IMSI, r.LAC, r.CI, time.Unix(r.StartTS, 0), time.Unix(r.EndTS, 0)}
 	}
 	subs := []sub{{"a", "1"}, {"b", "2"}, {"c", "3"}}
 	run := func(write func(path string) error) []Member {
@@ -94,6 +114,12 @@ func TestIntegerWidths(t *testing.T) {
 	b := run(func(path string) error { return parquet.WriteFile(path, r64) })
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("INT32 and INT64 columns differ:\n%+v\n%+v", a, b)
+	}
+	if c := run(func(path string) error { return parquet.WriteFile(path, rms) }); !reflect.DeepEqual(a, c) {
+		t.Errorf("seconds and TIMESTAMP(MILLIS) columns differ:\n%+v\n%+v", a, c)
+	}
+	if c := run(func(path string) error { return parquet.WriteFile(path, rtm) }); !reflect.DeepEqual(a, c) {
+		t.Errorf("seconds and TIMESTAMP(MICROS) columns differ:\n%+v\n%+v", a, c)
 	}
 	if len(a) != 1 || a[0].IMSI != "a" || a[0].MSISDN != "1" || a[0].PresenceDays != 22 {
 		t.Errorf("want only a, present 22 days; got %+v", a)

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/sigprobe/sigprobe/internal/progress"
 	"github.com/sigprobe/sigprobe/sim"
 	"github.com/sigprobe/sigprobe/sim/scenario"
 )
@@ -38,7 +39,11 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
+	// Progress in simulated minutes: a line on a terminal, log lines otherwise.
+	rep := progress.New(stderr, int64(*days)*24*60, "simulated minutes", progress.Options{Name: "gen"})
+	cfg.Progress = func(done time.Duration) { rep.Set(int64(done / time.Minute)) }
 	st, err := sim.Run(cfg)
+	rep.Done()
 	if err != nil {
 		return err
 	}

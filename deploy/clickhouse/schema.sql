@@ -10,7 +10,8 @@
 --   INSERT INTO dwell SELECT * FROM file('out/dwell/*.parquet', Parquet)
 -- loads the embedded default's files. Identities (IMSI, MSISDN, IMEI, peer)
 -- are strings: leading zeros matter (MCC 001) and nobody does arithmetic on
--- them. Times are unix seconds, stored as DateTime('UTC') (4 bytes).
+-- them. Times are unix seconds, stored as DateTime('UTC') (4 bytes); the
+-- Parquet files carry them as TIMESTAMP(MILLIS) columns.
 --
 -- Choices shared by every table:
 -- * ORDER BY is the filter analysts use first; the primary index is sparse

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sigprobe/sigprobe/internal/envtest"
 )
 
 // Test identities (TS 23.003): a 2-digit and a 3-digit MNC network.
@@ -395,10 +397,7 @@ var tsharkFields = []string{
 const sevError = 8388608
 
 func TestTshark(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark not installed")
-	}
+	tshark := envtest.Tool(t, "tshark", "apt-get install tshark; make test does this")
 	c := buildCapture(t)
 	path := c.save(t)
 	args := []string{"-r", path, "-o", "sctp.reassembly:TRUE", "-o", "sctp.checksum:CRC-32C", "-o", "sccp.trace_sccp:TRUE", "-o", "ip.check_checksum:TRUE",

@@ -4,20 +4,25 @@ import "github.com/sigprobe/sigprobe/sink"
 
 // The Parquet rows, one struct per table: this file is the Parquet schema.
 // Fields are in the column order of deploy/clickhouse/schema.sql (a test
-// checks names, order and types against the DDL). Identities are strings,
-// times are INT64 unix seconds (ClickHouse casts them to DateTime), small
-// unsigned integers carry the UINT(n) logical type. Low-cardinality strings
-// are dictionary-encoded.
+// checks names, order and types against the DDL). Identities are strings;
+// the DDL's DateTime('UTC') columns are Parquet timestamps, INT64
+// TIMESTAMP(MILLIS, UTC) — Parquet has no seconds unit — so every reader
+// (ClickHouse, chDB, DuckDB, pandas) sees times, not numbers; small unsigned
+// integers carry the UINT(n) logical type. Low-cardinality strings are
+// dictionary-encoded.
+
+// ms turns the sink's unix seconds into a timestamp column's milliseconds.
+func ms(sec int64) int64 { return sec * 1000 }
 
 type trajectoryRow struct {
 	IMSI string `parquet:"imsi"`
-	TS   int64  `parquet:"ts,delta"`
+	TS   int64  `parquet:"ts,delta,timestamp(millisecond:utc)"`
 	LAC  uint16 `parquet:"lac"`
 	CI   uint16 `parquet:"ci"`
 }
 
 func (r *trajectoryRow) set(s *sink.TrajectoryPoint) {
-	*r = trajectoryRow{IMSI: s.IMSI.String(), TS: s.TS, LAC: s.LAC, CI: s.CI}
+	*r = trajectoryRow{IMSI: s.IMSI.String(), TS: ms(s.TS), LAC: s.LAC, CI: s.CI}
 }
 
 type dwellRow struct {
@@ -25,20 +30,20 @@ type dwellRow struct {
 	MSISDN  string `parquet:"msisdn"`
 	LAC     uint16 `parquet:"lac"`
 	CI      uint16 `parquet:"ci"`
-	StartTS int64  `parquet:"start_ts,delta"`
-	EndTS   int64  `parquet:"end_ts,delta"`
+	StartTS int64  `parquet:"start_ts,delta,timestamp(millisecond:utc)"`
+	EndTS   int64  `parquet:"end_ts,delta,timestamp(millisecond:utc)"`
 	Roamer  bool   `parquet:"roamer"`
 	Reason  string `parquet:"reason,dict"`
 }
 
 func (r *dwellRow) set(s *sink.Dwell) {
 	*r = dwellRow{IMSI: s.IMSI.String(), MSISDN: s.MSISDN.String(), LAC: s.LAC, CI: s.CI,
-		StartTS: s.StartTS, EndTS: s.EndTS, Roamer: s.Roamer, Reason: s.Reason}
+		StartTS: ms(s.StartTS), EndTS: ms(s.EndTS), Roamer: s.Roamer, Reason: s.Reason}
 }
 
 type regionMinuteRow struct {
 	Region    string   `parquet:"region,dict"`
-	MinuteTS  int64    `parquet:"minute_ts,delta"`
+	MinuteTS  int64    `parquet:"minute_ts,delta,timestamp(millisecond:utc)"`
 	Occupancy uint32   `parquet:"occupancy"`
 	Inflow    uint32   `parquet:"inflow"`
 	Outflow   uint32   `parquet:"outflow"`
@@ -49,37 +54,37 @@ type regionMinuteRow struct {
 func (r *regionMinuteRow) set(s *sink.RegionMinute) {
 	// Reuse the list's backing array: the writer copies values out on Write.
 	ed := append(r.ExitDwell[:0], s.ExitDwell[:]...)
-	*r = regionMinuteRow{Region: s.Region, MinuteTS: s.MinuteTS, Occupancy: s.Occupancy,
+	*r = regionMinuteRow{Region: s.Region, MinuteTS: ms(s.MinuteTS), Occupancy: s.Occupancy,
 		Inflow: s.Inflow, Outflow: s.Outflow, Roamers: s.Roamers, ExitDwell: ed}
 }
 
 type eventRow struct {
-	TS        int64  `parquet:"ts,delta"`
+	TS        int64  `parquet:"ts,delta,timestamp(millisecond:utc)"`
 	IMSI      string `parquet:"imsi"`
 	MSISDN    string `parquet:"msisdn"`
 	Kind      string `parquet:"kind,dict"`
 	LAC       uint16 `parquet:"lac"`
 	CI        uint16 `parquet:"ci"`
 	Peer      string `parquet:"peer"`
-	SetupTS   int64  `parquet:"setup_ts"`
-	AnswerTS  int64  `parquet:"answer_ts"`
-	ReleaseTS int64  `parquet:"release_ts"`
+	SetupTS   int64  `parquet:"setup_ts,timestamp(millisecond:utc)"`
+	AnswerTS  int64  `parquet:"answer_ts,timestamp(millisecond:utc)"`
+	ReleaseTS int64  `parquet:"release_ts,timestamp(millisecond:utc)"`
 	Duration  uint32 `parquet:"duration_s"`
 	Cause     uint8  `parquet:"cause"`
 	Roamer    bool   `parquet:"roamer"`
 }
 
 func (r *eventRow) set(s *sink.Event) {
-	*r = eventRow{TS: s.TS, IMSI: s.IMSI.String(), MSISDN: s.MSISDN.String(), Kind: s.Kind,
-		LAC: s.LAC, CI: s.CI, Peer: s.Peer.String(), SetupTS: s.SetupTS, AnswerTS: s.AnswerTS,
-		ReleaseTS: s.ReleaseTS, Duration: s.Duration, Cause: s.Cause, Roamer: s.Roamer}
+	*r = eventRow{TS: ms(s.TS), IMSI: s.IMSI.String(), MSISDN: s.MSISDN.String(), Kind: s.Kind,
+		LAC: s.LAC, CI: s.CI, Peer: s.Peer.String(), SetupTS: ms(s.SetupTS), AnswerTS: ms(s.AnswerTS),
+		ReleaseTS: ms(s.ReleaseTS), Duration: s.Duration, Cause: s.Cause, Roamer: s.Roamer}
 }
 
 type triggerRow struct {
 	ID      string `parquet:"id"`
 	Rule    string `parquet:"rule,dict"`
 	Kind    string `parquet:"kind,dict"`
-	TS      int64  `parquet:"ts,delta"`
+	TS      int64  `parquet:"ts,delta,timestamp(millisecond:utc)"`
 	IMSI    string `parquet:"imsi"`
 	MSISDN  string `parquet:"msisdn"`
 	Region  string `parquet:"region,dict"`
@@ -92,7 +97,7 @@ type triggerRow struct {
 }
 
 func (r *triggerRow) set(s *sink.Trigger) {
-	*r = triggerRow{ID: s.ID, Rule: s.Rule, Kind: s.Kind, TS: s.TS, IMSI: s.IMSI.String(),
+	*r = triggerRow{ID: s.ID, Rule: s.Rule, Kind: s.Kind, TS: ms(s.TS), IMSI: s.IMSI.String(),
 		MSISDN: s.MSISDN.String(), Region: s.Region, LAC: s.LAC, CI: s.CI, DwellS: clampU32(s.DwellS),
 		HomeMCC: s.HomeMCC, HomeMNC: s.HomeMNC, Attrs: s.Attrs}
 }
@@ -103,13 +108,13 @@ type subscriberRow struct {
 	IMEI      string `parquet:"imei"`
 	HomeMCC   string `parquet:"home_mcc,dict"`
 	HomeMNC   string `parquet:"home_mnc,dict"`
-	FirstSeen int64  `parquet:"first_seen"`
-	LastSeen  int64  `parquet:"last_seen"`
+	FirstSeen int64  `parquet:"first_seen,timestamp(millisecond:utc)"`
+	LastSeen  int64  `parquet:"last_seen,timestamp(millisecond:utc)"`
 }
 
 func (r *subscriberRow) set(s *sink.Subscriber) {
 	*r = subscriberRow{IMSI: s.IMSI.String(), MSISDN: s.MSISDN.String(), IMEI: s.IMEI.String(),
-		HomeMCC: s.HomeMCC, HomeMNC: s.HomeMNC, FirstSeen: s.FirstSeen, LastSeen: s.LastSeen}
+		HomeMCC: s.HomeMCC, HomeMNC: s.HomeMNC, FirstSeen: ms(s.FirstSeen), LastSeen: ms(s.LastSeen)}
 }
 
 // clampU32 maps a duration in seconds onto UInt32 (dwell_s); negative is 0.

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/sigprobe/sigprobe/format/regions"
+	"github.com/sigprobe/sigprobe/internal/envtest"
 	"github.com/sigprobe/sigprobe/internal/monthtest"
 )
 
@@ -30,9 +31,7 @@ func repoRoot() string { return filepath.Join(here(), "..", "..", "..") }
 // or .cache/chdb/node_modules where .ci/run installs it.
 func nodePath(t testing.TB) string {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node not installed: the chDB analysis tests need node and the npm package chdb (.ci/run installs both)")
-	}
+	envtest.Tool(t, "node", "the chDB analysis tests need node and the npm package chdb; make test installs both")
 	dir := os.Getenv("SIGPROBE_CHDB_MODULES")
 	if dir == "" {
 		dir = filepath.Join(repoRoot(), ".cache", "chdb", "node_modules")
@@ -40,7 +39,7 @@ func nodePath(t testing.TB) string {
 	cmd := exec.Command("node", "-e", "require('chdb')")
 	cmd.Env = append(os.Environ(), "NODE_PATH="+dir)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("npm package chdb not found in %s (run .ci/run, or npm install --prefix .cache/chdb chdb): %v %s", dir, err, firstLine(out))
+		envtest.Skip(t, "npm package chdb not found in %s (make test installs it, or npm install --prefix .cache/chdb chdb): %v %s", dir, err, firstLine(out))
 	}
 	return dir
 }

@@ -5,7 +5,10 @@
 //               [--query FILE] [--param NAME=VALUE]... [--format CSVWithNames]
 //
 // --db      session directory; tables persist there between runs.
-// --exec    a file of statements separated by ';' at the end of a line; run in order.
+// --exec    a file of statements (schema.sql, say), run in order as one
+//           multi-statement query: ClickHouse's own parser splits it, so
+//           comments, quoted strings and ';' anywhere are handled as the
+//           server handles them. The first failing statement stops the file.
 // --sql     one statement, run after the --exec files.
 // --try     one statement whose failure is ignored, run after the --exec files.
 // --query   one SELECT with ClickHouse query parameters ({name:Type}); its
@@ -43,26 +46,19 @@ function parseArgs(argv) {
   return o;
 }
 
-// statements splits a file on ';' at the end of a line, dropping comment-only pieces.
-function statements(text) {
-  return text.split(/;[ \t]*(?:\r?\n|$)/)
-    .map(s => s.trim())
-    .filter(s => s.split('\n').some(l => l.trim() !== '' && !l.trim().startsWith('--')));
-}
-
 function main() {
   const o = parseArgs(process.argv.slice(2));
   const { Session } = require('chdb');
   const s = new Session(o.db);
-  const run = (sql) => {
+  const run = (sql, where) => {
     try {
       s.query(sql, 'CSV');
     } catch (e) {
-      throw new Error(`${String(e.message || e).trim()}\n  in: ${sql.split('\n').find(l => l.trim() && !l.trim().startsWith('--'))}`);
+      throw new Error(`${String(e.message || e).trim()}\n  in: ${where || sql.split('\n').find(l => l.trim() && !l.trim().startsWith('--'))}`);
     }
   };
   try {
-    for (const f of o.exec) for (const st of statements(fs.readFileSync(f, 'utf8'))) run(st);
+    for (const f of o.exec) run(fs.readFileSync(f, 'utf8'), f);
     for (const st of o.steps) {
       try {
         run(st.sql);

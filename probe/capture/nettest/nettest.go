@@ -13,19 +13,17 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sigprobe/sigprobe/internal/envtest"
 )
 
 // NeedRoot skips, saying why, unless the test can create network namespaces
-// and run the named tools.
+// and run the named tools (under make test it fails instead: envtest).
 func NeedRoot(t testing.TB, tools ...string) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skipf("skipping: needs root to create a network namespace and veth pair (running as uid %d)", os.Geteuid())
-	}
+	envtest.Root(t, "create a network namespace and veth pair")
 	for _, tool := range append([]string{"ip"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("skipping: %s not found (apt-get install -y iproute2 tcpreplay)", tool)
-		}
+		envtest.Tool(t, tool, "apt-get install -y iproute2 tcpreplay")
 	}
 }
 
