@@ -42,7 +42,7 @@ func TestReplayToClickHouse(t *testing.T) {
 		c.Output.ClickHouse.DSN = front.DSN(name)
 		c.Output.ClickHouse.SpoolDir = filepath.Join(dir, name+"-spool")
 		c.Output.ClickHouse.BatchRows = 3000
-		c.Output.ClickHouse.InsertTimeout, c.Output.ClickHouse.CloseTimeout = 5*time.Second, 5*time.Second
+		c.Output.ClickHouse.InsertTimeout, c.Output.ClickHouse.CloseTimeout = 30*time.Second, 2*time.Minute
 		return c
 	}
 	check := func(name string) {

@@ -22,7 +22,7 @@ func TestEngineLandsEveryRow(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	c := f.setup(ctx, "sigprobe")
-	w, err := New(Config{DSN: f.dsn("sigprobe"), BatchRows: 2000, SpoolDir: t.TempDir(), InsertTimeout: 30 * time.Second}, nil)
+	w, err := New(Config{DSN: f.dsn("sigprobe"), BatchRows: 2000, SpoolDir: t.TempDir(), InsertTimeout: 30 * time.Second, CloseTimeout: 3 * time.Minute}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestEngineCheckpointRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	c := f.setup(ctx, "sigprobe")
-	cfg := Config{DSN: f.dsn("sigprobe"), BatchRows: 1000, SpoolDir: t.TempDir(), InsertTimeout: 30 * time.Second}
+	cfg := Config{DSN: f.dsn("sigprobe"), BatchRows: 1000, SpoolDir: t.TempDir(), InsertTimeout: 30 * time.Second, CloseTimeout: 3 * time.Minute}
 	stream := genStream(13, 120, engineBase())
 	w, err := New(cfg, nil)
 	if err != nil {
