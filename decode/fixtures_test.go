@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"flag"
 	"os"
 	"os/exec"
@@ -333,9 +334,34 @@ func mtp3Fixture() fixture {
 	}}
 }
 
+// checksumFixture: pagings whose packets were corrupted on the way to the
+// tap (a wrong SCTP CRC32c, a wrong IPv4 header checksum) or captured
+// before checksum offload (an all-zero CRC32c field), between good ones.
+func checksumFixture() fixture {
+	a := &assoc{srcIP: ipMSC, dstIP: ipBSC, sp: 2905, dp: 2905, opc: msc, dpc: bsc, tsn: 600}
+	called, calling := addrSSN(bsc, 254), addrSSN(msc, 254)
+	paging := func(imsi string, t uint32) []byte {
+		return a.frame(udt(called, calling, bssmap(0x52, tlvIE(0x08, mobileID(1, imsi)), tlvIE(0x09, u32(t)),
+			tlvIE(0x1a, cat([]byte{0x05}, u16(0x1001))))))
+	}
+	const sctpOff = 14 + 20
+	good := paging(imsi1, 0x0101)
+	// One IMSI digit changed after the checksum was computed: without the
+	// check this would be a subscriber nobody has.
+	badCRC := paging(imsi2, 0x0202)
+	i := bytes.Index(badCRC, mobileID(1, imsi2))
+	badCRC[i+3] ^= 0x10
+	offloaded := paging(imsi2, 0x0303)
+	copy(offloaded[sctpOff+8:sctpOff+12], []byte{0, 0, 0, 0})
+	badIP := paging(imsi2, 0x0404)
+	badIP[14+15] ^= 0x01 // source address: the SCTP checksum does not cover it
+	return fixture{name: "checksums.pcap", lt: layers.LinkTypeEthernet,
+		frames: [][]byte{good, badCRC, offloaded, badIP, paging(imsi1, 0x0505)}}
+}
+
 func allFixtures() []fixture {
 	return []fixture{aInterface(), mapOps(), transport(), sllFixture(false), sllFixture(true), rawFixture(), m2paFixture(),
-		mtp2Fixture(), mtp3Fixture()}
+		mtp2Fixture(), mtp3Fixture(), checksumFixture()}
 }
 
 // TestWriteFixtures regenerates testdata/ (pcaps and tshark goldens).

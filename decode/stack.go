@@ -68,6 +68,15 @@ type flow struct {
 type Stack struct {
 	Stats Stats
 
+	// VerifyChecksum drops packets whose IPv4 header checksum or SCTP CRC32c
+	// is wrong (ErrIPChecksum, sctp.ErrChecksum, Stats.BadChecksums): a
+	// corrupted packet must not become a message with a made-up identity.
+	// NewStack turns it on. Turn it off for captures taken on a sending host
+	// before checksum offload filled the field in (Stats.ZeroChecksums
+	// counts the SCTP packets whose field is all zero). This is the config
+	// key capture.verify_checksum.
+	VerifyChecksum bool
+
 	// SCCPEvents makes Decode also report the connection-oriented SCCP
 	// messages that carry no user data (CC, CREF, RLSD, RLC) as Messages with
 	// Proto == ProtoNone, so a tracker can follow local references. They are
@@ -113,7 +122,7 @@ type Stack struct {
 
 // NewStack returns a Stack ready to decode.
 func NewStack() *Stack {
-	s := &Stack{flows: make(map[flowKey]*flow)}
+	s := &Stack{flows: make(map[flowKey]*flow), VerifyChecksum: true}
 	mk := func(first gopacket.LayerType) *gopacket.DecodingLayerParser {
 		p := gopacket.NewDecodingLayerParser(first)
 		// A linear array beats the default map for six layer types.
@@ -263,6 +272,11 @@ func (s *Stack) ipv4(dst []Message) []Message {
 		s.Stats.NotSCTP++
 		return dst
 	}
+	if s.VerifyChecksum && !ipv4HeaderOK(ip.Contents) {
+		s.Stats.BadChecksums++
+		s.fail(LayerIP, ErrIPChecksum)
+		return dst
+	}
 	payload := ip.Payload
 	if ip.Flags&layers.IPv4MoreFragments != 0 || ip.FragOffset != 0 {
 		var err error
@@ -400,7 +414,28 @@ func (f *flow) stream(id uint16) *sctp.Stream {
 	return st
 }
 
+// ipv4HeaderOK reports whether an IPv4 header's one's-complement sum,
+// checksum included, is all ones (RFC 791, RFC 1071).
+func ipv4HeaderOK(h []byte) bool {
+	var sum uint32
+	for i := 0; i+1 < len(h); i += 2 {
+		sum += uint32(h[i])<<8 | uint32(h[i+1])
+	}
+	for sum > 0xffff {
+		sum = sum&0xffff + sum>>16
+	}
+	return sum == 0xffff
+}
+
 func (s *Stack) sctpPacket(dst []Message, src, dstIP []byte, b []byte) []Message {
+	if s.VerifyChecksum && len(b) >= 12 && !sctp.ChecksumOK(b) {
+		s.Stats.BadChecksums++
+		if sctp.StoredChecksum(b) == 0 {
+			s.Stats.ZeroChecksums++
+		}
+		s.fail(LayerSCTP, sctp.ErrChecksum)
+		return dst
+	}
 	p := &s.sctp
 	if err := p.DecodeFromBytes(b); err != nil {
 		s.fail(LayerSCTP, err)
@@ -834,6 +869,11 @@ func (s *Stack) fastEthIPv4(dst []Message, b []byte) ([]Message, bool) {
 	n := int(binary.BigEndian.Uint16(ip[2:]))
 	if n < 20 || n > len(ip) {
 		return dst, false
+	}
+	if s.VerifyChecksum && !ipv4HeaderOK(ip[:20]) {
+		s.Stats.BadChecksums++
+		s.fail(LayerIP, ErrIPChecksum)
+		return dst, true
 	}
 	return s.sctpPacket(dst, ip[12:16], ip[16:20], ip[20:n]), true
 }

@@ -44,6 +44,9 @@ var (
 	ErrLinkShort  = errors.New("link: short frame")
 	ErrIPFragment = errors.New("ip: bad fragment")
 	ErrIPv6Ext    = errors.New("ip: bad IPv6 extension header")
+	// ErrIPChecksum is an IPv4 header whose checksum does not add up
+	// (Stack.VerifyChecksum).
+	ErrIPChecksum = errors.New("ip: bad IPv4 header checksum")
 	// ErrTooManyStreams and ErrReassemblyMemory drop SCTP fragments beyond
 	// MaxStreams per flow or MaxHeld bytes per Stack.
 	ErrTooManyStreams   = errors.New("sctp: too many streams in reassembly")
@@ -53,8 +56,8 @@ var (
 // reasons lists every sentinel error a Stack may report, so counting by
 // reason is an index into a fixed array.
 var reasons = [...]error{
-	ErrLinkType, ErrLinkShort, ErrIPFragment, ErrIPv6Ext, ErrTooManyStreams, ErrReassemblyMemory,
-	sctp.ErrShort, sctp.ErrChunkLen, sctp.ErrTooMany, sctp.ErrReassembly, sctp.ErrTooBig,
+	ErrLinkType, ErrLinkShort, ErrIPFragment, ErrIPv6Ext, ErrIPChecksum, ErrTooManyStreams, ErrReassemblyMemory,
+	sctp.ErrShort, sctp.ErrChunkLen, sctp.ErrTooMany, sctp.ErrReassembly, sctp.ErrTooBig, sctp.ErrChecksum,
 	m3ua.ErrShort, m3ua.ErrVersion, m3ua.ErrLength, m3ua.ErrNoData, m3ua.ErrMTPShort,
 	sccp.ErrShort, sccp.ErrPointer, sccp.ErrAddress, sccp.ErrOptional, sccp.ErrUnsupported,
 	sccp.ErrSegment, sccp.ErrSegTooBig,
@@ -91,6 +94,8 @@ type Stats struct {
 	ByLayer         [NumLayers]uint64
 	ByReason        [NumReasons]uint64
 	Retransmissions uint64 // SCTP DATA chunks with a TSN already seen, dropped
+	BadChecksums    uint64 // packets dropped for a wrong IPv4 header checksum or SCTP CRC32c
+	ZeroChecksums   uint64 // of those, SCTP packets with an all-zero checksum field (captured before offload)
 	Fragments       uint64 // IP, SCTP and SCCP fragments held for reassembly
 	NotSCTP         uint64 // IP packets that are not SCTP
 	Control         uint64 // SCTP packets without DATA chunks
@@ -112,4 +117,32 @@ func (s *Stats) ForEachError(fn func(reason error, n uint64)) {
 			fn(reasons[i], n)
 		}
 	}
+}
+
+// Add adds o's counts to s, for summing the Stats of several workers.
+func (s *Stats) Add(o *Stats) {
+	s.Packets += o.Packets
+	s.Messages += o.Messages
+	s.Errors += o.Errors
+	for i := range s.ByLayer {
+		s.ByLayer[i] += o.ByLayer[i]
+	}
+	for i := range s.ByReason {
+		s.ByReason[i] += o.ByReason[i]
+	}
+	s.Retransmissions += o.Retransmissions
+	s.BadChecksums += o.BadChecksums
+	s.ZeroChecksums += o.ZeroChecksums
+	s.Fragments += o.Fragments
+	s.NotSCTP += o.NotSCTP
+	s.Control += o.Control
+	s.OtherPPID += o.OtherPPID
+	s.AdaptationMgmt += o.AdaptationMgmt
+	s.NotSCCP += o.NotSCCP
+	s.NoUserData += o.NoUserData
+	s.Returned += o.Returned
+	s.OutOfScope += o.OutOfScope
+	s.NoComponents += o.NoComponents
+	s.Rejects += o.Rejects
+	s.FlowResets += o.FlowResets
 }
