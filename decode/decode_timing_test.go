@@ -155,7 +155,14 @@ func (r *replay) pass(s *Stack, msgs []Message) ([]Message, int) {
 }
 
 func mixFiles(t testing.TB) []string {
-	files := fixtureFiles()
+	var files []string
+	for _, f := range fixtureFiles() {
+		// The replay rewrites every SCTP checksum, which would repair the
+		// deliberately broken ones of this fixture.
+		if filepath.Base(f) != "checksums.pcap" {
+			files = append(files, f)
+		}
+	}
 	if dir := filepath.Join(moduleRoot(t), "..", "shared", "captures"); dir != "" {
 		more, _ := filepath.Glob(filepath.Join(dir, "*.pcap"))
 		files = append(files, more...)

@@ -3,9 +3,11 @@ package decode
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -217,7 +219,35 @@ func mapOps() fixture {
 	// A reject component and a P-Abort: no MAP operation to report.
 	tv(hlr, vlrA, hlrA, tcEnd(15, nil, ber(0xa4, berInt(0x02, 1), []byte{0x81, 1, 1})))
 	tv(hlr, vlrA, hlrA, ber(0x67, ber(0x49, u32(16)), []byte{0x4a, 1, 1}))
+	// sendIdentification (inter-VLR location update, TS 23.012): the new
+	// VLR asks the old one for the IMSI behind a TMSI, v3 then v2. The v3
+	// result hands over two triplets and a UMTS security context whose CK
+	// must not pass for a RAND.
+	oldA, newA := addrGT(7, "491720000011"), addrGT(7, "491720000012")
+	rnd := func(b byte) []byte { return cat([]byte{b}, make([]byte, 14), []byte{b}) }
+	triplet := func(b byte) []byte {
+		return ber(0x30, ber(0x04, rnd(b)), ber(0x04, u32(0x5e5e5e5e)), ber(0x04, make([]byte, 8)))
+	}
+	tv(vlr, oldA, newA, tcBegin(17, aarq(15, 3), invoke(1, 55, ber(0x30, ber(0x04, u32(0x1a2b3c4d)), berInt(0x02, 2),
+		ber(0x04, isdn("491720000003")), ber(0x80, lai("262", "01", 0x1001)), ber(0x83, isdn("491720000012"))))))
+	tv(hlr, newA, oldA, tcEnd(17, aare(15, 3), result(1, 55, ber(0xa3, imsiB(0x04), ber(0xa0, triplet(0x11), triplet(0x22)),
+		ber(0xa2, ber(0xa1, ber(0x04, rnd(0x33)), ber(0x04, rnd(0x44)), ber(0x04, []byte{1})))))))
+	tv(vlr, oldA, newA, tcBegin(18, aarq(15, 2), invoke(1, 55, ber(0x04, u32(0x0badcafe)))))
+	tv(hlr, newA, oldA, tcEnd(18, aare(15, 2), result(1, 55, ber(0x30, ber(0x04, tbcd(imsi2)), ber(0x30, triplet(0x55))))))
 	return fixture{name: "map-ops.pcap", lt: layers.LinkTypeEthernet, frames: f}
+}
+
+// mapErrors: a returnError for every local error code from 1 to 75 (those
+// of TS 29.002's MAP-Errors module, MAP v2's and unassigned ones), each
+// ending a sendRoutingInfoForSM dialogue.
+func mapErrors() fixture {
+	hlr := &assoc{srcIP: ipHLR, dstIP: ipVLR, sp: 2905, dp: 2905, opc: hlrPC, dpc: vlrPC, tsn: 8000}
+	hlrA, smscA := addrGT(6, "491720000002"), addrGT(8, "491710000000")
+	var f [][]byte
+	for code := 1; code <= 75; code++ {
+		f = append(f, hlr.frame(udt(smscA, hlrA, tcEnd(uint32(1000+code), aare(20, 3), rerror(1, code)))))
+	}
+	return fixture{name: "map-errors.pcap", lt: layers.LinkTypeEthernet, frames: f}
 }
 
 // ---- transport variants ----
@@ -361,7 +391,7 @@ func checksumFixture() fixture {
 
 func allFixtures() []fixture {
 	return []fixture{aInterface(), mapOps(), transport(), sllFixture(false), sllFixture(true), rawFixture(), m2paFixture(),
-		mtp2Fixture(), mtp3Fixture(), checksumFixture()}
+		mtp2Fixture(), mtp3Fixture(), checksumFixture(), mapErrors()}
 }
 
 // TestWriteFixtures regenerates testdata/ (pcaps and tshark goldens).
@@ -418,6 +448,37 @@ func TestWriteFixtures(t *testing.T) {
 		if err := os.WriteFile(path+".tshark.tsv", gold, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		if fx.name == "map-errors.pcap" {
+			writeErrorNames(t, path)
+		}
 		t.Logf("%s: %d frames, %d golden rows", fx.name, len(fx.frames), strings.Count(string(gold), "\n")-1)
+	}
+}
+
+// writeErrorNames writes FILE.names.tsv: each local error code in a
+// returnError of the capture and the name tshark gives it ("Unknown" where
+// it knows none), from tshark's packet details.
+func writeErrorNames(t *testing.T, path string) {
+	out, err := exec.Command("tshark", "-r", path, "-V").Output()
+	if err != nil {
+		t.Fatalf("tshark -V on %s: %v", path, err)
+	}
+	re := regexp.MustCompile(`^\s*localValue: (\S+) \((\d+)\)$`)
+	var b strings.Builder
+	b.WriteString("code\tname\n")
+	inError := false
+	for _, line := range strings.Split(string(out), "\n") {
+		switch {
+		case strings.HasSuffix(line, "returnError"):
+			inError = true
+		case inError:
+			if m := re.FindStringSubmatch(line); m != nil {
+				fmt.Fprintf(&b, "%s\t%s\n", m[2], m[1])
+				inError = false
+			}
+		}
+	}
+	if err := os.WriteFile(path+".names.tsv", []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -835,6 +835,14 @@ func (s *Stack) appendComponent(dst []Message, c *tcap.Component, t *tcap.Messag
 			o.Cells[0] = v.CGI
 			o.NCells = 1
 		}
+		if v.HasTMSI {
+			o.TMSI = v.TMSI
+			o.Has |= HasTMSI
+		}
+		if v.HasPrevLAI { // where the subscriber was, not where it is: Loc stays empty
+			o.Cells[0] = v.PrevLAI
+			o.NCells = 1
+		}
 	}
 	return dst
 }
