@@ -250,6 +250,103 @@ func mapErrors() fixture {
 	return fixture{name: "map-errors.pcap", lt: layers.LinkTypeEthernet, frames: f}
 }
 
+// udtsFixture: an SMSC's sendRoutingInfoForSM that an STP cannot route
+// comes back to it in a UDTS (return cause 1, no translation for an address
+// of such nature), between two the network delivers.
+func udtsFixture() fixture {
+	smsc := &assoc{srcIP: ipMSC, dstIP: ipHLR, sp: 2905, dp: 2905, opc: msc, dpc: hlrPC, tsn: 700}
+	stp := smsc.rev()
+	hlrA, smscA := addrGT(6, "491720000002"), addrGT(8, "491710000000")
+	sri := func(otid uint32, msisdn string) []byte {
+		return tcBegin(otid, aarq(20, 3), invoke(1, 45, ber(0x30, ber(0x80, isdn(msisdn)), []byte{0x81, 1, 0xff},
+			ber(0x82, isdn("491710000000")))))
+	}
+	return fixture{name: "udts.pcap", lt: layers.LinkTypeEthernet, frames: [][]byte{
+		smsc.frame(udt(hlrA, smscA, sri(51, "4917612345678"))),
+		smsc.frame(udt(addrGT(6, "999999999999"), smscA, sri(52, "4917687654321"))),
+		stp.frame(udts(0x01, smscA, addrGT(6, "999999999999"), sri(52, "4917687654321"))),
+		smsc.frame(udt(hlrA, smscA, sri(53, "4917600000003"))),
+	}}
+}
+
+// ---- multi-homed SCTP ----
+
+// mhPeer is one endpoint of a multi-homed association: two addresses, a
+// port, the tag its peer puts on packets to it, and its next TSN.
+type mhPeer struct {
+	ip   [2][4]byte
+	port int
+	tag  uint32
+	tsn  uint32
+	pc   uint32
+}
+
+// pkt is a frame from p to q over path i (0 primary, 1 alternate).
+func (p *mhPeer) pkt(q *mhPeer, i int, chunks ...[]byte) []byte {
+	return eth(0x0800, ipv4(p.ip[i], q.ip[i], int(p.tsn&0xffff), 0x4000, sctpPkt(p.port, q.port, q.tag, chunks...)))
+}
+
+// data is one whole M3UA message in a DATA chunk with the next TSN.
+func (p *mhPeer) data(q *mhPeer, sccp []byte) []byte {
+	p.tsn++
+	return dataChunk(3, p.tsn, 1, int(p.tsn&0xffff), 3, m3uaData(p.pc, q.pc, 2, 0, sccp))
+}
+
+// multiHomed: three associations whose endpoints have two addresses each
+// (RFC 9260 6.4). A VLR and an HLR start theirs with INIT / INIT ACK and
+// then use both paths: a retransmission and the last fragment of a message
+// take the alternate path. The second association was up before the
+// capture: its tags are learned from a SACK and its peer answers on the
+// alternate path first. In the third the two directions' first packets go
+// over different paths, until the first packet of one on the other's path
+// joins them.
+func multiHomed() fixture {
+	vlrA, hlrA := addrGT(7, "491720000001"), addrGT(6, "491720000002")
+	var f [][]byte
+	begin := func(otid uint32, imsi string) []byte {
+		return udt(hlrA, vlrA, tcBegin(otid, aarq(14, 3), invoke(1, 56, ber(0x30, ber(0x80, tbcd(imsi)), berInt(0x02, 1)))))
+	}
+	end := func(dtid uint32) []byte {
+		return udt(vlrA, hlrA, tcEnd(dtid, aare(14, 3), result(1, 56, nil)))
+	}
+
+	vlr := &mhPeer{ip: [2][4]byte{{10, 2, 0, 1}, {10, 3, 0, 1}}, port: 40001, tag: 0xb2b2b2b2, tsn: 100, pc: vlrPC}
+	hlr := &mhPeer{ip: [2][4]byte{{10, 2, 0, 2}, {10, 3, 0, 2}}, port: 2905, tag: 0xa1a1a1a1, tsn: 500, pc: hlrPC}
+	vlr.tag, hlr.tag = 0, 0xa1a1a1a1
+	f = append(f, vlr.pkt(hlr, 0, initChunk(1, 0xa1a1a1a1, 101, vlr.ip[0], vlr.ip[1]))) // 1 INIT (tag 0)
+	vlr.tag = 0xb2b2b2b2
+	f = append(f, hlr.pkt(vlr, 0, initChunk(2, 0xb2b2b2b2, 501, hlr.ip[0], hlr.ip[1]))) // 2 INIT ACK
+	f = append(f, vlr.pkt(hlr, 0, vlr.data(hlr, begin(21, imsi1))))                     // 3 Begin, primary
+	f = append(f, hlr.pkt(vlr, 0, sackChunk(vlr.tsn), hlr.data(vlr, end(21))))          // 4 End, primary
+	lost := vlr.data(hlr, begin(22, imsi2))
+	f = append(f, vlr.pkt(hlr, 0, lost))                                       // 5 Begin, primary
+	f = append(f, vlr.pkt(hlr, 1, lost))                                       // 6 its retransmission, alternate
+	f = append(f, hlr.pkt(vlr, 1, sackChunk(vlr.tsn), hlr.data(vlr, end(22)))) // 7 End, alternate
+	msg := m3uaData(vlr.pc, hlr.pc, 2, 0, begin(23, imsi1))
+	half := len(msg) / 2
+	f = append(f, vlr.pkt(hlr, 0, dataChunk(2, vlr.tsn+1, 2, 0, 3, msg[:half]))) // 8 first fragment, primary
+	f = append(f, vlr.pkt(hlr, 1, dataChunk(1, vlr.tsn+2, 2, 0, 3, msg[half:]))) // 9 last fragment, alternate
+	vlr.tsn += 2
+
+	// Up before the capture: no INIT; the HLR's SACK teaches its tag.
+	v2 := &mhPeer{ip: [2][4]byte{{10, 4, 0, 1}, {10, 5, 0, 1}}, port: 40002, tag: 0xc3c3c3c3, tsn: 9000, pc: vlrPC}
+	h2 := &mhPeer{ip: [2][4]byte{{10, 4, 0, 2}, {10, 5, 0, 2}}, port: 2905, tag: 0xd4d4d4d4, tsn: 7000, pc: hlrPC}
+	f = append(f, v2.pkt(h2, 0, v2.data(h2, begin(31, imsi2)))) // 10 Begin, primary
+	f = append(f, h2.pkt(v2, 0, sackChunk(v2.tsn)))             // 11 SACK, primary
+	endMsg := h2.data(v2, end(31))
+	f = append(f, h2.pkt(v2, 1, endMsg)) // 12 End, alternate: first HLR DATA
+	f = append(f, h2.pkt(v2, 0, endMsg)) // 13 its retransmission, primary
+
+	// Each direction's first packet on its own path.
+	v3 := &mhPeer{ip: [2][4]byte{{10, 6, 0, 1}, {10, 7, 0, 1}}, port: 40003, tag: 0xe5e5e5e5, tsn: 300, pc: vlrPC}
+	h3 := &mhPeer{ip: [2][4]byte{{10, 6, 0, 2}, {10, 7, 0, 2}}, port: 2905, tag: 0xf6f6f6f6, tsn: 800, pc: hlrPC}
+	f = append(f, v3.pkt(h3, 0, v3.data(h3, begin(41, imsi1)))) // 14 Begin, primary
+	f = append(f, h3.pkt(v3, 1, h3.data(v3, end(41))))          // 15 End, alternate: a separate association so far
+	f = append(f, v3.pkt(h3, 1, v3.data(h3, begin(42, imsi2)))) // 16 Begin on the End's path: joins them
+	f = append(f, h3.pkt(v3, 1, h3.data(v3, end(42))))          // 17 End, alternate
+	return fixture{name: "multihomed.pcap", lt: layers.LinkTypeEthernet, frames: f}
+}
+
 // ---- transport variants ----
 
 func transport() fixture {
@@ -391,7 +488,7 @@ func checksumFixture() fixture {
 
 func allFixtures() []fixture {
 	return []fixture{aInterface(), mapOps(), transport(), sllFixture(false), sllFixture(true), rawFixture(), m2paFixture(),
-		mtp2Fixture(), mtp3Fixture(), checksumFixture(), mapErrors()}
+		mtp2Fixture(), mtp3Fixture(), checksumFixture(), mapErrors(), multiHomed(), udtsFixture()}
 }
 
 // TestWriteFixtures regenerates testdata/ (pcaps and tshark goldens).

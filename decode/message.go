@@ -89,7 +89,7 @@ const MaxCells = bssap.MaxCells
 type Message struct {
 	Frame uint64 // 1-based number of the packet that completed the message
 	TsNs  int64  // capture time of that packet, ns since the Unix epoch
-	Assoc uint64 // SCTP association: hash of the 4-tuple, same both ways
+	Assoc uint64 // SCTP association: key of the path it was first seen on, the same on all its paths and both ways
 	Dir   uint8  // 0 or 1: which side of Assoc sent the message
 	Has   uint32 // presence flags
 

@@ -33,9 +33,6 @@ const (
 	ssnBSSAP = 254
 )
 
-// MaxFlows bounds the SCTP per-direction state; when full it is reset.
-const MaxFlows = 1 << 16
-
 // MaxStreams bounds the SCTP streams with reassembly state per flow, and
 // MaxHeld the bytes all SCTP reassembly buffers of a Stack may hold: crafted
 // traffic must not grow memory without bound.
@@ -43,24 +40,6 @@ const (
 	MaxStreams = 64
 	MaxHeld    = 16 << 20
 )
-
-type flowKey struct {
-	assoc uint64
-	vtag  uint32
-	dir   uint8
-}
-
-const flowCache = 256
-
-type cachedFlow struct {
-	k flowKey
-	f *flow
-}
-
-type flow struct {
-	dedup   sctp.Dedup
-	streams map[uint16]*sctp.Stream
-}
 
 // Stack decodes captured packets into Messages. It owns the reassembly
 // state (IPv4 fragments, SCTP streams, SCCP segments) and counters of one
@@ -98,12 +77,11 @@ type Stack struct {
 	pEth, pSLL, pSLL2, pIP4, pIP6 *gopacket.DecodingLayerParser
 	decoded                       []gopacket.LayerType
 
-	frags fragTable
-	conns connTable
-	sctp  sctp.Packet
-	flows map[flowKey]*flow
-	cache [flowCache]cachedFlow // direct-mapped, in front of flows
-	held  int                   // bytes held by SCTP stream buffers
+	frags  fragTable
+	conns  connTable
+	sctp   sctp.Packet
+	assocs assocTable
+	held   int // bytes held by SCTP stream buffers
 
 	m3ua  m3ua.M3UA
 	m2pa  m3ua.M2PA
@@ -122,7 +100,8 @@ type Stack struct {
 
 // NewStack returns a Stack ready to decode.
 func NewStack() *Stack {
-	s := &Stack{flows: make(map[flowKey]*flow), VerifyChecksum: true}
+	s := &Stack{VerifyChecksum: true}
+	s.assocs.init()
 	mk := func(first gopacket.LayerType) *gopacket.DecodingLayerParser {
 		p := gopacket.NewDecodingLayerParser(first)
 		// A linear array beats the default map for six layer types.
@@ -323,80 +302,6 @@ func (s *Stack) ipv6(dst []Message) []Message {
 	}
 }
 
-// assocKey hashes the 4-tuple so both directions give the same key; dir is 0
-// when the source is the lower endpoint.
-func assocKey(src, dst []byte, sp, dp uint16) (uint64, uint8) {
-	a, b, ap, bp, dir := src, dst, sp, dp, uint8(0)
-	if c := cmpEndpoint(src, sp, dst, dp); c > 0 {
-		a, b, ap, bp, dir = dst, src, dp, sp, 1
-	}
-	if len(a) == 4 && len(b) == 4 {
-		x := uint64(binary.BigEndian.Uint32(a))<<32 | uint64(binary.BigEndian.Uint32(b))
-		y := uint64(ap)<<16 | uint64(bp)
-		return mix64(x ^ mix64(y+0x9e3779b97f4a7c15)), dir
-	}
-	h := uint64(14695981039346656037)
-	mix := func(x byte) { h ^= uint64(x); h *= 1099511628211 }
-	for _, x := range a {
-		mix(x)
-	}
-	mix(byte(ap >> 8))
-	mix(byte(ap))
-	for _, x := range b {
-		mix(x)
-	}
-	mix(byte(bp >> 8))
-	mix(byte(bp))
-	return h, dir
-}
-
-// mix64 is the splitmix64 finalizer.
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	return x ^ x>>31
-}
-
-func cmpEndpoint(a []byte, ap uint16, b []byte, bp uint16) int {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		if a[i] != b[i] {
-			if a[i] < b[i] {
-				return -1
-			}
-			return 1
-		}
-	}
-	switch {
-	case ap < bp:
-		return -1
-	case ap > bp:
-		return 1
-	}
-	return 0
-}
-
-func (s *Stack) flow(k flowKey) *flow {
-	slot := &s.cache[(k.assoc^uint64(k.vtag)^uint64(k.dir))%flowCache]
-	if slot.f != nil && slot.k == k {
-		return slot.f
-	}
-	f := s.flows[k]
-	if f == nil {
-		if len(s.flows) >= MaxFlows {
-			clear(s.flows)
-			s.cache = [flowCache]cachedFlow{}
-			s.held = 0
-			s.Stats.FlowResets++
-		}
-		f = &flow{}
-		s.flows[k] = f
-	}
-	slot.k, slot.f = k, f
-	return f
-}
-
 // stream returns the reassembly state of stream id, or nil when the flow
 // already has MaxStreams.
 func (f *flow) stream(id uint16) *sctp.Stream {
@@ -443,12 +348,14 @@ func (s *Stack) sctpPacket(dst []Message, src, dstIP []byte, b []byte) []Message
 			return dst
 		}
 	}
+	path, pdir := pathKey(src, dstIP, p.SrcPort, p.DstPort)
 	if p.NData == 0 {
 		s.Stats.Control++
+		s.learnControl(path, pdir, p)
 		return dst
 	}
-	assoc, dir := assocKey(src, dstIP, p.SrcPort, p.DstPort)
-	f := s.flow(flowKey{assoc: assoc, vtag: p.VTag, dir: dir})
+	f := s.flowOf(path, pdir, p.SrcPort, p.DstPort, p.VTag)
+	assoc, dir := f.a.id, f.dir
 	for i := 0; i < p.NData; i++ {
 		d := &p.Data[i]
 		if f.dedup.Seen(d.TSN) {

@@ -108,6 +108,7 @@ type Stats struct {
 	NoComponents    uint64 // TCAP messages without components
 	Rejects         uint64 // ROS reject components (reported with Comp CompReject)
 	FlowResets      uint64 // SCTP flow table resets
+	Paths           uint64 // further paths of multi-homed SCTP associations found
 }
 
 // ForEachError calls fn for every reason with a non-zero count.
@@ -145,4 +146,5 @@ func (s *Stats) Add(o *Stats) {
 	s.NoComponents += o.NoComponents
 	s.Rejects += o.Rejects
 	s.FlowResets += o.FlowResets
+	s.Paths += o.Paths
 }
