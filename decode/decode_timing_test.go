@@ -205,9 +205,18 @@ func TestDecodeZeroAlloc(t *testing.T) {
 // msgs/s is wall-clock. On a shared machine it also reports msgs/cpu-s: the
 // messages per second of CPU time the benchmark thread itself got
 // (RUSAGE_THREAD), which other load does not distort.
-func BenchmarkDecode(b *testing.B) {
+//
+// It verifies checksums, as production does; BenchmarkDecodeNoVerify is the
+// same without, so the difference is what the checks cost per packet.
+func BenchmarkDecode(b *testing.B) { benchDecode(b, true) }
+
+// BenchmarkDecodeNoVerify is BenchmarkDecode with Stack.VerifyChecksum off.
+func BenchmarkDecodeNoVerify(b *testing.B) { benchDecode(b, false) }
+
+func benchDecode(b *testing.B, verify bool) {
 	r := newReplay(b, []string{simCapture(b, 1, 100)})
 	s := NewStack()
+	s.VerifyChecksum = verify
 	msgs := make([]Message, 0, 64)
 	msgs, _ = r.pass(s, msgs)
 	b.SetBytes(r.bytes / int64(len(r.pkts)))
