@@ -110,6 +110,9 @@ func TestCorruptedCaptureNoPhantoms(t *testing.T) {
 			imsis[msgs[j].IMSI.String()] = true
 		}
 	}
+	if s.Stats.BadChecksums != 0 {
+		t.Fatalf("the simulator wrote %d packets with a wrong checksum", s.Stats.BadChecksums)
+	}
 	r := rand.New(rand.NewPCG(5, 14))
 	corrupted := 0
 	for i := range pkts {
