@@ -30,7 +30,7 @@ import (
 // first seen on, and Dir which side sent: single-homed traffic keeps the
 // key it always had. Should an association's two directions first show up
 // on different paths (their first packets raced), they start as two; the
-// first packet of one on the other's path joins them.
+// first packet of one on the other's path joins it to the other's.
 //
 // Two associations that draw the same tag on the same ports would be taken
 // for one: tags are 32 random bits, so that needs tens of thousands of
@@ -184,11 +184,14 @@ func (s *Stack) learnTag(path uint64, pdir uint8, tk tagKey) *flow {
 			return f
 		case pe.a.dirs[pdir^pe.flip] == nil && pe.a.dirs[1-(pdir^pe.flip)] != nil && f.a.dirs[1-f.dir] == nil:
 			// The path's association has only the direction f's lacks: the
-			// two directions first showed up on different paths.
-			g := pe.a.dirs[1-(pdir^pe.flip)]
-			g.a, g.dir = f.a, 1-f.dir
-			f.a.dirs[g.dir] = g
-			pe.a.dirs = [2]*flow{}
+			// two directions first showed up on different paths. f joins
+			// the association of the path it is on now, whose key its other
+			// direction has been reported with (and which is the right one
+			// should f's first packet have had a corrupted address).
+			f.a.dirs[f.dir] = nil
+			f.a, f.dir = pe.a, pdir^pe.flip
+			pe.a.dirs[f.dir] = f
+			return f
 		}
 		t.paths[path] = pathEntry{f.a, pdir ^ f.dir}
 		return f

@@ -342,7 +342,7 @@ func multiHomed() fixture {
 	h3 := &mhPeer{ip: [2][4]byte{{10, 6, 0, 2}, {10, 7, 0, 2}}, port: 2905, tag: 0xf6f6f6f6, tsn: 800, pc: hlrPC}
 	f = append(f, v3.pkt(h3, 0, v3.data(h3, begin(41, imsi1)))) // 14 Begin, primary
 	f = append(f, h3.pkt(v3, 1, h3.data(v3, end(41))))          // 15 End, alternate: a separate association so far
-	f = append(f, v3.pkt(h3, 1, v3.data(h3, begin(42, imsi2)))) // 16 Begin on the End's path: joins them
+	f = append(f, v3.pkt(h3, 1, v3.data(h3, begin(42, imsi2)))) // 16 Begin on the End's path: joins the End's association
 	f = append(f, h3.pkt(v3, 1, h3.data(v3, end(42))))          // 17 End, alternate
 	return fixture{name: "multihomed.pcap", lt: layers.LinkTypeEthernet, frames: f}
 }
