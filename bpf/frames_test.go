@@ -54,10 +54,15 @@ func ipv6(next byte, src, dst [16]byte, payload []byte) []byte {
 }
 
 func sctp(sport, dport uint16, chunks ...[]byte) []byte {
+	return sctpTag(sport, dport, 0xdeadbeef, chunks...)
+}
+
+// sctpTag is an SCTP packet with verification tag tag.
+func sctpTag(sport, dport uint16, tag uint32, chunks ...[]byte) []byte {
 	b := be16(nil, sport)
 	b = be16(b, dport)
-	b = be32(b, 0xdeadbeef) // verification tag
-	b = be32(b, 0)          // checksum
+	b = be32(b, tag)
+	b = be32(b, 0) // checksum
 	for _, c := range chunks {
 		b = append(b, c...)
 	}
@@ -85,14 +90,21 @@ func sackChunk() []byte {
 	return be32(b, 0)
 }
 
-func initChunk() []byte {
-	b := []byte{1, 0, 0, 20}
-	b = be32(b, 0x11111111)
+func initChunk() []byte { return initTag(1, 0x11111111) }
+
+// initTag is an INIT (typ 1) or INIT ACK (typ 2) with Initiate Tag tag.
+func initTag(typ byte, tag uint32) []byte {
+	b := []byte{typ, 0, 0, 20}
+	b = be32(b, tag)
 	b = be32(b, 65536)
 	b = be16(b, 2)
 	b = be16(b, 2)
 	return be32(b, 1)
 }
+
+// abortT is an ABORT chunk with the T bit: the packet carries the sender's
+// own tag.
+func abortT() []byte { return []byte{6, 1, 0, 4} }
 
 func ports(sport, dport uint16, rest []byte) []byte {
 	return append(be16(be16(nil, sport), dport), rest...)

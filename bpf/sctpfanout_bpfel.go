@@ -16,7 +16,9 @@ import (
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	sctpFanoutMapAssocTags    = "assoc_tags"
 	sctpFanoutMapFanoutConfig = "fanout_config"
+	sctpFanoutMapPathTags     = "path_tags"
 	sctpFanoutProgSctpFanout  = "sctp_fanout"
 )
 
@@ -69,7 +71,9 @@ type sctpFanoutProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type sctpFanoutMapSpecs struct {
+	AssocTags    *ebpf.MapSpec `ebpf:"assoc_tags"`
 	FanoutConfig *ebpf.MapSpec `ebpf:"fanout_config"`
+	PathTags     *ebpf.MapSpec `ebpf:"path_tags"`
 }
 
 // sctpFanoutVariableSpecs contains global variables before they are loaded into the kernel.
@@ -98,12 +102,16 @@ func (o *sctpFanoutObjects) Close() error {
 //
 // It can be passed to loadSctpFanoutObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sctpFanoutMaps struct {
+	AssocTags    *ebpf.Map `ebpf:"assoc_tags"`
 	FanoutConfig *ebpf.Map `ebpf:"fanout_config"`
+	PathTags     *ebpf.Map `ebpf:"path_tags"`
 }
 
 func (m *sctpFanoutMaps) Close() error {
 	return _SctpFanoutClose(
+		m.AssocTags,
 		m.FanoutConfig,
+		m.PathTags,
 	)
 }
 

@@ -75,6 +75,19 @@ func dataChunk(flags byte, tsn uint32, stream, ssn int, ppid uint32, payload []b
 	return cat([]byte{0, flags}, u16(16+len(payload)), u32(tsn), u16(stream), u16(ssn), u32(ppid), payload)
 }
 
+// initChunk is an INIT (typ 1) or INIT ACK (typ 2) naming tag and the
+// sender's IPv4 addresses; an INIT ACK carries a state cookie too.
+func initChunk(typ byte, tag, tsn uint32, addrs ...[4]byte) []byte {
+	body := cat(u32(tag), u32(65536), u16(10), u16(10), u32(tsn))
+	for _, a := range addrs {
+		body = cat(body, u16(5), u16(8), a[:])
+	}
+	if typ == 2 {
+		body = cat(body, u16(7), u16(12), []byte("cookie!!"))
+	}
+	return cat([]byte{typ, 0}, u16(4+len(body)), body)
+}
+
 func sackChunk(cum uint32) []byte {
 	return cat([]byte{3, 0}, u16(16), u32(cum), u32(65535), u16(0), u16(0))
 }
@@ -122,6 +135,12 @@ func addrGT(ssn byte, digits string) []byte {
 
 func udt(called, calling, data []byte) []byte {
 	return cat([]byte{0x09, 0x80, 3, byte(3 + len(called)), byte(3 + len(called) + len(calling))},
+		lvb(called), lvb(calling), lvb(data))
+}
+
+// udts returns data to its sender (Q.713 4.11) with a return cause.
+func udts(cause byte, called, calling, data []byte) []byte {
+	return cat([]byte{0x0a, cause, 3, byte(3 + len(called)), byte(3 + len(called) + len(calling))},
 		lvb(called), lvb(calling), lvb(data))
 }
 

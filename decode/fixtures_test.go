@@ -1,10 +1,13 @@
 package decode
 
 import (
+	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -216,7 +219,132 @@ func mapOps() fixture {
 	// A reject component and a P-Abort: no MAP operation to report.
 	tv(hlr, vlrA, hlrA, tcEnd(15, nil, ber(0xa4, berInt(0x02, 1), []byte{0x81, 1, 1})))
 	tv(hlr, vlrA, hlrA, ber(0x67, ber(0x49, u32(16)), []byte{0x4a, 1, 1}))
+	// sendIdentification (inter-VLR location update, TS 23.012): the new
+	// VLR asks the old one for the IMSI behind a TMSI, v3 then v2. The v3
+	// result hands over two triplets and a UMTS security context whose CK
+	// must not pass for a RAND.
+	oldA, newA := addrGT(7, "491720000011"), addrGT(7, "491720000012")
+	rnd := func(b byte) []byte { return cat([]byte{b}, make([]byte, 14), []byte{b}) }
+	triplet := func(b byte) []byte {
+		return ber(0x30, ber(0x04, rnd(b)), ber(0x04, u32(0x5e5e5e5e)), ber(0x04, make([]byte, 8)))
+	}
+	tv(vlr, oldA, newA, tcBegin(17, aarq(15, 3), invoke(1, 55, ber(0x30, ber(0x04, u32(0x1a2b3c4d)), berInt(0x02, 2),
+		ber(0x04, isdn("491720000003")), ber(0x80, lai("262", "01", 0x1001)), ber(0x83, isdn("491720000012"))))))
+	tv(hlr, newA, oldA, tcEnd(17, aare(15, 3), result(1, 55, ber(0xa3, imsiB(0x04), ber(0xa0, triplet(0x11), triplet(0x22)),
+		ber(0xa2, ber(0xa1, ber(0x04, rnd(0x33)), ber(0x04, rnd(0x44)), ber(0x04, []byte{1})))))))
+	tv(vlr, oldA, newA, tcBegin(18, aarq(15, 2), invoke(1, 55, ber(0x04, u32(0x0badcafe)))))
+	tv(hlr, newA, oldA, tcEnd(18, aare(15, 2), result(1, 55, ber(0x30, ber(0x04, tbcd(imsi2)), ber(0x30, triplet(0x55))))))
 	return fixture{name: "map-ops.pcap", lt: layers.LinkTypeEthernet, frames: f}
+}
+
+// mapErrors: a returnError for every local error code from 1 to 75 (those
+// of TS 29.002's MAP-Errors module, MAP v2's and unassigned ones), each
+// ending a sendRoutingInfoForSM dialogue.
+func mapErrors() fixture {
+	hlr := &assoc{srcIP: ipHLR, dstIP: ipVLR, sp: 2905, dp: 2905, opc: hlrPC, dpc: vlrPC, tsn: 8000}
+	hlrA, smscA := addrGT(6, "491720000002"), addrGT(8, "491710000000")
+	var f [][]byte
+	for code := 1; code <= 75; code++ {
+		f = append(f, hlr.frame(udt(smscA, hlrA, tcEnd(uint32(1000+code), aare(20, 3), rerror(1, code)))))
+	}
+	return fixture{name: "map-errors.pcap", lt: layers.LinkTypeEthernet, frames: f}
+}
+
+// udtsFixture: an SMSC's sendRoutingInfoForSM that an STP cannot route
+// comes back to it in a UDTS (return cause 1, no translation for an address
+// of such nature), between two the network delivers.
+func udtsFixture() fixture {
+	smsc := &assoc{srcIP: ipMSC, dstIP: ipHLR, sp: 2905, dp: 2905, opc: msc, dpc: hlrPC, tsn: 700}
+	stp := smsc.rev()
+	hlrA, smscA := addrGT(6, "491720000002"), addrGT(8, "491710000000")
+	sri := func(otid uint32, msisdn string) []byte {
+		return tcBegin(otid, aarq(20, 3), invoke(1, 45, ber(0x30, ber(0x80, isdn(msisdn)), []byte{0x81, 1, 0xff},
+			ber(0x82, isdn("491710000000")))))
+	}
+	return fixture{name: "udts.pcap", lt: layers.LinkTypeEthernet, frames: [][]byte{
+		smsc.frame(udt(hlrA, smscA, sri(51, "4917612345678"))),
+		smsc.frame(udt(addrGT(6, "999999999999"), smscA, sri(52, "4917687654321"))),
+		stp.frame(udts(0x01, smscA, addrGT(6, "999999999999"), sri(52, "4917687654321"))),
+		smsc.frame(udt(hlrA, smscA, sri(53, "4917600000003"))),
+	}}
+}
+
+// ---- multi-homed SCTP ----
+
+// mhPeer is one endpoint of a multi-homed association: two addresses, a
+// port, the tag its peer puts on packets to it, and its next TSN.
+type mhPeer struct {
+	ip   [2][4]byte
+	port int
+	tag  uint32
+	tsn  uint32
+	pc   uint32
+}
+
+// pkt is a frame from p to q over path i (0 primary, 1 alternate).
+func (p *mhPeer) pkt(q *mhPeer, i int, chunks ...[]byte) []byte {
+	return eth(0x0800, ipv4(p.ip[i], q.ip[i], int(p.tsn&0xffff), 0x4000, sctpPkt(p.port, q.port, q.tag, chunks...)))
+}
+
+// data is one whole M3UA message in a DATA chunk with the next TSN.
+func (p *mhPeer) data(q *mhPeer, sccp []byte) []byte {
+	p.tsn++
+	return dataChunk(3, p.tsn, 1, int(p.tsn&0xffff), 3, m3uaData(p.pc, q.pc, 2, 0, sccp))
+}
+
+// multiHomed: three associations whose endpoints have two addresses each
+// (RFC 9260 6.4). A VLR and an HLR start theirs with INIT / INIT ACK and
+// then use both paths: a retransmission and the last fragment of a message
+// take the alternate path. The second association was up before the
+// capture: its tags are learned from a SACK and its peer answers on the
+// alternate path first. In the third the two directions' first packets go
+// over different paths, until the first packet of one on the other's path
+// joins them.
+func multiHomed() fixture {
+	vlrA, hlrA := addrGT(7, "491720000001"), addrGT(6, "491720000002")
+	var f [][]byte
+	begin := func(otid uint32, imsi string) []byte {
+		return udt(hlrA, vlrA, tcBegin(otid, aarq(14, 3), invoke(1, 56, ber(0x30, ber(0x80, tbcd(imsi)), berInt(0x02, 1)))))
+	}
+	end := func(dtid uint32) []byte {
+		return udt(vlrA, hlrA, tcEnd(dtid, aare(14, 3), result(1, 56, nil)))
+	}
+
+	vlr := &mhPeer{ip: [2][4]byte{{10, 2, 0, 1}, {10, 3, 0, 1}}, port: 40001, tag: 0xb2b2b2b2, tsn: 100, pc: vlrPC}
+	hlr := &mhPeer{ip: [2][4]byte{{10, 2, 0, 2}, {10, 3, 0, 2}}, port: 2905, tag: 0xa1a1a1a1, tsn: 500, pc: hlrPC}
+	vlr.tag, hlr.tag = 0, 0xa1a1a1a1
+	f = append(f, vlr.pkt(hlr, 0, initChunk(1, 0xa1a1a1a1, 101, vlr.ip[0], vlr.ip[1]))) // 1 INIT (tag 0)
+	vlr.tag = 0xb2b2b2b2
+	f = append(f, hlr.pkt(vlr, 0, initChunk(2, 0xb2b2b2b2, 501, hlr.ip[0], hlr.ip[1]))) // 2 INIT ACK
+	f = append(f, vlr.pkt(hlr, 0, vlr.data(hlr, begin(21, imsi1))))                     // 3 Begin, primary
+	f = append(f, hlr.pkt(vlr, 0, sackChunk(vlr.tsn), hlr.data(vlr, end(21))))          // 4 End, primary
+	lost := vlr.data(hlr, begin(22, imsi2))
+	f = append(f, vlr.pkt(hlr, 0, lost))                                       // 5 Begin, primary
+	f = append(f, vlr.pkt(hlr, 1, lost))                                       // 6 its retransmission, alternate
+	f = append(f, hlr.pkt(vlr, 1, sackChunk(vlr.tsn), hlr.data(vlr, end(22)))) // 7 End, alternate
+	msg := m3uaData(vlr.pc, hlr.pc, 2, 0, begin(23, imsi1))
+	half := len(msg) / 2
+	f = append(f, vlr.pkt(hlr, 0, dataChunk(2, vlr.tsn+1, 2, 0, 3, msg[:half]))) // 8 first fragment, primary
+	f = append(f, vlr.pkt(hlr, 1, dataChunk(1, vlr.tsn+2, 2, 0, 3, msg[half:]))) // 9 last fragment, alternate
+	vlr.tsn += 2
+
+	// Up before the capture: no INIT; the HLR's SACK teaches its tag.
+	v2 := &mhPeer{ip: [2][4]byte{{10, 4, 0, 1}, {10, 5, 0, 1}}, port: 40002, tag: 0xc3c3c3c3, tsn: 9000, pc: vlrPC}
+	h2 := &mhPeer{ip: [2][4]byte{{10, 4, 0, 2}, {10, 5, 0, 2}}, port: 2905, tag: 0xd4d4d4d4, tsn: 7000, pc: hlrPC}
+	f = append(f, v2.pkt(h2, 0, v2.data(h2, begin(31, imsi2)))) // 10 Begin, primary
+	f = append(f, h2.pkt(v2, 0, sackChunk(v2.tsn)))             // 11 SACK, primary
+	endMsg := h2.data(v2, end(31))
+	f = append(f, h2.pkt(v2, 1, endMsg)) // 12 End, alternate: first HLR DATA
+	f = append(f, h2.pkt(v2, 0, endMsg)) // 13 its retransmission, primary
+
+	// Each direction's first packet on its own path.
+	v3 := &mhPeer{ip: [2][4]byte{{10, 6, 0, 1}, {10, 7, 0, 1}}, port: 40003, tag: 0xe5e5e5e5, tsn: 300, pc: vlrPC}
+	h3 := &mhPeer{ip: [2][4]byte{{10, 6, 0, 2}, {10, 7, 0, 2}}, port: 2905, tag: 0xf6f6f6f6, tsn: 800, pc: hlrPC}
+	f = append(f, v3.pkt(h3, 0, v3.data(h3, begin(41, imsi1)))) // 14 Begin, primary
+	f = append(f, h3.pkt(v3, 1, h3.data(v3, end(41))))          // 15 End, alternate: a separate association so far
+	f = append(f, v3.pkt(h3, 1, v3.data(h3, begin(42, imsi2)))) // 16 Begin on the End's path: joins the End's association
+	f = append(f, h3.pkt(v3, 1, h3.data(v3, end(42))))          // 17 End, alternate
+	return fixture{name: "multihomed.pcap", lt: layers.LinkTypeEthernet, frames: f}
 }
 
 // ---- transport variants ----
@@ -333,9 +461,34 @@ func mtp3Fixture() fixture {
 	}}
 }
 
+// checksumFixture: pagings whose packets were corrupted on the way to the
+// tap (a wrong SCTP CRC32c, a wrong IPv4 header checksum) or captured
+// before checksum offload (an all-zero CRC32c field), between good ones.
+func checksumFixture() fixture {
+	a := &assoc{srcIP: ipMSC, dstIP: ipBSC, sp: 2905, dp: 2905, opc: msc, dpc: bsc, tsn: 600}
+	called, calling := addrSSN(bsc, 254), addrSSN(msc, 254)
+	paging := func(imsi string, t uint32) []byte {
+		return a.frame(udt(called, calling, bssmap(0x52, tlvIE(0x08, mobileID(1, imsi)), tlvIE(0x09, u32(t)),
+			tlvIE(0x1a, cat([]byte{0x05}, u16(0x1001))))))
+	}
+	const sctpOff = 14 + 20
+	good := paging(imsi1, 0x0101)
+	// One IMSI digit changed after the checksum was computed: without the
+	// check this would be a subscriber nobody has.
+	badCRC := paging(imsi2, 0x0202)
+	i := bytes.Index(badCRC, mobileID(1, imsi2))
+	badCRC[i+3] ^= 0x10
+	offloaded := paging(imsi2, 0x0303)
+	copy(offloaded[sctpOff+8:sctpOff+12], []byte{0, 0, 0, 0})
+	badIP := paging(imsi2, 0x0404)
+	badIP[14+15] ^= 0x01 // source address: the SCTP checksum does not cover it
+	return fixture{name: "checksums.pcap", lt: layers.LinkTypeEthernet,
+		frames: [][]byte{good, badCRC, offloaded, badIP, paging(imsi1, 0x0505)}}
+}
+
 func allFixtures() []fixture {
 	return []fixture{aInterface(), mapOps(), transport(), sllFixture(false), sllFixture(true), rawFixture(), m2paFixture(),
-		mtp2Fixture(), mtp3Fixture()}
+		mtp2Fixture(), mtp3Fixture(), checksumFixture(), mapErrors(), multiHomed(), udtsFixture()}
 }
 
 // TestWriteFixtures regenerates testdata/ (pcaps and tshark goldens).
@@ -392,6 +545,37 @@ func TestWriteFixtures(t *testing.T) {
 		if err := os.WriteFile(path+".tshark.tsv", gold, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		if fx.name == "map-errors.pcap" {
+			writeErrorNames(t, path)
+		}
 		t.Logf("%s: %d frames, %d golden rows", fx.name, len(fx.frames), strings.Count(string(gold), "\n")-1)
+	}
+}
+
+// writeErrorNames writes FILE.names.tsv: each local error code in a
+// returnError of the capture and the name tshark gives it ("Unknown" where
+// it knows none), from tshark's packet details.
+func writeErrorNames(t *testing.T, path string) {
+	out, err := exec.Command("tshark", "-r", path, "-V").Output()
+	if err != nil {
+		t.Fatalf("tshark -V on %s: %v", path, err)
+	}
+	re := regexp.MustCompile(`^\s*localValue: (\S+) \((\d+)\)$`)
+	var b strings.Builder
+	b.WriteString("code\tname\n")
+	inError := false
+	for _, line := range strings.Split(string(out), "\n") {
+		switch {
+		case strings.HasSuffix(line, "returnError"):
+			inError = true
+		case inError:
+			if m := re.FindStringSubmatch(line); m != nil {
+				fmt.Fprintf(&b, "%s\t%s\n", m[2], m[1])
+				inError = false
+			}
+		}
+	}
+	if err := os.WriteFile(path+".names.tsv", []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -41,6 +41,9 @@ func AppendJSON(dst []byte, m *Message) []byte {
 	if m.Comp != CompNone {
 		dst = appendStr(dst, "comp", m.Comp.String())
 	}
+	if m.Comp == CompError && m.Has&HasCause != 0 {
+		dst = appendUint(dst, "err", uint64(m.Cause)) // the local error code; name has it only when assigned
+	}
 	if n := m.Name(); n != "" {
 		dst = appendStr(dst, "name", n)
 	}

@@ -3,6 +3,8 @@ package decode
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/sigprobe/sigprobe/decode/ident"
 )
 
 // TestMAPIdentities checks, per MAP operation of the map-ops fixture, the
@@ -41,6 +43,10 @@ func TestMAPIdentities(t *testing.T) {
 		{frame: 21, op: 59, comp: CompInvoke, msisdn: isdnSub},
 		{frame: 23, op: 66, comp: CompInvoke, imsi: imsi1},
 		{frame: 24, op: 43, comp: CompInvoke, imei: imei1},
+		{frame: 28, op: 55, comp: CompInvoke, v: "491720000012", m: msc},
+		{frame: 29, op: 55, comp: CompResult, imsi: imsi1},
+		{frame: 30, op: 55, comp: CompInvoke},
+		{frame: 31, op: 55, comp: CompResult, imsi: imsi2},
 	} {
 		m := byFrame[tc.frame]
 		if m == nil {
@@ -74,5 +80,57 @@ func TestMAPIdentities(t *testing.T) {
 	}
 	if m := byFrame[19]; m != nil && (m.Loc.CI != 0x2001 || m.Loc.LAC != 0x1001) {
 		t.Errorf("PSI result CGI %+v", m.Loc)
+	}
+}
+
+// TestSendIdentification checks what an inter-VLR location update's
+// sendIdentification gives a tracker: the TMSI of the invoke, the IMSI and
+// the handed-over vectors' RANDs of the result, v3 and v2; never the CK of
+// the current security context.
+func TestSendIdentification(t *testing.T) {
+	msgs, _ := decodeFile(t, filepath.Join("testdata", "map-ops.pcap"))
+	byFrame := map[uint64]*Message{}
+	for i := range msgs {
+		byFrame[msgs[i].Frame] = &msgs[i]
+	}
+	key := func(b byte) uint64 { // ident.RANDKey of the fixture's RAND b 0…0 b
+		r := make([]byte, 16)
+		r[0], r[15] = b, b
+		return ident.RANDKey(r)
+	}
+	for _, tc := range []struct {
+		frame   uint64
+		tmsi    uint32
+		hasTMSI bool
+		rands   []uint64
+		lac     uint16
+	}{
+		{frame: 28, tmsi: 0x1a2b3c4d, hasTMSI: true, lac: 0x1001},
+		{frame: 29, rands: []uint64{key(0x11), key(0x22)}},
+		{frame: 30, tmsi: 0x0badcafe, hasTMSI: true},
+		{frame: 31, rands: []uint64{key(0x55)}},
+	} {
+		m := byFrame[tc.frame]
+		if m == nil {
+			t.Fatalf("frame %d: no message", tc.frame)
+		}
+		if m.Name() != "sendIdentification" {
+			t.Errorf("frame %d: name %q", tc.frame, m.Name())
+		}
+		if got := m.Has&HasTMSI != 0; got != tc.hasTMSI || m.TMSI != tc.tmsi {
+			t.Errorf("frame %d: TMSI %#x (present %v), want %#x (%v)", tc.frame, m.TMSI, got, tc.tmsi, tc.hasTMSI)
+		}
+		if got := m.RANDs[:m.NRAND]; len(got) != len(tc.rands) {
+			t.Errorf("frame %d: RANDs %x, want %x", tc.frame, got, tc.rands)
+		} else {
+			for i := range got {
+				if got[i] != tc.rands[i] {
+					t.Errorf("frame %d: RANDs %x, want %x", tc.frame, got, tc.rands)
+				}
+			}
+		}
+		if tc.lac != 0 && (m.NCells != 1 || m.Cells[0].LAC != tc.lac || m.Loc.Valid()) {
+			t.Errorf("frame %d: previous LAI %+v (cells %d), location %+v", tc.frame, m.Cells[0], m.NCells, m.Loc)
+		}
 	}
 }

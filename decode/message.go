@@ -65,7 +65,7 @@ const (
 	HasDLR                            // SCCP destination local reference
 	HasType                           // Type (a MAP result may lack its opcode)
 	HasDLCI                           // BSSAP DLCI (DTAP)
-	HasTMSI                           // TMSI
+	HasTMSI                           // TMSI (BSSMAP, DTAP, MAP sendIdentification)
 	HasLUType                         // MM location updating type
 	HasCMType                         // MM CM service type
 	HasRejCause                       // MM reject cause
@@ -89,7 +89,7 @@ const MaxCells = bssap.MaxCells
 type Message struct {
 	Frame uint64 // 1-based number of the packet that completed the message
 	TsNs  int64  // capture time of that packet, ns since the Unix epoch
-	Assoc uint64 // SCTP association: hash of the 4-tuple, same both ways
+	Assoc uint64 // SCTP association: key of the path it was first seen on, the same on all its paths and both ways
 	Dir   uint8  // 0 or 1: which side of Assoc sent the message
 	Has   uint32 // presence flags
 
@@ -125,7 +125,7 @@ type Message struct {
 	LUType        uint8  // MM location updating type IE (low nibble)
 	CMServiceType uint8  // MM CM service type
 	RejectCause   uint8  // MM reject cause
-	Cause         uint16 // BSSMAP cause, or MAP error code for CompError
+	Cause         uint16 // BSSMAP cause, or MAP local error code for CompError (JSON "err")
 	Called        ident.Digits
 	Calling       ident.Digits // CC called/calling party BCD numbers
 	RPOrig        ident.Digits // SMS RP originator address

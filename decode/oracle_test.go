@@ -3,6 +3,7 @@ package decode
 import (
 	"bufio"
 	"bytes"
+	hexpkg "encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/sigprobe/sigprobe/decode/bssap"
 	"github.com/sigprobe/sigprobe/decode/ident"
+	"github.com/sigprobe/sigprobe/decode/tcap"
 )
 
 // goldenFilter and goldenFields are the tshark command documented in
@@ -31,6 +33,7 @@ var goldenFields = []string{
 
 var extraFields = []string{
 	"frame.number", "3gpp.tmsi", "gsm_a.imei", "gsm_a.bssmap.cell_lac",
+	"gsm_map.tmsi", "gsm_map.ms.tmsi", "gsm_map.ms.rand", "gsm_old.rand",
 }
 
 // allowlist: frames tshark reports that are deliberately not decoded, per
@@ -49,6 +52,16 @@ var allowlist = map[string]map[int]string{
 		15: "tshark's fault: with its default sccp.trace_sccp=FALSE it does not follow SCCP connections and " +
 			"takes this DT1 of the RANAP (SSN 142) connection opened in frame 13 for BSSAP because its bytes " +
 			"happen to be BSSAP-framed; with -o sccp.trace_sccp:TRUE tshark dissects it as RANAP, as we do",
+	},
+	"checksums.pcap": {
+		2: "dropped by design: its SCTP CRC32c is wrong (an IMSI digit changed on the way); tshark does not verify " +
+			"checksums by default and shows the corrupted IMSI",
+		3: "dropped by design: all-zero SCTP CRC32c, as captured before checksum offload (decoded with VerifyChecksum off)",
+		4: "dropped by design: wrong IPv4 header checksum (a corrupted source address, which the SCTP CRC32c does not cover)",
+	},
+	"udts.pcap": {
+		3: "by design: a UDTS returns a message already sent (frame 2); tshark dissects the returned copy as if it " +
+			"were new, the decoder counts it in Stats.Returned (decode/README.md)",
 	},
 	"pycrate-sccp-m3ua-sua.pcap": {
 		5: "out of scope per issue: DTAP inside RANAP (Iu-CS, SCCP CR to SSN 142)",
@@ -220,6 +233,20 @@ func ourView(msgs []Message) map[int]frameView {
 			if m.Comp == CompError && m.Has&HasCause != 0 {
 				v.add("map", strconv.Itoa(int(m.Cause)))
 			}
+			if m.Has&HasTMSI != 0 {
+				v.add("map_tmsi", strconv.FormatUint(uint64(m.TMSI), 10))
+			}
+			if m.Type == tcap.OpSendIdentification && m.Comp == CompInvoke {
+				for _, c := range cells { // previous-LAI: tshark reads its PLMN as e212.lai
+					if c.Has&ident.HasPLMN != 0 {
+						v.add("mcc", plmnNum(c.PLMN.MCC[:]))
+						v.add("mnc", plmnNum(c.PLMN.MNC[:c.PLMN.MNCLen]))
+					}
+				}
+			}
+			for _, r := range m.RANDs[:m.NRAND] {
+				v.add("map_rand", strconv.FormatUint(r, 10))
+			}
 		}
 	}
 	return out
@@ -259,6 +286,17 @@ func goldenView(t *testing.T, row map[string][]string) frameView {
 	cp("3gpp.tmsi", "dtap_tmsi", nil)
 	cp("gsm_a.imei", "imei", nil)
 	cp("gsm_a.bssmap.cell_lac", "cell_lac", hex)
+	cp("gsm_map.tmsi", "map_tmsi", hex)
+	cp("gsm_map.ms.tmsi", "map_tmsi", hex)
+	rand := func(s string) string {
+		b, err := hexpkg.DecodeString(strings.ReplaceAll(s, ":", ""))
+		if err != nil || len(b) != 16 {
+			t.Fatalf("bad RAND %q", s)
+		}
+		return strconv.FormatUint(ident.RANDKey(b), 10)
+	}
+	cp("gsm_map.ms.rand", "map_rand", rand) // v3 vectors
+	cp("gsm_old.rand", "map_rand", rand)    // v1/v2 vectors
 	return v
 }
 
@@ -333,7 +371,7 @@ var goldenKeys = []string{"opc", "dpc", "sccp", "slr", "dlr", "bssmap", "dtap", 
 
 // e212.mcc/mnc are not compared live: tshark also fills them from every
 // IMSI, guessing the MNC length from its own table.
-var liveKeys = []string{"dtap_tmsi", "imei", "cell_lac"}
+var liveKeys = []string{"dtap_tmsi", "imei", "cell_lac", "map_tmsi", "map_rand"}
 
 // TestOracleSharedCaptures decodes every capture in ../shared/captures and
 // compares it frame by frame with the committed tshark golden beside it,

@@ -33,9 +33,6 @@ const (
 	ssnBSSAP = 254
 )
 
-// MaxFlows bounds the SCTP per-direction state; when full it is reset.
-const MaxFlows = 1 << 16
-
 // MaxStreams bounds the SCTP streams with reassembly state per flow, and
 // MaxHeld the bytes all SCTP reassembly buffers of a Stack may hold: crafted
 // traffic must not grow memory without bound.
@@ -44,29 +41,20 @@ const (
 	MaxHeld    = 16 << 20
 )
 
-type flowKey struct {
-	assoc uint64
-	vtag  uint32
-	dir   uint8
-}
-
-const flowCache = 256
-
-type cachedFlow struct {
-	k flowKey
-	f *flow
-}
-
-type flow struct {
-	dedup   sctp.Dedup
-	streams map[uint16]*sctp.Stream
-}
-
 // Stack decodes captured packets into Messages. It owns the reassembly
 // state (IPv4 fragments, SCTP streams, SCCP segments) and counters of one
 // worker; it is not safe for concurrent use. Create it with NewStack.
 type Stack struct {
 	Stats Stats
+
+	// VerifyChecksum drops packets whose IPv4 header checksum or SCTP CRC32c
+	// is wrong (ErrIPChecksum, sctp.ErrChecksum, Stats.BadChecksums): a
+	// corrupted packet must not become a message with a made-up identity.
+	// NewStack turns it on. Turn it off for captures taken on a sending host
+	// before checksum offload filled the field in (Stats.ZeroChecksums
+	// counts the SCTP packets whose field is all zero). This is the config
+	// key capture.verify_checksum.
+	VerifyChecksum bool
 
 	// SCCPEvents makes Decode also report the connection-oriented SCCP
 	// messages that carry no user data (CC, CREF, RLSD, RLC) as Messages with
@@ -89,12 +77,11 @@ type Stack struct {
 	pEth, pSLL, pSLL2, pIP4, pIP6 *gopacket.DecodingLayerParser
 	decoded                       []gopacket.LayerType
 
-	frags fragTable
-	conns connTable
-	sctp  sctp.Packet
-	flows map[flowKey]*flow
-	cache [flowCache]cachedFlow // direct-mapped, in front of flows
-	held  int                   // bytes held by SCTP stream buffers
+	frags  fragTable
+	conns  connTable
+	sctp   sctp.Packet
+	assocs assocTable
+	held   int // bytes held by SCTP stream buffers
 
 	m3ua  m3ua.M3UA
 	m2pa  m3ua.M2PA
@@ -113,7 +100,8 @@ type Stack struct {
 
 // NewStack returns a Stack ready to decode.
 func NewStack() *Stack {
-	s := &Stack{flows: make(map[flowKey]*flow)}
+	s := &Stack{VerifyChecksum: true}
+	s.assocs.init()
 	mk := func(first gopacket.LayerType) *gopacket.DecodingLayerParser {
 		p := gopacket.NewDecodingLayerParser(first)
 		// A linear array beats the default map for six layer types.
@@ -263,6 +251,11 @@ func (s *Stack) ipv4(dst []Message) []Message {
 		s.Stats.NotSCTP++
 		return dst
 	}
+	if s.VerifyChecksum && !ipv4HeaderOK(ip.Contents) {
+		s.Stats.BadChecksums++
+		s.fail(LayerIP, ErrIPChecksum)
+		return dst
+	}
 	payload := ip.Payload
 	if ip.Flags&layers.IPv4MoreFragments != 0 || ip.FragOffset != 0 {
 		var err error
@@ -309,80 +302,6 @@ func (s *Stack) ipv6(dst []Message) []Message {
 	}
 }
 
-// assocKey hashes the 4-tuple so both directions give the same key; dir is 0
-// when the source is the lower endpoint.
-func assocKey(src, dst []byte, sp, dp uint16) (uint64, uint8) {
-	a, b, ap, bp, dir := src, dst, sp, dp, uint8(0)
-	if c := cmpEndpoint(src, sp, dst, dp); c > 0 {
-		a, b, ap, bp, dir = dst, src, dp, sp, 1
-	}
-	if len(a) == 4 && len(b) == 4 {
-		x := uint64(binary.BigEndian.Uint32(a))<<32 | uint64(binary.BigEndian.Uint32(b))
-		y := uint64(ap)<<16 | uint64(bp)
-		return mix64(x ^ mix64(y+0x9e3779b97f4a7c15)), dir
-	}
-	h := uint64(14695981039346656037)
-	mix := func(x byte) { h ^= uint64(x); h *= 1099511628211 }
-	for _, x := range a {
-		mix(x)
-	}
-	mix(byte(ap >> 8))
-	mix(byte(ap))
-	for _, x := range b {
-		mix(x)
-	}
-	mix(byte(bp >> 8))
-	mix(byte(bp))
-	return h, dir
-}
-
-// mix64 is the splitmix64 finalizer.
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	return x ^ x>>31
-}
-
-func cmpEndpoint(a []byte, ap uint16, b []byte, bp uint16) int {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		if a[i] != b[i] {
-			if a[i] < b[i] {
-				return -1
-			}
-			return 1
-		}
-	}
-	switch {
-	case ap < bp:
-		return -1
-	case ap > bp:
-		return 1
-	}
-	return 0
-}
-
-func (s *Stack) flow(k flowKey) *flow {
-	slot := &s.cache[(k.assoc^uint64(k.vtag)^uint64(k.dir))%flowCache]
-	if slot.f != nil && slot.k == k {
-		return slot.f
-	}
-	f := s.flows[k]
-	if f == nil {
-		if len(s.flows) >= MaxFlows {
-			clear(s.flows)
-			s.cache = [flowCache]cachedFlow{}
-			s.held = 0
-			s.Stats.FlowResets++
-		}
-		f = &flow{}
-		s.flows[k] = f
-	}
-	slot.k, slot.f = k, f
-	return f
-}
-
 // stream returns the reassembly state of stream id, or nil when the flow
 // already has MaxStreams.
 func (f *flow) stream(id uint16) *sctp.Stream {
@@ -400,7 +319,28 @@ func (f *flow) stream(id uint16) *sctp.Stream {
 	return st
 }
 
+// ipv4HeaderOK reports whether an IPv4 header's one's-complement sum,
+// checksum included, is all ones (RFC 791, RFC 1071).
+func ipv4HeaderOK(h []byte) bool {
+	var sum uint32
+	for i := 0; i+1 < len(h); i += 2 {
+		sum += uint32(h[i])<<8 | uint32(h[i+1])
+	}
+	for sum > 0xffff {
+		sum = sum&0xffff + sum>>16
+	}
+	return sum == 0xffff
+}
+
 func (s *Stack) sctpPacket(dst []Message, src, dstIP []byte, b []byte) []Message {
+	if s.VerifyChecksum && len(b) >= 12 && !sctp.ChecksumOK(b) {
+		s.Stats.BadChecksums++
+		if sctp.StoredChecksum(b) == 0 {
+			s.Stats.ZeroChecksums++
+		}
+		s.fail(LayerSCTP, sctp.ErrChecksum)
+		return dst
+	}
 	p := &s.sctp
 	if err := p.DecodeFromBytes(b); err != nil {
 		s.fail(LayerSCTP, err)
@@ -408,12 +348,14 @@ func (s *Stack) sctpPacket(dst []Message, src, dstIP []byte, b []byte) []Message
 			return dst
 		}
 	}
+	path, pdir := pathKey(src, dstIP, p.SrcPort, p.DstPort)
 	if p.NData == 0 {
 		s.Stats.Control++
+		s.learnControl(path, pdir, p)
 		return dst
 	}
-	assoc, dir := assocKey(src, dstIP, p.SrcPort, p.DstPort)
-	f := s.flow(flowKey{assoc: assoc, vtag: p.VTag, dir: dir})
+	f := s.flowOf(path, pdir, p.SrcPort, p.DstPort, p.VTag)
+	assoc, dir := f.a.id, f.dir
 	for i := 0; i < p.NData; i++ {
 		d := &p.Data[i]
 		if f.dedup.Seen(d.TSN) {
@@ -800,6 +742,14 @@ func (s *Stack) appendComponent(dst []Message, c *tcap.Component, t *tcap.Messag
 			o.Cells[0] = v.CGI
 			o.NCells = 1
 		}
+		if v.HasTMSI {
+			o.TMSI = v.TMSI
+			o.Has |= HasTMSI
+		}
+		if v.HasPrevLAI { // where the subscriber was, not where it is: Loc stays empty
+			o.Cells[0] = v.PrevLAI
+			o.NCells = 1
+		}
 	}
 	return dst
 }
@@ -834,6 +784,11 @@ func (s *Stack) fastEthIPv4(dst []Message, b []byte) ([]Message, bool) {
 	n := int(binary.BigEndian.Uint16(ip[2:]))
 	if n < 20 || n > len(ip) {
 		return dst, false
+	}
+	if s.VerifyChecksum && !ipv4HeaderOK(ip[:20]) {
+		s.Stats.BadChecksums++
+		s.fail(LayerIP, ErrIPChecksum)
+		return dst, true
 	}
 	return s.sctpPacket(dst, ip[12:16], ip[16:20], ip[20:n]), true
 }

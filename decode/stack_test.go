@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -67,5 +68,22 @@ func TestIPv6ExtensionLength255(t *testing.T) {
 	}
 	if s.Stats.ByLayer[LayerIP] != 1 {
 		t.Fatalf("IP errors %d, want 1", s.Stats.ByLayer[LayerIP])
+	}
+}
+
+// TestUDTSCountedOnly: a UDTS (an undeliverable message returned to its
+// sender) is counted in Stats.Returned and produces no record: the message
+// it returns was reported when it was sent (frame 2 of the fixture).
+func TestUDTSCountedOnly(t *testing.T) {
+	msgs, s := decodeFile(t, filepath.Join("testdata", "udts.pcap"))
+	var frames []uint64
+	for i := range msgs {
+		frames = append(frames, msgs[i].Frame)
+	}
+	if len(frames) != 3 || frames[0] != 1 || frames[1] != 2 || frames[2] != 4 {
+		t.Fatalf("records from frames %v, want [1 2 4]", frames)
+	}
+	if s.Stats.Returned != 1 || s.Stats.Errors != 0 || s.Stats.Messages != 3 {
+		t.Fatalf("returned %d, errors %d, messages %d", s.Stats.Returned, s.Stats.Errors, s.Stats.Messages)
 	}
 }

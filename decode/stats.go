@@ -45,6 +45,9 @@ var (
 	ErrLinkShort  = errors.New("link: short frame")
 	ErrIPFragment = errors.New("ip: bad fragment")
 	ErrIPv6Ext    = errors.New("ip: bad IPv6 extension header")
+	// ErrIPChecksum is an IPv4 header whose checksum does not add up
+	// (Stack.VerifyChecksum).
+	ErrIPChecksum = errors.New("ip: bad IPv4 header checksum")
 	// ErrTooManyStreams and ErrReassemblyMemory drop SCTP fragments beyond
 	// MaxStreams per flow or MaxHeld bytes per Stack.
 	ErrTooManyStreams   = errors.New("sctp: too many streams in reassembly")
@@ -54,8 +57,8 @@ var (
 // reasons lists every sentinel error a Stack may report, so counting by
 // reason is an index into a fixed array.
 var reasons = [...]error{
-	ErrLinkType, ErrLinkShort, ErrIPFragment, ErrIPv6Ext, ErrTooManyStreams, ErrReassemblyMemory,
-	sctp.ErrShort, sctp.ErrChunkLen, sctp.ErrTooMany, sctp.ErrReassembly, sctp.ErrTooBig,
+	ErrLinkType, ErrLinkShort, ErrIPFragment, ErrIPv6Ext, ErrIPChecksum, ErrTooManyStreams, ErrReassemblyMemory,
+	sctp.ErrShort, sctp.ErrChunkLen, sctp.ErrTooMany, sctp.ErrReassembly, sctp.ErrTooBig, sctp.ErrChecksum,
 	m3ua.ErrShort, m3ua.ErrVersion, m3ua.ErrLength, m3ua.ErrNoData, m3ua.ErrMTPShort,
 	sccp.ErrShort, sccp.ErrPointer, sccp.ErrAddress, sccp.ErrOptional, sccp.ErrUnsupported,
 	sccp.ErrSegment, sccp.ErrSegTooBig,
@@ -92,6 +95,8 @@ type Stats struct {
 	ByLayer         [NumLayers]uint64
 	ByReason        [NumReasons]uint64
 	Retransmissions uint64 // SCTP DATA chunks with a TSN already seen, dropped
+	BadChecksums    uint64 // packets dropped for a wrong IPv4 header checksum or SCTP CRC32c
+	ZeroChecksums   uint64 // of those, SCTP packets with an all-zero checksum field (captured before offload)
 	Fragments       uint64 // IP, SCTP and SCCP fragments held for reassembly
 	NotSCTP         uint64 // IP packets that are not SCTP
 	Control         uint64 // SCTP packets without DATA chunks
@@ -104,6 +109,7 @@ type Stats struct {
 	NoComponents    uint64 // TCAP messages without components
 	Rejects         uint64 // ROS reject components (reported with Comp CompReject)
 	FlowResets      uint64 // SCTP flow table resets
+	Paths           uint64 // further paths of multi-homed SCTP associations found
 }
 
 // ForEachError calls fn for every reason with a non-zero count.

@@ -61,7 +61,15 @@ type CaptureConfig struct {
 	EBPF         string        `yaml:"ebpf"`          // auto, require or off
 	Ports        []uint16      `yaml:"ports"`         // SCTP ports kept (default 2905, 3565)
 	PPIDs        []uint32      `yaml:"ppids"`         // SCTP payload protocol ids kept (default 3, 5)
+	// VerifyChecksum drops packets whose SCTP CRC32c or IPv4 header
+	// checksum is wrong (default true): a corrupted packet must not become
+	// a message with a made-up identity. Turn it off only for captures
+	// taken on a sending host before checksum offload filled the field in.
+	VerifyChecksum *bool `yaml:"verify_checksum"`
 }
+
+// verifyChecksum is capture.verify_checksum with its default.
+func (c *CaptureConfig) verifyChecksum() bool { return c.VerifyChecksum == nil || *c.VerifyChecksum }
 
 // StateConfig keeps what the probe knows across restarts.
 type StateConfig struct {

@@ -29,6 +29,8 @@ import (
 //	sigprobe_decode_retransmissions_total       SCTP DATA chunks seen before, dropped
 //	sigprobe_decode_fragments_total             fragments held for reassembly
 //	sigprobe_decode_out_of_scope_total          SCCP users out of scope
+//	sigprobe_decode_bad_checksums_total         packets with a wrong SCTP CRC32c or IPv4 checksum, dropped
+//	sigprobe_decode_zero_checksums_total        of those, SCTP checksums all zero (captured before offload)
 //	sigprobe_track_*                            the resolver's and state's counters (see below)
 //	sigprobe_region_occupancy{region}           subscribers inside each micro-region now
 //	sigprobe_pipeline_batches_total             message batches tracked
@@ -49,6 +51,7 @@ type probeMetrics struct {
 	ebpfMode                                                 *metrics.Gauge
 
 	decPackets, decMessages, retrans, fragments, outOfScope *metrics.Counter
+	badChecksums, zeroChecksums                             *metrics.Counter
 	decByLayer                                              [decode.NumLayers]*metrics.Counter
 
 	messages, attributed, deferred, replayed, unresolved, noConn, held *metrics.Counter
@@ -88,6 +91,8 @@ func newProbeMetrics(regionNames []string, eng *rules.Engine) *probeMetrics {
 		retrans:       s.NewCounter("sigprobe_decode_retransmissions_total"),
 		fragments:     s.NewCounter("sigprobe_decode_fragments_total"),
 		outOfScope:    s.NewCounter("sigprobe_decode_out_of_scope_total"),
+		badChecksums:  s.NewCounter("sigprobe_decode_bad_checksums_total"),
+		zeroChecksums: s.NewCounter("sigprobe_decode_zero_checksums_total"),
 		messages:      s.NewCounter("sigprobe_track_messages_total"),
 		attributed:    s.NewCounter("sigprobe_track_attributed_total"),
 		deferred:      s.NewCounter("sigprobe_track_deferred_total"),
@@ -159,6 +164,8 @@ func (m *probeMetrics) setDecode(st *decode.Stats) {
 	m.retrans.Set(st.Retransmissions)
 	m.fragments.Set(st.Fragments)
 	m.outOfScope.Set(st.OutOfScope)
+	m.badChecksums.Set(st.BadChecksums)
+	m.zeroChecksums.Set(st.ZeroChecksums)
 	for l, n := range st.ByLayer {
 		m.decByLayer[l].Set(n)
 	}

@@ -78,7 +78,8 @@ type Probe struct {
 	started  time.Time
 	closers  []func() error
 	running  sync.WaitGroup
-	runState readiness
+	runState   readiness
+	warnedZero bool
 }
 
 // Open resolves cfg for opt.Mode, loads everything a run needs (regions,
@@ -116,7 +117,7 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 			return nil, err
 		}
 		p.src = p.file
-		p.ws = workers{newWorker(func(b *MsgBatch) { putBatch(b) }, p.msgs)}
+		p.ws = workers{newWorker(func(b *MsgBatch) { putBatch(b) }, p.msgs, cfg.Capture.verifyChecksum())}
 		p.m = newProbeMetrics(nil, nil)
 		return p, nil
 	}
@@ -190,7 +191,7 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 		p.src = p.live
 	}
 	for range p.src.workers() {
-		w := newWorker(p.pipe.feed, p.msgs)
+		w := newWorker(p.pipe.feed, p.msgs, cfg.Capture.verifyChecksum())
 		w.skip = skip
 		p.ws = append(p.ws, w)
 	}
@@ -646,6 +647,11 @@ func (p *Probe) updateSourceMetrics() {
 	}
 	ds := p.ws.decodeStats()
 	p.m.setDecode(&ds)
+	if ds.ZeroChecksums > 0 && !p.warnedZero && p.cfg.Capture.verifyChecksum() {
+		p.warnedZero = true
+		p.log.Warn("SCTP packets with an all-zero checksum are dropped: was this captured on a sending host before checksum offload? then set capture.verify_checksum: false (--verify-checksum=false)",
+			"packets", ds.ZeroChecksums)
+	}
 	if p.file != nil {
 		p.m.received.Set(ds.Packets)
 	}

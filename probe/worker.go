@@ -62,9 +62,10 @@ type worker struct {
 	stats decode.Stats
 }
 
-func newWorker(hand func(*MsgBatch), msgs *messages) *worker {
+func newWorker(hand func(*MsgBatch), msgs *messages, verify bool) *worker {
 	st := decode.NewStack()
 	st.SCCPEvents = true
+	st.VerifyChecksum = verify
 	return &worker{stack: st, batch: getBatch(), hand: hand, msgs: msgs}
 }
 

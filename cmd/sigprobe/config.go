@@ -60,6 +60,15 @@ func (p *probeFlags) num(name, key, usage string, set func(c *probe.Config, v in
 	})
 }
 
+func (p *probeFlags) boolean(name, key, usage string, def bool, set func(c *probe.Config, v bool)) {
+	v := p.fs.Bool(name, def, usage+" (config: "+key+")")
+	p.apply = append(p.apply, func(c *probe.Config) {
+		if p.visited(name) {
+			set(c, *v)
+		}
+	})
+}
+
 func (p *probeFlags) list(name, key, usage string, set func(c *probe.Config, v []string)) {
 	var l listFlag
 	p.fs.Var(&l, name, usage+" (repeat for several; config: "+key+")")
@@ -86,10 +95,16 @@ func newProbeFlags(name string, mode probe.Mode) *probeFlags {
 	p.config = p.fs.String("config", "", "configuration `file` (deploy/sigprobe.example.yaml); flags override it")
 	p.str("log-format", "log.format", "log format: text or json", func(c *probe.Config, v string) { c.Log.Format = v })
 	p.str("log-level", "log.level", "log level: debug, info, warn or error", func(c *probe.Config, v string) { c.Log.Level = v })
+	verify := func() {
+		p.boolean("verify-checksum", "capture.verify_checksum", "drop packets whose SCTP CRC32c or IPv4 checksum is wrong; false for captures taken before checksum offload", true,
+			func(c *probe.Config, v bool) { c.Capture.VerifyChecksum = &v })
+	}
 	if mode == probe.ModeDecode {
 		p.str("r", "capture.file", "pcap or pcapng `file` to read", func(c *probe.Config, v string) { c.Capture.File = v })
+		verify()
 		return p
 	}
+	verify()
 	p.reset = p.fs.Bool("reset-state", false, "start afresh when the state's checkpoint cannot be used (it is moved aside, not deleted)")
 	p.str("data-dir", "data_dir", "`directory` for tables, state, spools and the NATS store unless set one by one (default $STATE_DIRECTORY, else ./sigprobe-data)",
 		func(c *probe.Config, v string) { c.DataDir = v })

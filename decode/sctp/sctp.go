@@ -12,12 +12,19 @@ var (
 	ErrTooMany    = errors.New("sctp: too many DATA chunks in one packet")
 	ErrReassembly = errors.New("sctp: fragment out of sequence")
 	ErrTooBig     = errors.New("sctp: reassembled message too large")
+	// ErrChecksum is a packet whose CRC32c does not match: corrupted on the
+	// way to the tap, or captured before checksum offload filled it in.
+	ErrChecksum = errors.New("sctp: bad CRC32c checksum")
 )
 
-// Chunk types.
+// Chunk types (RFC 9260 3.2) that the decoder looks at.
 const (
-	ChunkDATA  = 0
-	ChunkIDATA = 64
+	ChunkDATA             = 0
+	ChunkINIT             = 1
+	ChunkINITACK          = 2
+	ChunkABORT            = 6
+	ChunkSHUTDOWNCOMPLETE = 14
+	ChunkIDATA            = 64
 )
 
 // MaxData is the number of DATA chunks kept from one packet; a 1500-byte
@@ -48,13 +55,22 @@ type Packet struct {
 	VTag             uint32
 	NData            int
 	NControl         int
-	Data             [MaxData]Data
+	// Association set-up and tear-down, for telling associations apart by
+	// their verification tags: the first INIT or INIT ACK chunk's Initiate
+	// Tag (the tag the peer will put on packets to the sender), and whether
+	// an ABORT or SHUTDOWN COMPLETE has the T bit set (VTag is then the
+	// sender's own tag, not the receiver's).
+	Init     uint8 // ChunkINIT, ChunkINITACK, or 0 when neither is present
+	InitTag  uint32
+	Reflects bool
+	Data     [MaxData]Data
 }
 
-// DecodeFromBytes decodes b, an SCTP packet (the IP payload). The checksum
-// is not verified: a probe sees what the endpoints saw.
+// DecodeFromBytes decodes b, an SCTP packet (the IP payload). It does not
+// verify the checksum: see ChecksumOK.
 func (p *Packet) DecodeFromBytes(b []byte) error {
 	p.NData, p.NControl = 0, 0
+	p.Init, p.InitTag, p.Reflects = 0, 0, false
 	if len(b) < 12 {
 		return ErrShort
 	}
@@ -76,6 +92,16 @@ func (p *Packet) DecodeFromBytes(b []byte) error {
 		b = b[pad:]
 		if typ != ChunkDATA {
 			p.NControl++
+			switch typ {
+			case ChunkINIT, ChunkINITACK:
+				if n >= 20 && p.Init == 0 {
+					p.Init, p.InitTag = typ, binary.BigEndian.Uint32(c[4:])
+				}
+			case ChunkABORT, ChunkSHUTDOWNCOMPLETE:
+				if c[1]&1 != 0 {
+					p.Reflects = true
+				}
+			}
 			continue
 		}
 		if n < 16 {

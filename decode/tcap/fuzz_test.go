@@ -10,7 +10,7 @@ func FuzzTCAP(f *testing.F) {
 		var out MAP
 		for i := 0; i < m.NComp; i++ {
 			c := &m.Comp[i]
-			for _, op := range []int32{c.Op, 2, 3, 4, 7, 22, 23, 43, 44, 45, 46, 56, 59, 66, 67, 70, 71} {
+			for _, op := range []int32{c.Op, 2, 3, 4, 7, 22, 23, 43, 44, 45, 46, 55, 56, 59, 66, 67, 70, 71} {
 				_ = DecodeMAP(op, c, &out)
 			}
 		}

@@ -14,6 +14,7 @@ const (
 	OpMTForwardSM            = 44
 	OpSendRoutingInfoForSM   = 45
 	OpMOForwardSM            = 46
+	OpSendIdentification     = 55
 	OpSendAuthenticationInfo = 56
 	OpProcessUnstructuredSS  = 59
 	OpUnstructuredSSRequest  = 60
@@ -35,6 +36,12 @@ type MAP struct {
 	// Request to the IMSI they were fetched for.
 	RANDs [5]uint64
 	NRAND uint8
+	// sendIdentification: the TMSI the new VLR asks the old one about and
+	// the location area the subscriber comes from (HasPrevLAI).
+	TMSI       uint32
+	HasTMSI    bool
+	PrevLAI    ident.Cell
+	HasPrevLAI bool
 }
 
 var (
@@ -114,6 +121,49 @@ func DecodeMAP(op int32, c *Component, out *MAP) error {
 		return walk(p, func(i int, t Tag, v []byte) error {
 			if t == ctx(0) {
 				return out.IMSI.SetTBCD(v)
+			}
+			return nil
+		})
+	case inv && op == OpSendIdentification:
+		// v2: the argument is the TMSI itself; v3: SendIdentificationArg
+		// (TS 29.002 8.1.4): tmsi, numberOfRequestedVectors, ...,
+		// msc-Number, previous-LAI [0], hopCounter [1], ..., newVLR-Number [3].
+		if t == tOctets {
+			return out.setTMSI(p)
+		}
+		return walk(p, func(i int, t Tag, v []byte) error {
+			switch {
+			case i == 0 && t == tOctets:
+				return out.setTMSI(v)
+			case t == tOctets:
+				return out.MSC.SetAddress(v, false)
+			case t == ctx(0):
+				c, err := ident.DecodeLAI(v)
+				if err != nil {
+					return err
+				}
+				out.PrevLAI, out.HasPrevLAI = c, true
+			case t == ctx(3):
+				return out.VLR.SetAddress(v, false)
+			}
+			return nil
+		})
+	case res && op == OpSendIdentification:
+		// SendIdentificationRes: v2 SEQUENCE, v3 [3] SEQUENCE; imsi first
+		// (optional in v3), then the authentication sets the old VLR
+		// hands over — v2 a SEQUENCE OF, v3 a CHOICE of tripletList [0] or
+		// quintupletList [1]. Only those are searched for RANDs: the
+		// current security context [2] holds a 16-octet CK that would
+		// look like one.
+		if t != tSeq && t != ctxC(3) {
+			return nil
+		}
+		return walk(p, func(i int, t Tag, v []byte) error {
+			switch {
+			case i == 0 && t == tOctets:
+				return out.IMSI.SetTBCD(v)
+			case t == tSeq, t == ctxC(0), t == ctxC(1):
+				out.vectors(v, 0)
 			}
 			return nil
 		})
@@ -240,6 +290,21 @@ func DecodeMAP(op int32, c *Component, out *MAP) error {
 			return nil
 		})
 	}
+	return nil
+}
+
+// setTMSI decodes a MAP TMSI: an OCTET STRING of 1 to 4 octets (TS 29.002
+// 17.7.8, TS 23.003 2.4), kept as the big-endian number the A interface
+// carries.
+func (out *MAP) setTMSI(v []byte) error {
+	if len(v) == 0 || len(v) > 4 {
+		return ErrParam
+	}
+	var x uint32
+	for _, c := range v {
+		x = x<<8 | uint32(c)
+	}
+	out.TMSI, out.HasTMSI = x, true
 	return nil
 }
 

@@ -21,6 +21,8 @@ var help = map[string]string{
 	"sigprobe_decode_retransmissions_total": "SCTP DATA chunks seen before (retransmissions), dropped.",
 	"sigprobe_decode_fragments_total":       "Fragments held for reassembly (SCTP, SCCP XUDT).",
 	"sigprobe_decode_out_of_scope_total":    "SCCP messages for users the probe does not decode.",
+	"sigprobe_decode_bad_checksums_total":   "Packets whose SCTP CRC32c or IPv4 header checksum is wrong, dropped (capture.verify_checksum).",
+	"sigprobe_decode_zero_checksums_total":  "Of those, SCTP packets whose checksum is all zero: captured on a sending host before checksum offload.",
 
 	// tracking
 	"sigprobe_track_messages_total":      "Messages handed to the resolver.",

@@ -102,7 +102,7 @@ func TestCapabilities(t *testing.T) {
 		if r.Err != "" || r.Mode != string(ModeHash) {
 			t.Errorf("want hash mode, got %+v", r)
 		}
-		if !strings.Contains(r.Log, "falling back to PACKET_FANOUT_HASH") || !strings.Contains(r.Log, "CAP_BPF") {
+		if !strings.Contains(r.Log, "falling back to hash mode") || !strings.Contains(r.Log, "CAP_BPF") {
 			t.Errorf("warning does not explain the fallback: %q", r.Log)
 		}
 	})

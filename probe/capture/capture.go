@@ -32,11 +32,12 @@ type EBPFMode int
 
 const (
 	// EBPFAuto uses eBPF and, where the kernel refuses it, logs a warning and
-	// falls back to PACKET_FANOUT_HASH with filtering in user space.
+	// falls back to hash mode: a classic BPF fanout by SCTP port pair
+	// (bpf.PortFanout) with filtering in user space.
 	EBPFAuto EBPFMode = iota
 	// EBPFRequire makes Open fail when eBPF cannot be used.
 	EBPFRequire
-	// EBPFOff always uses PACKET_FANOUT_HASH and the user-space filter.
+	// EBPFOff always uses hash mode.
 	EBPFOff
 )
 
@@ -45,7 +46,7 @@ type Mode string
 
 const (
 	ModeEBPF Mode = "ebpf" // eBPF socket filter, PACKET_FANOUT_EBPF by association
-	ModeHash Mode = "hash" // PACKET_FANOUT_HASH, user-space filter
+	ModeHash Mode = "hash" // PACKET_FANOUT_CBPF by SCTP port pair, user-space filter
 )
 
 // Defaults for zero Config fields.
@@ -166,8 +167,9 @@ func Open(cfg Config) (*Capture, error) {
 	if err == nil || !errors.Is(err, ErrEBPF) || cfg.EBPF == EBPFRequire {
 		return c, err
 	}
-	cfg.Logger.Warn("eBPF unavailable; falling back to PACKET_FANOUT_HASH with the SIGTRAN filter in user space: "+
-		"associations are kept together by the kernel's flow hash and non-signaling traffic is copied to user space",
+	cfg.Logger.Warn("eBPF unavailable; falling back to hash mode with the SIGTRAN filter in user space: "+
+		"associations are kept together by their SCTP port pair (those between the same ports share a worker) "+
+		"and non-signaling traffic is copied to user space",
 		"component", "capture", "err", err)
 	return open(cfg, ifindex, false)
 }
@@ -244,8 +246,12 @@ func open(cfg Config, ifindex []int, useEBPF bool) (_ *Capture, err error) {
 // joinGroup puts the interface's sockets into one new fanout group whose id
 // the kernel picks (PACKET_FANOUT_FLAG_UNIQUEID), so it cannot merge with a
 // group of another Capture or process.
+//
+// Hash mode uses a classic BPF program on the port pair rather than
+// PACKET_FANOUT_HASH: the kernel's flow hash covers the addresses, which
+// would split the paths of a multi-homed association over workers.
 func (c *Capture) joinGroup(iface int) error {
-	typ := unix.PACKET_FANOUT_HASH
+	typ := unix.PACKET_FANOUT_CBPF
 	if c.mode == ModeEBPF {
 		typ = unix.PACKET_FANOUT_EBPF
 	}
@@ -261,6 +267,15 @@ func (c *Capture) joinGroup(iface int) error {
 	if c.mode == ModeEBPF {
 		if err := unix.SetsockoptInt(first, unix.SOL_PACKET, unix.PACKET_FANOUT_DATA, c.fanout.FD()); err != nil {
 			return ebpfErr("setting the fanout program", err)
+		}
+	} else {
+		prog, err := bpf.PortFanout()
+		if err != nil {
+			return err
+		}
+		fp := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+		if err := unix.SetsockoptSockFprog(first, unix.SOL_PACKET, unix.PACKET_FANOUT_DATA, &fp); err != nil {
+			return fmt.Errorf("setting the classic BPF fanout program: %w", err)
 		}
 	}
 	for w := 1; w < len(c.socks); w++ {

@@ -3,6 +3,7 @@ package track
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 
 	"github.com/sigprobe/sigprobe/probe/ckpt"
@@ -22,7 +23,7 @@ import (
 
 // stateVersion is the version of what SaveState writes; LoadState refuses
 // other versions.
-const stateVersion = 2
+const stateVersion = 3
 
 // ErrStateVersion is returned by LoadState for a checkpoint written by a
 // sigprobe with another state layout.
@@ -136,11 +137,7 @@ func sortedKeys[K interface{ ~uint32 | ~uint64 }, V any](m map[K]V) []K {
 // SaveState appends the Resolver's state to e.
 func (r *Resolver) SaveState(e *ckpt.Enc) {
 	e.Uvarint(stateVersion)
-	st := &r.Stats
-	for _, v := range []uint64{st.Messages, st.Attributed, st.Deferred, st.Replayed, st.Unresolved, st.NoConnection,
-		st.ProvDropped, st.TMSIMapped, st.Expired, st.ByRAND} {
-		e.U64(v)
-	}
+	encCounters(e, &r.Stats)
 	e.I64(r.sweep)
 	e.I64(r.hourly)
 
@@ -203,6 +200,7 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 		e.U8(t.nkeys)
 		e.I64(t.last)
 		e.Bool(t.told)
+		e.U32(t.sendIDTMSI)
 	}
 	encInt32s(e, r.tfree)
 	tk := make([]tidKey, 0, len(r.txns))
@@ -263,6 +261,29 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 	}
 }
 
+// encCounters writes every field of a struct of uint64 counters (the
+// Stats types), so a counter added later is saved without a change here.
+func encCounters(e *ckpt.Enc, v any) {
+	rv := reflect.ValueOf(v).Elem()
+	e.Uvarint(uint64(rv.NumField()))
+	for i := range rv.NumField() {
+		e.U64(rv.Field(i).Uint())
+	}
+}
+
+// decCounters reads what encCounters wrote; counters a newer sigprobe
+// added stay zero, ones it removed are skipped.
+func decCounters(d *ckpt.Dec, v any) {
+	rv := reflect.ValueOf(v).Elem()
+	n := d.Count(8)
+	for i := range n {
+		x := d.U64()
+		if i < rv.NumField() {
+			rv.Field(i).SetUint(x)
+		}
+	}
+}
+
 func cmpU(a, b uint64) int {
 	switch {
 	case a < b:
@@ -299,11 +320,7 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 	if v := d.Uvarint(); d.Err() == nil && v != stateVersion {
 		return fmt.Errorf("%w (resolver state version %d, this sigprobe writes %d)", ErrStateVersion, v, stateVersion)
 	}
-	st := &r.Stats
-	for _, p := range []*uint64{&st.Messages, &st.Attributed, &st.Deferred, &st.Replayed, &st.Unresolved, &st.NoConnection,
-		&st.ProvDropped, &st.TMSIMapped, &st.Expired, &st.ByRAND} {
-		*p = d.U64()
-	}
+	decCounters(d, &r.Stats)
 	r.sweep = d.I64()
 	r.hourly = d.I64()
 
@@ -353,6 +370,7 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 		t.nkeys = d.U8()
 		t.last = d.I64()
 		t.told = d.Bool()
+		t.sendIDTMSI = d.U32()
 	}
 	r.tfree = decInt32s(d, len(r.tslab))
 	clear(r.txns)
@@ -406,10 +424,7 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 // SaveState appends the State's state to e.
 func (s *State) SaveState(e *ckpt.Enc) {
 	e.Uvarint(stateVersion)
-	st := &s.Stats
-	for _, v := range []uint64{st.Observations, st.Subscribers, st.DwellRows, st.Silent, st.OutOfOrder} {
-		e.U64(v)
-	}
+	encCounters(e, &s.Stats)
 	e.I64(s.timeout)
 	e.I64(s.wheelMin)
 
@@ -482,10 +497,7 @@ func (s *State) LoadState(d *ckpt.Dec) error {
 	if v := d.Uvarint(); d.Err() == nil && v != stateVersion {
 		return fmt.Errorf("%w (state version %d, this sigprobe writes %d)", ErrStateVersion, v, stateVersion)
 	}
-	st := &s.Stats
-	for _, p := range []*uint64{&st.Observations, &st.Subscribers, &st.DwellRows, &st.Silent, &st.OutOfOrder} {
-		*p = d.U64()
-	}
+	decCounters(d, &s.Stats)
 	timeout := d.I64()
 	s.wheelMin = d.I64()
 

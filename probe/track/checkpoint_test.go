@@ -22,7 +22,7 @@ func TestCheckpointCoversEveryField(t *testing.T) {
 		{Resolver{}, []string{"Stats", "conns", "cslab", "cfree", "txns", "tslab", "tfree", "tmsi", "prov", "hoSrc", "rands", "waiting", "waitingTMSI", "sweep", "hourly"},
 			[]string{"emit", "Trace", "pfree", "maxAge", "gap", "obs"}},
 		{conn{}, []string{"assoc", "refs", "has", "bscSide", "imsi", "tmsi", "cell", "target", "detached", "last", "luType", "callMO", "inCall", "smsDone", "peer", "setup", "answer", "release", "cause", "held", "rand"}, nil},
-		{txn{}, []string{"imsi", "msisdn", "keys", "nkeys", "last", "told"}, nil},
+		{txn{}, []string{"imsi", "msisdn", "keys", "nkeys", "last", "told", "sendIDTMSI"}, nil},
 		{heldBuf{}, []string{"cut", "runs", "evs", "last", "frames"}, nil},
 		{provisional{}, []string{"held", "tmsis"}, nil},
 		{Obs{}, []string{"TS", "IMSI", "Kind", "Cell", "MSISDN", "IMEI", "Event"}, nil},
@@ -37,6 +37,19 @@ func TestCheckpointCoversEveryField(t *testing.T) {
 			f := typ.Field(i).Name
 			if !slices.Contains(tc.saved, f) && !slices.Contains(tc.derived, f) {
 				t.Errorf("%s.%s is neither saved in checkpoints nor listed as derived: decide (checkpoint.go) and list it here", typ.Name(), f)
+			}
+		}
+	}
+}
+
+// The Stats types are saved field by field by reflection: they must hold
+// uint64 counters only.
+func TestStatsAreCounters(t *testing.T) {
+	for _, v := range []any{ResolverStats{}, StateStats{}} {
+		typ := reflect.TypeOf(v)
+		for i := range typ.NumField() {
+			if typ.Field(i).Type.Kind() != reflect.Uint64 {
+				t.Errorf("%s.%s is %v: checkpoints save only uint64 counters", typ.Name(), typ.Field(i).Name, typ.Field(i).Type)
 			}
 		}
 	}

@@ -21,8 +21,10 @@ import (
 // the subscriber of its Complete Layer 3 Information, or of the IMSI in a
 // Handover Request); TCAP transactions (a result belongs to its invoke's
 // subscriber). TMSI→IMSI comes from Paging (both identities), Identity
-// Response on a TMSI connection, and TMSI allocation (Location Updating
-// Accept, TMSI Reallocation Command) on a known connection. What happens on a
+// Response on a TMSI connection, TMSI allocation (Location Updating
+// Accept, TMSI Reallocation Command) on a known connection, and MAP
+// sendIdentification (the invoke's TMSI, the result's IMSI, tied by their
+// TCAP transaction). What happens on a
 // connection whose TMSI is not known yet is held back and replayed under the
 // IMSI once a later message reveals it (a "provisional" subscriber), so the
 // first hours after a probe starts are not lost.
@@ -72,6 +74,7 @@ type ResolverStats struct {
 	TMSIMapped   uint64 // TMSI→IMSI mappings learned
 	Expired      uint64 // stale connections, transactions and mappings dropped
 	ByRAND       uint64 // connections identified by their Authentication Request's RAND
+	BySendID     uint64 // TMSIs learned from a MAP sendIdentification dialogue
 }
 
 // NewResolver returns a Resolver that passes observations to emit. emit
@@ -171,6 +174,9 @@ type txn struct {
 	nkeys        uint8
 	last         int64
 	told         bool
+	// sendIDTMSI is the TMSI a sendIdentification invoke of this dialogue
+	// asked about (0: none, or already learned); its result brings the IMSI.
+	sendIDTMSI uint32
 }
 
 // Handle processes one decoded message (in capture order).
@@ -273,6 +279,7 @@ func (r *Resolver) index(c *conn) int32 {
 
 func (r *Resolver) closeConn(i int32) {
 	c := &r.cslab[i]
+	r.resolveByTMSI(c, c.last)
 	if c.rand != 0 {
 		delete(r.waiting, c.rand)
 		if c.imsi == 0 && c.tmsi != 0 {
@@ -300,10 +307,22 @@ func (r *Resolver) closeConn(i int32) {
 	r.cfree = append(r.cfree, i)
 }
 
+// resolveByTMSI attributes c if the TMSI it showed was mapped since: by a
+// MAP sendIdentification, which runs beside the connection (the new VLR
+// asks the old one while the location update waits), or by a paging.
+func (r *Resolver) resolveByTMSI(c *conn, ts int64) {
+	if c.imsi == 0 && c.tmsi != 0 {
+		if e, ok := r.tmsi[c.tmsi]; ok {
+			r.setIMSI(c, e.imsi, ts)
+		}
+	}
+}
+
 // connMsg handles a BSSMAP or DTAP message on connection c.
 func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 	up := m.Dir == c.bscSide
 	ts := m.TsNs
+	r.resolveByTMSI(c, ts)
 	if m.Proto == decode.ProtoBSSMAP {
 		switch m.Type {
 		case bssap.CompleteLayer3:
@@ -604,6 +623,15 @@ func (r *Resolver) mapMsg(m *decode.Message) {
 					r.learnTMSI(w.tmsi, imsi, m.TsNs)
 				}
 			}
+		}
+		// sendIdentification: the invoke names a TMSI, the result the IMSI.
+		if m.Type == tcap.OpSendIdentification && m.Comp == decode.CompInvoke && m.Has&decode.HasTMSI != 0 {
+			t.sendIDTMSI = m.TMSI
+		}
+		if t.sendIDTMSI != 0 && imsi != 0 {
+			r.Stats.BySendID++
+			r.learnTMSI(t.sendIDTMSI, imsi, m.TsNs)
+			t.sendIDTMSI = 0
 		}
 		if imsi != 0 && msisdn != 0 && !t.told {
 			t.told = true

@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"encoding/hex"
+	"hash/crc32"
 	"testing"
 )
 
@@ -86,7 +87,10 @@ func TestBERLength(t *testing.T) {
 	}
 }
 
-// TestPacketChecksums checks the IPv4 header checksum sums to 0xffff.
+// TestPacketChecksums checks the IPv4 header checksum sums to 0xffff and
+// the SCTP checksum is the CRC32c of the packet with the field zeroed,
+// least significant byte first (RFC 9260 appendix A); a probe that
+// verifies checksums drops the packet otherwise.
 func TestPacketChecksums(t *testing.T) {
 	var p Packet
 	p.Reset(benchSrc, benchDst, 7, 1, 2)
@@ -108,5 +112,11 @@ func TestPacketChecksums(t *testing.T) {
 	}
 	if len(b)%4 != 2 { // 14+4 L2, 20 IP, 12 SCTP, 16+3+1 pad chunk
 		t.Errorf("frame length %d", len(b))
+	}
+	sctp := append([]byte(nil), b[38:]...)
+	stored := uint32(sctp[8]) | uint32(sctp[9])<<8 | uint32(sctp[10])<<16 | uint32(sctp[11])<<24
+	copy(sctp[8:12], []byte{0, 0, 0, 0})
+	if want := crc32.Checksum(sctp, crc32.MakeTable(crc32.Castagnoli)); stored != want || stored == 0 {
+		t.Errorf("SCTP checksum %#08x, want CRC32c %#08x", stored, want)
 	}
 }
