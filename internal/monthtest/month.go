@@ -20,7 +20,7 @@ import (
 )
 
 // version is part of the cache key: bump it when the files change.
-const version = 4 // 4: the probe writes times as Parquet timestamps
+const version = 5 // 4: the probe writes times as Parquet timestamps; 5: checksums and sendIdentification in the decoder
 
 // Probe makes a month's tables from the simulator's capture instead of its
 // truth: the month's pcap arrives on the named pipe pcap and the function
