@@ -14,10 +14,11 @@ type trajectoryRow struct {
 	TS   int64  `parquet:"ts,delta"`
 	LAC  uint16 `parquet:"lac"`
 	CI   uint16 `parquet:"ci"`
+	Key  string `parquet:"key_id,dict"`
 }
 
 func (r *trajectoryRow) set(s *sink.TrajectoryPoint) {
-	*r = trajectoryRow{IMSI: s.IMSI.String(), TS: s.TS, LAC: s.LAC, CI: s.CI}
+	*r = trajectoryRow{IMSI: s.IMSI.String(), TS: s.TS, LAC: s.LAC, CI: s.CI, Key: s.KeyID}
 }
 
 type dwellRow struct {
@@ -29,11 +30,12 @@ type dwellRow struct {
 	EndTS   int64  `parquet:"end_ts,delta"`
 	Roamer  bool   `parquet:"roamer"`
 	Reason  string `parquet:"reason,dict"`
+	Key     string `parquet:"key_id,dict"`
 }
 
 func (r *dwellRow) set(s *sink.Dwell) {
 	*r = dwellRow{IMSI: s.IMSI.String(), MSISDN: s.MSISDN.String(), LAC: s.LAC, CI: s.CI,
-		StartTS: s.StartTS, EndTS: s.EndTS, Roamer: s.Roamer, Reason: s.Reason}
+		StartTS: s.StartTS, EndTS: s.EndTS, Roamer: s.Roamer, Reason: s.Reason, Key: s.KeyID}
 }
 
 type regionMinuteRow struct {
@@ -67,12 +69,13 @@ type eventRow struct {
 	Duration  uint32 `parquet:"duration_s"`
 	Cause     uint8  `parquet:"cause"`
 	Roamer    bool   `parquet:"roamer"`
+	Key       string `parquet:"key_id,dict"`
 }
 
 func (r *eventRow) set(s *sink.Event) {
 	*r = eventRow{TS: s.TS, IMSI: s.IMSI.String(), MSISDN: s.MSISDN.String(), Kind: s.Kind,
 		LAC: s.LAC, CI: s.CI, Peer: s.Peer.String(), SetupTS: s.SetupTS, AnswerTS: s.AnswerTS,
-		ReleaseTS: s.ReleaseTS, Duration: s.Duration, Cause: s.Cause, Roamer: s.Roamer}
+		ReleaseTS: s.ReleaseTS, Duration: s.Duration, Cause: s.Cause, Roamer: s.Roamer, Key: s.KeyID}
 }
 
 type triggerRow struct {
@@ -89,12 +92,13 @@ type triggerRow struct {
 	HomeMCC string `parquet:"home_mcc,dict"`
 	HomeMNC string `parquet:"home_mnc,dict"`
 	Attrs   string `parquet:"attrs"`
+	Key     string `parquet:"key_id,dict"`
 }
 
 func (r *triggerRow) set(s *sink.Trigger) {
 	*r = triggerRow{ID: s.ID, Rule: s.Rule, Kind: s.Kind, TS: s.TS, IMSI: s.IMSI.String(),
 		MSISDN: s.MSISDN.String(), Region: s.Region, LAC: s.LAC, CI: s.CI, DwellS: clampU32(s.DwellS),
-		HomeMCC: s.HomeMCC, HomeMNC: s.HomeMNC, Attrs: s.Attrs}
+		HomeMCC: s.HomeMCC, HomeMNC: s.HomeMNC, Attrs: s.Attrs, Key: s.KeyID}
 }
 
 type subscriberRow struct {
@@ -105,11 +109,12 @@ type subscriberRow struct {
 	HomeMNC   string `parquet:"home_mnc,dict"`
 	FirstSeen int64  `parquet:"first_seen"`
 	LastSeen  int64  `parquet:"last_seen"`
+	Key       string `parquet:"key_id,dict"`
 }
 
 func (r *subscriberRow) set(s *sink.Subscriber) {
 	*r = subscriberRow{IMSI: s.IMSI.String(), MSISDN: s.MSISDN.String(), IMEI: s.IMEI.String(),
-		HomeMCC: s.HomeMCC, HomeMNC: s.HomeMNC, FirstSeen: s.FirstSeen, LastSeen: s.LastSeen}
+		HomeMCC: s.HomeMCC, HomeMNC: s.HomeMNC, FirstSeen: s.FirstSeen, LastSeen: s.LastSeen, Key: s.KeyID}
 }
 
 // clampU32 maps a duration in seconds onto UInt32 (dwell_s); negative is 0.
