@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/sigprobe/sigprobe/probe/capture"
 	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
+	"github.com/sigprobe/sigprobe/sink/pseudonym"
 )
 
 // Config is the probe's configuration (deploy/sigprobe.example.yaml): where
@@ -47,6 +49,39 @@ type Config struct {
 	Metrics  MetricsConfig `yaml:"metrics"`
 	NATS     NATSConfig    `yaml:"nats"`
 	Log      LogConfig     `yaml:"log"`
+	Privacy  PrivacyConfig `yaml:"privacy"`
+}
+
+// PrivacyConfig says which subscriber identities each output gets
+// pseudonymized (sink/pseudonym, deploy/SECURITY.md). Tracking works on
+// clear identities in memory; a pseudonymized output never sees them, in
+// its files, spool or queue.
+type PrivacyConfig struct {
+	// KeyFile is the secret key (mode 0600 or stricter; `sigprobe
+	// pseudonym --new-key FILE` makes one). Needed when anything is
+	// pseudonymized.
+	KeyFile string `yaml:"key_file"`
+	// Pseudonymize lists the identities (imsi, msisdn, imei) every output
+	// gets pseudonymized, unless Outputs names the output. Default: none.
+	Pseudonymize []string `yaml:"pseudonymize"`
+	// Outputs overrides Pseudonymize for one output: files (output.dir),
+	// clickhouse, nats (the trigger bus) or messages (decoded messages,
+	// which can only be clear: give [] to accept that). An empty list
+	// means clear identities for that output.
+	Outputs map[string][]string `yaml:"outputs"`
+}
+
+// PrivacyOutputs are the outputs privacy.outputs may name.
+var PrivacyOutputs = []string{"files", "clickhouse", "nats", "messages"}
+
+// PseudonymSet is what output gets pseudonymized (validated by Resolve).
+func (c *Config) PseudonymSet(output string) pseudonym.Set {
+	l, ok := c.Privacy.Outputs[output]
+	if !ok {
+		l = c.Privacy.Pseudonymize
+	}
+	s, _ := pseudonym.ParseSet(l)
+	return s
 }
 
 // CaptureConfig is where packets come from: tap interfaces (run) or a
@@ -339,6 +374,28 @@ func (c *Config) validate() error {
 	default:
 		return fieldErr("log.level", "%q: want debug, info, warn or error", c.Log.Level)
 	}
+	return c.validatePrivacy()
+}
+
+func (c *Config) validatePrivacy() error {
+	pc := &c.Privacy
+	used, err := pseudonym.ParseSet(pc.Pseudonymize)
+	if err != nil {
+		return fieldErr("privacy.pseudonymize", "%v", err)
+	}
+	for name, l := range pc.Outputs {
+		if !slices.Contains(PrivacyOutputs, name) {
+			return fieldErr("privacy.outputs."+name, "no such output: want one of %s", strings.Join(PrivacyOutputs, ", "))
+		}
+		s, err := pseudonym.ParseSet(l)
+		if err != nil {
+			return fieldErr("privacy.outputs."+name, "%v", err)
+		}
+		used |= s
+	}
+	if used != 0 && pc.KeyFile == "" {
+		return fieldErr("privacy.key_file", "pseudonymizing needs a key file (make one with `sigprobe pseudonym --new-key FILE`)")
+	}
 	return nil
 }
 
@@ -430,11 +487,16 @@ func (c *Config) Resolve(mode Mode) error {
 		c.Metrics.Listen = ""
 	}
 	if mode == ModeDecode {
+		// decode prints what the capture holds, for whoever reads the
+		// capture itself: nothing to pseudonymize there.
 		c.Output = OutputConfig{}
-		c.State.Dir, c.NATS = "", NATSConfig{}
+		c.State.Dir, c.NATS, c.Privacy = "", NATSConfig{}, PrivacyConfig{}
 		if c.Messages == "" {
 			c.Messages = "-"
 		}
+	}
+	if c.Messages != "" && c.PseudonymSet("messages") != 0 {
+		return fieldErr("messages", "decoded messages carry clear identities and cannot be pseudonymized (privacy.pseudonymize): turn messages off, or accept clear identities there with privacy.outputs.messages: []")
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func TestOutputSpillsWhenBehind(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := &slowWriter{release: make(chan struct{})}
 			set := metrics.NewSet()
-			o, err := newOutput("slow", tablesOutput, w, true, 2, t.TempDir(), tc.spillMax, set, quiet())
+			o, err := newOutput("slow", tablesOutput, w, true, 2, t.TempDir(), tc.spillMax, privacy{}, set, quiet())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +98,7 @@ func TestOutputSpillsWhenBehind(t *testing.T) {
 // order, with the writer's position.
 func TestOutputBarrierThroughSpill(t *testing.T) {
 	w := &slowWriter{release: make(chan struct{})}
-	o, err := newOutput("slow", tablesOutput, w, true, 1, t.TempDir(), 1<<30, metrics.NewSet(), quiet())
+	o, err := newOutput("slow", tablesOutput, w, true, 1, t.TempDir(), 1<<30, privacy{}, metrics.NewSet(), quiet())
 	if err != nil {
 		t.Fatal(err)
 	}

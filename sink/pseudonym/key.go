@@ -92,7 +92,7 @@ type Key struct {
 
 var (
 	// ErrKeyMode is returned for a key file others may read.
-	ErrKeyMode = errors.New("others may read it")
+	ErrKeyMode = errors.New("its group or others may read it")
 	// ErrKeyShort is returned for a key under MinKeyBytes.
 	ErrKeyShort = fmt.Errorf("shorter than %d bytes", MinKeyBytes)
 )
