@@ -18,6 +18,7 @@ import (
 	"github.com/sigprobe/sigprobe/probe/capture"
 	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
+	"github.com/sigprobe/sigprobe/sink/natsbus"
 	"github.com/sigprobe/sigprobe/sink/pseudonym"
 )
 
@@ -170,11 +171,27 @@ type NATSConfig struct {
 	Embedded struct {
 		StoreDir string `yaml:"store_dir"`
 		// Listen is the embedded server's address (default 127.0.0.1:4222
-		// for run, a free loopback port for replay).
+		// for run, a free loopback port for replay). Beyond loopback it
+		// needs TLS.
 		Listen string `yaml:"listen"`
+		// UsersFile lists who may connect: consumers and admins, by nkey or
+		// bcrypt password (sink/natsbus/README.md). Default
+		// STORE_DIR/users.yaml, created (0600) at first start with one
+		// consumer whose seed is STORE_DIR/consumer.nk.
+		UsersFile string `yaml:"users_file"`
+		// TLSCert and TLSKey make the server require TLS; with TLSCA,
+		// clients must present a certificate it signed.
+		TLSCert string `yaml:"tls_cert"`
+		TLSKey  string `yaml:"tls_key"`
+		TLSCA   string `yaml:"tls_ca"`
 	} `yaml:"embedded"`
-	URL     string `yaml:"url"`
+	URL string `yaml:"url"`
+	// Creds (a JWT credentials file) or Nkey (an nkey seed file, mode
+	// 0600 or stricter) authenticate the probe to an external server;
+	// TLSCert/TLSKey are its client certificate, TLSCA the CA of the
+	// server's.
 	Creds   string `yaml:"creds"`
+	Nkey    string `yaml:"nkey"`
 	TLSCert string `yaml:"tls_cert"`
 	TLSKey  string `yaml:"tls_key"`
 	TLSCA   string `yaml:"tls_ca"`
@@ -352,9 +369,22 @@ func (c *Config) validate() error {
 		return fieldErr("nats.url", "%q: want nats://host:port (or tls://host:port)", c.NATS.URL)
 	}
 	if l := c.NATS.Embedded.Listen; l != "" {
-		if _, _, err := net.SplitHostPort(l); err != nil {
+		host, _, err := net.SplitHostPort(l)
+		if err != nil {
 			return fieldErr("nats.embedded.listen", "%q: want host:port", l)
 		}
+		if !natsbus.IsLoopback(host) && c.NATS.Embedded.TLSCert == "" {
+			return fieldErr("nats.embedded.listen", "%q is not a loopback address: the trigger bus carries personal data, give nats.embedded.tls_cert and tls_key (clients authenticate as nats.embedded.users_file says)", l)
+		}
+	}
+	if e := c.NATS.Embedded; (e.TLSCert == "") != (e.TLSKey == "") {
+		return fieldErr("nats.embedded.tls_cert", "give both tls_cert and tls_key")
+	}
+	if (c.NATS.TLSCert == "") != (c.NATS.TLSKey == "") {
+		return fieldErr("nats.tls_cert", "give both tls_cert and tls_key")
+	}
+	if c.NATS.Creds != "" && c.NATS.Nkey != "" {
+		return fieldErr("nats.nkey", "give either creds or nkey, not both")
 	}
 	if l := c.Metrics.Listen; l != "" && l != Off {
 		if _, _, err := net.SplitHostPort(l); err != nil {

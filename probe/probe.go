@@ -394,23 +394,32 @@ func (p *Probe) openOutputs(eng *rules.Engine) error {
 func (p *Probe) openNATS() error {
 	n := p.cfg.NATS
 	url := n.URL
-	if n.Embedded.StoreDir != "" {
-		if err := os.MkdirAll(n.Embedded.StoreDir, 0o750); err != nil {
+	stream := natsbus.StreamConfig{Duplicates: n.Duplicates}
+	ncfg := natsbus.Config{URL: url, CredsFile: n.Creds, NkeyFile: n.Nkey, TLSCert: n.TLSCert, TLSKey: n.TLSKey, TLSCA: n.TLSCA,
+		Stream: stream, Latency: p.opt.Mode == ModeRun,
+		Logger: p.log.With("output", "nats"), Position: p.loaded.position("nats")}
+	if e := n.Embedded; e.StoreDir != "" {
+		if err := mkdirPrivate(e.StoreDir); err != nil {
 			return fmt.Errorf("nats: %w", err)
 		}
-		srv, err := natsbus.Embedded(n.Embedded.StoreDir, n.Embedded.Listen)
+		srv, err := natsbus.Embedded(natsbus.EmbeddedConfig{StoreDir: e.StoreDir, Listen: e.Listen, UsersFile: e.UsersFile,
+			TLSCert: e.TLSCert, TLSKey: e.TLSKey, TLSCA: e.TLSCA, Stream: stream})
 		if err != nil {
 			return fmt.Errorf("embedded NATS: %w", err)
 		}
+		if len(srv.Generated) == 2 {
+			p.log.Info("embedded NATS: created the users file with one consumer; give its seed to the consumer (nats --nkey FILE)",
+				"users_file", srv.Generated[0], "consumer_seed", srv.Generated[1])
+		}
 		p.nats = srv
+		ncfg = natsbus.Config{URL: srv.URL(), Options: srv.PublisherOptions(), StreamManaged: true,
+			Stream: stream, Latency: ncfg.Latency, Logger: ncfg.Logger, Position: ncfg.Position}
 		url = srv.URL()
 	}
 	if url == "" {
 		return nil
 	}
-	ncfg := natsbus.Config{URL: url, CredsFile: n.Creds, TLSCert: n.TLSCert, TLSKey: n.TLSKey, TLSCA: n.TLSCA,
-		Stream: natsbus.StreamConfig{Duplicates: n.Duplicates}, Latency: p.opt.Mode == ModeRun,
-		Logger: p.log.With("output", "nats"), Position: p.loaded.position("nats")}
+	ncfg.URL = url
 	if p.cfg.State.Dir != "" {
 		ncfg.AckFile = filepath.Join(p.cfg.State.Dir, natsAckFile)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -177,8 +178,8 @@ func IsLoopback(host string) bool {
 // when the server requires TLS.
 func (s *Server) URL() string {
 	u := s.s.ClientURL()
-	if s.tls {
-		u = "tls://" + u[len("nats://"):]
+	if rest, ok := strings.CutPrefix(u, "nats://"); ok && s.tls {
+		u = "tls://" + rest
 	}
 	return u
 }

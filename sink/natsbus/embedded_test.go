@@ -2,15 +2,7 @@ package natsbus
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
 
+	"github.com/sigprobe/sigprobe/internal/tlstest"
 	"github.com/sigprobe/sigprobe/sink"
 )
 
@@ -281,7 +274,7 @@ func TestNonLoopbackNeedsTLS(t *testing.T) {
 			t.Errorf("listen %s without TLS: err = %v", l, err)
 		}
 	}
-	ca, cert, key := testCerts(t, t.TempDir())
+	ca, cert, key := tlstest.Certs(t, t.TempDir())
 	srv := startServerTLS(t, dir, "0.0.0.0:0", cert, key)
 	defer srv.Close()
 	if !strings.HasPrefix(srv.URL(), "tls://") {
@@ -309,41 +302,6 @@ func startServerTLS(t *testing.T, dir, listen, cert, key string) *testServer {
 		t.Fatal(err)
 	}
 	return &testServer{s, dir}
-}
-
-// testCerts writes a CA and a server certificate for 127.0.0.1 and
-// localhost; it returns the files of the CA, the certificate and its key.
-func testCerts(t testing.TB, dir string) (ca, cert, key string) {
-	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	srvKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	srvTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "sigprobe"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
-	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caCert, &srvKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalECPrivateKey(srvKey)
-	ca, cert, key = filepath.Join(dir, "ca.pem"), filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	for _, f := range []struct {
-		path, typ string
-		der       []byte
-	}{{ca, "CERTIFICATE", caDER}, {cert, "CERTIFICATE", srvDER}, {key, "EC PRIVATE KEY", keyDER}} {
-		if err := os.WriteFile(f.path, pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return ca, cert, key
 }
 
 // errorLog collects a connection's asynchronous errors (permission
