@@ -160,9 +160,17 @@ type ClickHouseConfig struct {
 	Settings map[string]string `yaml:"settings"`
 }
 
-// MetricsConfig is the Prometheus endpoint.
+// MetricsConfig is the Prometheus endpoint. Beyond loopback it needs TLS
+// and basic auth: metric labels name regions and rules, and nothing on the
+// network should scrape the probe unasked.
 type MetricsConfig struct {
 	Listen string `yaml:"listen"` // host:port of /metrics; "off" disables it
+	// BasicAuthFile holds "user:bcrypt-hash" lines (htpasswd -nB user):
+	// /metrics asks for one of them (/healthz and /readyz do not).
+	BasicAuthFile string `yaml:"basic_auth_file"`
+	// TLSCert and TLSKey serve the endpoint over HTTPS.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
 }
 
 // NATSConfig publishes triggers to NATS JetStream: to an embedded server
@@ -387,9 +395,16 @@ func (c *Config) validate() error {
 		return fieldErr("nats.nkey", "give either creds or nkey, not both")
 	}
 	if l := c.Metrics.Listen; l != "" && l != Off {
-		if _, _, err := net.SplitHostPort(l); err != nil {
+		host, _, err := net.SplitHostPort(l)
+		if err != nil {
 			return fieldErr("metrics.listen", "%q: want host:port or off", l)
 		}
+		if !natsbus.IsLoopback(host) && (c.Metrics.TLSCert == "" || c.Metrics.BasicAuthFile == "") {
+			return fieldErr("metrics.listen", "%q is not a loopback address: give metrics.tls_cert, tls_key and basic_auth_file, or listen on 127.0.0.1", l)
+		}
+	}
+	if m := c.Metrics; (m.TLSCert == "") != (m.TLSKey == "") {
+		return fieldErr("metrics.tls_cert", "give both tls_cert and tls_key")
 	}
 	if d := c.Output.ClickHouse.DSN; d != "" && !strings.HasPrefix(d, "clickhouse://") && !strings.HasPrefix(d, "http://") && !strings.HasPrefix(d, "https://") {
 		return fieldErr("output.clickhouse.dsn", "%q: want clickhouse://host:9000/db, http://host:8123/db or https://...", d)

@@ -140,7 +140,7 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 		return nil, err
 	}
 	if cfg.Metrics.Listen != "" { // listen early: a busy port fails before anything starts
-		if p.http, err = listenHTTP(cfg.Metrics.Listen, &p.runState); err != nil {
+		if p.http, err = listenHTTP(cfg.Metrics, &p.runState); err != nil {
 			return nil, err
 		}
 	}
@@ -292,7 +292,7 @@ func (p *Probe) logStart() {
 		}
 	}
 	if p.http != nil {
-		attrs = append(attrs, "metrics", "http://"+p.http.addr()+"/metrics")
+		attrs = append(attrs, "metrics", p.http.scheme+"://"+p.http.addr()+"/metrics")
 	}
 	if p.nats != nil {
 		attrs = append(attrs, "nats", p.nats.URL())
