@@ -25,6 +25,15 @@ func TestExampleConfig(t *testing.T) {
 		c.State.CheckpointInterval != 5*time.Minute || c.Output.FlushInterval != 5*time.Second || c.NATS.Duplicates != 10*time.Minute {
 		t.Errorf("config %+v", c)
 	}
+	// What each output gets: tables pseudonymized, the bus keeps the MSISDN.
+	for out, want := range map[string]string{"files": "imsi,msisdn,imei", "clickhouse": "imsi,msisdn,imei", "nats": "imsi"} {
+		if got := c.PseudonymSet(out).String(); got != want {
+			t.Errorf("example config: %s gets %q pseudonymized, want %q", out, got, want)
+		}
+	}
+	if c.Privacy.KeyFile != "/etc/sigprobe/pseudonym.key" || c.NATS.Embedded.UsersFile == "" || c.Messages != "" {
+		t.Errorf("privacy %+v, users file %q, messages %q", c.Privacy, c.NATS.Embedded.UsersFile, c.Messages)
+	}
 	cc := c.captureConfig()
 	if cc.EBPF != capture.EBPFAuto || cc.BlockSize != 1<<20 || len(cc.Ports) != 2 {
 		t.Errorf("capture config %+v", cc)

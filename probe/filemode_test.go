@@ -99,3 +99,54 @@ func TestFileModesWhateverTheUmask(t *testing.T) {
 	}
 	t.Logf("umask 000: %d files and %d directories, none open to others", files, dirs)
 }
+
+// The systemd unit gives the tables directory to the analysts' group with
+// the set-group-ID bit: every table file the probe writes there belongs to
+// that group and is 0640, and the writers keep the bit on the directories
+// they make and chmod.
+func TestTablesKeepTheirGroup(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a directory to another group")
+	}
+	const analysts = 4242
+	pcap := simPcapN(t, 100, 5000)
+	for _, format := range []string{"parquet", "jsonl"} {
+		t.Run(format, func(t *testing.T) {
+			tables := filepath.Join(t.TempDir(), "tables")
+			if err := os.Mkdir(tables, 0o750); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chown(tables, -1, analysts); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(tables, 0o750|os.ModeSetgid); err != nil {
+				t.Fatal(err)
+			}
+			cfg := replayConfig(pcap, tables)
+			cfg.Output.Format = format
+			replay(t, cfg, Options{})
+			n := 0
+			filepath.WalkDir(tables, func(path string, d fs.DirEntry, err error) error {
+				if err != nil {
+					return err
+				}
+				info, _ := d.Info()
+				st := info.Sys().(*syscall.Stat_t)
+				if st.Gid != analysts {
+					t.Errorf("%s: group %d, want %d", path, st.Gid, analysts)
+				}
+				if d.IsDir() && info.Mode()&os.ModeSetgid == 0 {
+					t.Errorf("%s: lost the set-group-ID bit (%v)", path, info.Mode())
+				}
+				if !d.IsDir() && info.Mode().Perm() != 0o640 {
+					t.Errorf("%s: mode %v, want 0640", path, info.Mode().Perm())
+				}
+				n++
+				return nil
+			})
+			if n < 3 {
+				t.Fatalf("only %d entries under %s", n, tables)
+			}
+		})
+	}
+}
