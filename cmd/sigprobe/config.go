@@ -139,6 +139,8 @@ func newProbeFlags(name string, mode probe.Mode) *probeFlags {
 	})
 	p.str("nats-listen", "nats.embedded.listen", "the embedded NATS server's `address`", func(c *probe.Config, v string) { c.NATS.Embedded.Listen = v })
 	p.str("nats-creds", "nats.creds", "NATS credentials `file` for an external server", func(c *probe.Config, v string) { c.NATS.Creds = v })
+	p.str("nats-nkey", "nats.nkey", "NATS nkey seed `file` (mode 0600) for an external server", func(c *probe.Config, v string) { c.NATS.Nkey = v })
+	p.str("nats-users", "nats.embedded.users_file", "who may connect to the embedded NATS server: users `file` (default STORE-DIR/users.yaml, created at first start)", func(c *probe.Config, v string) { c.NATS.Embedded.UsersFile = v })
 	p.str("nats-tls-cert", "nats.tls_cert", "client certificate `file` for NATS over TLS", func(c *probe.Config, v string) { c.NATS.TLSCert = v })
 	p.str("nats-tls-key", "nats.tls_key", "client key `file` for NATS over TLS", func(c *probe.Config, v string) { c.NATS.TLSKey = v })
 	p.str("nats-tls-ca", "nats.tls_ca", "CA `file` that signed the NATS server's certificate", func(c *probe.Config, v string) { c.NATS.TLSCA = v })
