@@ -183,6 +183,11 @@ func TestReplayPseudonymized(t *testing.T) {
 	if err != nil && !strings.Contains(err.Error(), "clickhouse") {
 		t.Fatal(err)
 	}
+	// The probe's own bus: nobody reads it without credentials.
+	if nc, err := nats.Connect(p.NATSURL(), nats.Timeout(2*time.Second)); err == nil {
+		nc.Close()
+		t.Error("an unauthenticated client connected to the probe's embedded NATS")
+	}
 	natsText := readStream(t, p.NATSURL(), filepath.Join(store, "consumer.nk"))
 	lctx, stop := context.WithCancel(context.Background())
 	stop()

@@ -483,6 +483,14 @@ func (p *Probe) NATSURL() string {
 	return p.nats.URL()
 }
 
+// NATSUsersFile is the embedded NATS server's users file ("" without one).
+func (p *Probe) NATSUsersFile() string {
+	if p.nats == nil {
+		return ""
+	}
+	return p.nats.UsersFile
+}
+
 // MetricsAddr is the address /metrics is served on ("" without).
 func (p *Probe) MetricsAddr() string {
 	if p.http == nil {

@@ -41,6 +41,7 @@ type Server struct {
 	s         *server.Server
 	pub       nkeys.KeyPair // the probe's publisher
 	tls       bool
+	UsersFile string   // who may connect
 	Generated []string // files created at this start (users file, consumer seed)
 }
 
@@ -72,7 +73,7 @@ func Embedded(cfg EmbeddedConfig) (_ *Server, err error) {
 	if cfg.ConsumerSeed == "" {
 		cfg.ConsumerSeed = filepath.Join(filepath.Dir(cfg.UsersFile), "consumer.nk")
 	}
-	srv := &Server{tls: tlsOn}
+	srv := &Server{tls: tlsOn, UsersFile: cfg.UsersFile}
 	if _, err := os.Stat(cfg.UsersFile); errors.Is(err, os.ErrNotExist) {
 		if err := GenerateUsers(cfg.UsersFile, cfg.ConsumerSeed); err != nil {
 			return nil, fmt.Errorf("natsbus: users file: %w", err)
