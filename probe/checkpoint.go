@@ -300,3 +300,12 @@ func (c *checkpointer) err() error {
 	defer c.errMu.unlock()
 	return c.lastErr
 }
+
+// mkdirPrivate creates dir (and parents) with mode 0750 whatever the umask:
+// the probe's own directories hold personal data.
+func mkdirPrivate(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o750)
+}

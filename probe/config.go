@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,8 @@ import (
 	"github.com/sigprobe/sigprobe/probe/capture"
 	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
+	"github.com/sigprobe/sigprobe/sink/natsbus"
+	"github.com/sigprobe/sigprobe/sink/pseudonym"
 )
 
 // Config is the probe's configuration (deploy/sigprobe.example.yaml): where
@@ -47,6 +50,39 @@ type Config struct {
 	Metrics  MetricsConfig `yaml:"metrics"`
 	NATS     NATSConfig    `yaml:"nats"`
 	Log      LogConfig     `yaml:"log"`
+	Privacy  PrivacyConfig `yaml:"privacy"`
+}
+
+// PrivacyConfig says which subscriber identities each output gets
+// pseudonymized (sink/pseudonym, deploy/SECURITY.md). Tracking works on
+// clear identities in memory; a pseudonymized output never sees them, in
+// its files, spool or queue.
+type PrivacyConfig struct {
+	// KeyFile is the secret key (mode 0600 or stricter; `sigprobe
+	// pseudonym --new-key FILE` makes one). Needed when anything is
+	// pseudonymized.
+	KeyFile string `yaml:"key_file"`
+	// Pseudonymize lists the identities (imsi, msisdn, imei) every output
+	// gets pseudonymized, unless Outputs names the output. Default: none.
+	Pseudonymize []string `yaml:"pseudonymize"`
+	// Outputs overrides Pseudonymize for one output: files (output.dir),
+	// clickhouse, nats (the trigger bus) or messages (decoded messages,
+	// which can only be clear: give [] to accept that). An empty list
+	// means clear identities for that output.
+	Outputs map[string][]string `yaml:"outputs"`
+}
+
+// PrivacyOutputs are the outputs privacy.outputs may name.
+var PrivacyOutputs = []string{"files", "clickhouse", "nats", "messages"}
+
+// PseudonymSet is what output gets pseudonymized (validated by Resolve).
+func (c *Config) PseudonymSet(output string) pseudonym.Set {
+	l, ok := c.Privacy.Outputs[output]
+	if !ok {
+		l = c.Privacy.Pseudonymize
+	}
+	s, _ := pseudonym.ParseSet(l)
+	return s
 }
 
 // CaptureConfig is where packets come from: tap interfaces (run) or a
@@ -132,9 +168,17 @@ type ClickHouseConfig struct {
 	Settings map[string]string `yaml:"settings"`
 }
 
-// MetricsConfig is the Prometheus endpoint.
+// MetricsConfig is the Prometheus endpoint. Beyond loopback it needs TLS
+// and basic auth: metric labels name regions and rules, and nothing on the
+// network should scrape the probe unasked.
 type MetricsConfig struct {
 	Listen string `yaml:"listen"` // host:port of /metrics; "off" disables it
+	// BasicAuthFile holds "user:bcrypt-hash" lines (htpasswd -nB user):
+	// /metrics asks for one of them (/healthz and /readyz do not).
+	BasicAuthFile string `yaml:"basic_auth_file"`
+	// TLSCert and TLSKey serve the endpoint over HTTPS.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
 }
 
 // NATSConfig publishes triggers to NATS JetStream: to an embedded server
@@ -143,11 +187,27 @@ type NATSConfig struct {
 	Embedded struct {
 		StoreDir string `yaml:"store_dir"`
 		// Listen is the embedded server's address (default 127.0.0.1:4222
-		// for run, a free loopback port for replay).
+		// for run, a free loopback port for replay). Beyond loopback it
+		// needs TLS.
 		Listen string `yaml:"listen"`
+		// UsersFile lists who may connect: consumers and admins, by nkey or
+		// bcrypt password (sink/natsbus/README.md). Default
+		// STORE_DIR/users.yaml, created (0600) at first start with one
+		// consumer whose seed is STORE_DIR/consumer.nk.
+		UsersFile string `yaml:"users_file"`
+		// TLSCert and TLSKey make the server require TLS; with TLSCA,
+		// clients must present a certificate it signed.
+		TLSCert string `yaml:"tls_cert"`
+		TLSKey  string `yaml:"tls_key"`
+		TLSCA   string `yaml:"tls_ca"`
 	} `yaml:"embedded"`
-	URL     string `yaml:"url"`
+	URL string `yaml:"url"`
+	// Creds (a JWT credentials file) or Nkey (an nkey seed file, mode
+	// 0600 or stricter) authenticate the probe to an external server;
+	// TLSCert/TLSKey are its client certificate, TLSCA the CA of the
+	// server's.
 	Creds   string `yaml:"creds"`
+	Nkey    string `yaml:"nkey"`
 	TLSCert string `yaml:"tls_cert"`
 	TLSKey  string `yaml:"tls_key"`
 	TLSCA   string `yaml:"tls_ca"`
@@ -325,14 +385,34 @@ func (c *Config) validate() error {
 		return fieldErr("nats.url", "%q: want nats://host:port (or tls://host:port)", c.NATS.URL)
 	}
 	if l := c.NATS.Embedded.Listen; l != "" {
-		if _, _, err := net.SplitHostPort(l); err != nil {
+		host, _, err := net.SplitHostPort(l)
+		if err != nil {
 			return fieldErr("nats.embedded.listen", "%q: want host:port", l)
 		}
+		if !natsbus.IsLoopback(host) && c.NATS.Embedded.TLSCert == "" {
+			return fieldErr("nats.embedded.listen", "%q is not a loopback address: the trigger bus carries personal data, give nats.embedded.tls_cert and tls_key (clients authenticate as nats.embedded.users_file says)", l)
+		}
+	}
+	if e := c.NATS.Embedded; (e.TLSCert == "") != (e.TLSKey == "") {
+		return fieldErr("nats.embedded.tls_cert", "give both tls_cert and tls_key")
+	}
+	if (c.NATS.TLSCert == "") != (c.NATS.TLSKey == "") {
+		return fieldErr("nats.tls_cert", "give both tls_cert and tls_key")
+	}
+	if c.NATS.Creds != "" && c.NATS.Nkey != "" {
+		return fieldErr("nats.nkey", "give either creds or nkey, not both")
 	}
 	if l := c.Metrics.Listen; l != "" && l != Off {
-		if _, _, err := net.SplitHostPort(l); err != nil {
+		host, _, err := net.SplitHostPort(l)
+		if err != nil {
 			return fieldErr("metrics.listen", "%q: want host:port or off", l)
 		}
+		if !natsbus.IsLoopback(host) && (c.Metrics.TLSCert == "" || c.Metrics.BasicAuthFile == "") {
+			return fieldErr("metrics.listen", "%q is not a loopback address: give metrics.tls_cert, tls_key and basic_auth_file, or listen on 127.0.0.1", l)
+		}
+	}
+	if m := c.Metrics; (m.TLSCert == "") != (m.TLSKey == "") {
+		return fieldErr("metrics.tls_cert", "give both tls_cert and tls_key")
 	}
 	if d := c.Output.ClickHouse.DSN; d != "" && !strings.HasPrefix(d, "clickhouse://") && !strings.HasPrefix(d, "http://") && !strings.HasPrefix(d, "https://") {
 		return fieldErr("output.clickhouse.dsn", "%q: want clickhouse://host:9000/db, http://host:8123/db or https://...", d)
@@ -346,6 +426,28 @@ func (c *Config) validate() error {
 	case "", "debug", "info", "warn", "error":
 	default:
 		return fieldErr("log.level", "%q: want debug, info, warn or error", c.Log.Level)
+	}
+	return c.validatePrivacy()
+}
+
+func (c *Config) validatePrivacy() error {
+	pc := &c.Privacy
+	used, err := pseudonym.ParseSet(pc.Pseudonymize)
+	if err != nil {
+		return fieldErr("privacy.pseudonymize", "%v", err)
+	}
+	for name, l := range pc.Outputs {
+		if !slices.Contains(PrivacyOutputs, name) {
+			return fieldErr("privacy.outputs."+name, "no such output: want one of %s", strings.Join(PrivacyOutputs, ", "))
+		}
+		s, err := pseudonym.ParseSet(l)
+		if err != nil {
+			return fieldErr("privacy.outputs."+name, "%v", err)
+		}
+		used |= s
+	}
+	if used != 0 && pc.KeyFile == "" {
+		return fieldErr("privacy.key_file", "pseudonymizing needs a key file (make one with `sigprobe pseudonym --new-key FILE`)")
 	}
 	return nil
 }
@@ -438,11 +540,16 @@ func (c *Config) Resolve(mode Mode) error {
 		c.Metrics.Listen = ""
 	}
 	if mode == ModeDecode {
+		// decode prints what the capture holds, for whoever reads the
+		// capture itself: nothing to pseudonymize there.
 		c.Output = OutputConfig{}
-		c.State.Dir, c.NATS = "", NATSConfig{}
+		c.State.Dir, c.NATS, c.Privacy = "", NATSConfig{}, PrivacyConfig{}
 		if c.Messages == "" {
 			c.Messages = "-"
 		}
+	}
+	if c.Messages != "" && c.PseudonymSet("messages") != 0 {
+		return fieldErr("messages", "decoded messages carry clear identities and cannot be pseudonymized (privacy.pseudonymize): turn messages off, or accept clear identities there with privacy.outputs.messages: []")
 	}
 	return nil
 }

@@ -25,6 +25,15 @@ func TestExampleConfig(t *testing.T) {
 		c.State.CheckpointInterval != 5*time.Minute || c.Output.FlushInterval != 5*time.Second || c.NATS.Duplicates != 10*time.Minute {
 		t.Errorf("config %+v", c)
 	}
+	// What each output gets: tables pseudonymized, the bus keeps the MSISDN.
+	for out, want := range map[string]string{"files": "imsi,msisdn,imei", "clickhouse": "imsi,msisdn,imei", "nats": "imsi"} {
+		if got := c.PseudonymSet(out).String(); got != want {
+			t.Errorf("example config: %s gets %q pseudonymized, want %q", out, got, want)
+		}
+	}
+	if c.Privacy.KeyFile != "/etc/sigprobe/pseudonym.key" || c.NATS.Embedded.UsersFile == "" || c.Messages != "" {
+		t.Errorf("privacy %+v, users file %q, messages %q", c.Privacy, c.NATS.Embedded.UsersFile, c.Messages)
+	}
 	cc := c.captureConfig()
 	if cc.EBPF != capture.EBPFAuto || cc.BlockSize != 1<<20 || len(cc.Ports) != 2 {
 		t.Errorf("capture config %+v", cc)
@@ -85,6 +94,14 @@ func TestConfigErrors(t *testing.T) {
 		{"bad listen", "metrics:\n  listen: 9090\n", "metrics.listen"},
 		{"bad log level", "log:\n  level: loud\n", "log.level"},
 		{"block timeout", "capture:\n  block_timeout: 100us\n", "capture.block_timeout"},
+		{"unknown identity", "privacy:\n  key_file: k\n  pseudonymize: [imsi, tmsi]\n", `line 3: privacy.pseudonymize: "tmsi": want imsi, msisdn or imei`},
+		{"unknown output", "privacy:\n  key_file: k\n  outputs:\n    kafka: [imsi]\n", "line 4: privacy.outputs.kafka: no such output"},
+		{"bad output identity", "privacy:\n  key_file: k\n  outputs:\n    nats: [name]\n", `line 4: privacy.outputs.nats: "name"`},
+		{"pseudonyms without key", "privacy:\n  pseudonymize: [imsi]\n", "line 1: privacy.key_file: pseudonymizing needs a key file"},
+		{"nats beyond loopback", "nats:\n  embedded:\n    store_dir: x\n    listen: 0.0.0.0:4222\n", "line 4: nats.embedded.listen: \"0.0.0.0:4222\" is not a loopback address"},
+		{"nats cert without key", "nats:\n  embedded:\n    tls_cert: c.pem\n", "nats.embedded.tls_cert: give both"},
+		{"nats creds and nkey", "nats:\n  url: nats://x:4222\n  creds: a\n  nkey: b\n", "line 4: nats.nkey: give either creds or nkey"},
+		{"metrics beyond loopback", "metrics:\n  listen: 0.0.0.0:9090\n", "line 2: metrics.listen"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseConfig([]byte(tc.yaml), "c.yaml")
@@ -108,6 +125,10 @@ func TestConfigResolveErrors(t *testing.T) {
 		{"run without interface", ModeRun, func(*Config) {}, "no interface"},
 		{"run with a file", ModeRun, func(c *Config) { c.Capture.Interfaces, c.Capture.File = []string{"eth1"}, "x.pcap" }, "sigprobe replay"},
 		{"replay without file", ModeReplay, func(c *Config) { c.Output.Dir = "out" }, "no capture file"},
+		{"pseudonymized messages", ModeReplay, func(c *Config) {
+			c.Capture.File, c.Output.Dir, c.Messages = "x.pcap", "out", "m.jsonl"
+			c.Privacy = PrivacyConfig{KeyFile: "k", Pseudonymize: []string{"imsi"}}
+		}, "messages: decoded messages carry clear identities"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := DefaultConfig()
@@ -116,5 +137,26 @@ func TestConfigResolveErrors(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// Which output gets what: privacy.pseudonymize for every output, unless
+// privacy.outputs names it (an empty list: clear).
+func TestPseudonymSets(t *testing.T) {
+	c, err := ParseConfig([]byte("privacy:\n  key_file: k\n  pseudonymize: [imsi, msisdn, imei]\n  outputs:\n    nats: [imsi]\n    messages: []\n"), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for out, want := range map[string]string{"files": "imsi,msisdn,imei", "clickhouse": "imsi,msisdn,imei", "nats": "imsi", "messages": "", "summary": "imsi,msisdn,imei"} {
+		if got := c.PseudonymSet(out).String(); got != want {
+			t.Errorf("%s: %q, want %q", out, got, want)
+		}
+	}
+	c.Capture.File, c.Messages = "x.pcap", "m.jsonl"
+	if err := c.Resolve(ModeReplay); err != nil {
+		t.Errorf("messages accepted in clear: %v", err)
+	}
+	if d := DefaultConfig(); d.PseudonymSet("files") != 0 {
+		t.Error("the default pseudonymizes without a key")
 	}
 }

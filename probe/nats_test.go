@@ -3,6 +3,8 @@ package probe
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -10,14 +12,17 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
 
+	"github.com/sigprobe/sigprobe/internal/tlstest"
 	"github.com/sigprobe/sigprobe/sim"
 	"github.com/sigprobe/sigprobe/sim/scenario"
 	"github.com/sigprobe/sigprobe/sink/natsbus"
 )
 
 // TestReplayTriggersReachNATS: a replay publishes its triggers to an
-// embedded JetStream; a durable consumer that reads part of them, goes away
+// external NATS JetStream over TLS, authenticated by an nkey seed file; a
+// durable consumer that reads part of them, goes away
 // for the rest of the run and comes back gets exactly the triggers the
 // replay wrote, each once.
 func TestReplayTriggersReachNATS(t *testing.T) {
@@ -28,22 +33,43 @@ func TestReplayTriggersReachNATS(t *testing.T) {
 		Scenario: sc, PCAP: pcap, TruthDir: truth}); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := natsbus.Embedded(filepath.Join(dir, "nats"), "127.0.0.1:0")
+	// A secured NATS server of its own (TLS, nkeys): the generated consumer
+	// reads, and the probe publishes as an admin user with an nkey seed.
+	store := filepath.Join(dir, "nats")
+	users, consumerSeed := filepath.Join(store, "users.yaml"), filepath.Join(store, "consumer.nk")
+	if err := natsbus.GenerateUsers(users, consumerSeed); err != nil {
+		t.Fatal(err)
+	}
+	kp, _ := nkeys.CreateUser()
+	pub, _ := kp.PublicKey()
+	seed, _ := kp.Seed()
+	probeSeed := writeFile(t, dir, "probe.nk", string(seed))
+	os.Chmod(probeSeed, 0o600)
+	f, _ := os.OpenFile(users, os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(f, "  - name: upstream-probe\n    role: admin\n    nkey: %s\n", pub)
+	f.Close()
+	ca, cert, key := tlstest.Certs(t, dir)
+	srv, err := natsbus.Embedded(natsbus.EmbeddedConfig{StoreDir: store, Listen: "127.0.0.1:0", TLSCert: cert, TLSKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	// The durable consumer exists before the replay (the stream is made by
-	// the publisher), reads a little while the replay runs, then is gone.
-	nc, err := nats.Connect(srv.URL())
+	consumerOpts := func() []nats.Option {
+		o, err := nats.NkeyOptionFromSeed(consumerSeed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []nats.Option{o, nats.RootCAs(ca)}
+	}
+	// The durable consumer exists before the replay, reads a little while
+	// the replay runs, then is gone.
+	nc, err := nats.Connect(srv.URL(), consumerOpts()...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	js, _ := jetstream.New(nc)
 	ctx := context.Background()
-	// The marketing side sets up its consumer first; the stream is the
-	// publisher's (it updates this one when it connects).
-	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: natsbus.StreamName, Subjects: []string{natsbus.SubjectPrefix + ">"}})
+	stream, err := js.Stream(ctx, natsbus.StreamName)
 	if err != nil {
 		t.Fatalf("stream: %v", err)
 	}
@@ -78,7 +104,7 @@ func TestReplayTriggersReachNATS(t *testing.T) {
 	cfg := replayConfig(pcap, out)
 	cfg.Regions = filepath.Join(truth, "regions.yaml")
 	cfg.Rules = writeFile(t, dir, "rules.yaml", truthRules)
-	cfg.NATS.URL = srv.URL()
+	cfg.NATS.URL, cfg.NATS.Nkey, cfg.NATS.TLSCA = srv.URL(), probeSeed, ca
 	p, err := Open(cfg, Options{Mode: ModeReplay, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +120,7 @@ func TestReplayTriggersReachNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Back: a new connection to the same durable consumer gets the rest.
-	nc, err = nats.Connect(srv.URL())
+	nc, err = nats.Connect(srv.URL(), consumerOpts()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/sigprobe/sigprobe/sink"
+	"github.com/sigprobe/sigprobe/sink/pseudonym"
 )
 
 // shared is a batch of rows handed to several outputs at once: read-only
@@ -88,6 +89,9 @@ type output struct {
 	log   *slog.Logger
 	where string // what the log says it writes to
 	dirID string // a file output's directory id (checkpoint meta)
+	// ps pseudonymizes what the writer gets, on this output's goroutine
+	// (nil: clear identities). A spill has its own, used by the sender.
+	ps *pseudonym.Pseudonymizer
 
 	mu       sync.Mutex // guards spilling and the hand-over to the feeder
 	spilling bool
@@ -103,8 +107,22 @@ type output struct {
 	mRows, mErrors, mDropped *metrics.Counter
 }
 
-func newOutput(name string, kind outputKind, w sink.Writer, live bool, queue int, spillDir string, spillMax int64, set *metrics.Set, log *slog.Logger) (*output, error) {
-	o := &output{name: name, kind: kind, w: w, q: make(chan item, queue), live: live,
+// privacy is what an output pseudonymizes; the zero value: nothing.
+type privacy struct {
+	key   *pseudonym.Key
+	set   pseudonym.Set
+	cache *pseudonym.Cache
+}
+
+func (p privacy) pseudonymizer() *pseudonym.Pseudonymizer {
+	if p.key == nil || p.set == 0 {
+		return nil
+	}
+	return pseudonym.New(p.key, p.set, p.cache)
+}
+
+func newOutput(name string, kind outputKind, w sink.Writer, live bool, queue int, spillDir string, spillMax int64, priv privacy, set *metrics.Set, log *slog.Logger) (*output, error) {
+	o := &output{name: name, kind: kind, w: w, q: make(chan item, queue), live: live, ps: priv.pseudonymizer(),
 		log: log.With("output", name), wake: make(chan struct{}, 1), feedDone: make(chan struct{}), done: make(chan struct{})}
 	o.cp, _ = w.(sink.Checkpointer)
 	if live {
@@ -112,6 +130,9 @@ func newOutput(name string, kind outputKind, w sink.Writer, live bool, queue int
 		if err != nil {
 			return nil, err
 		}
+		// Spilled rows are pseudonymized before they touch the disk; the
+		// output's own pseudonymizer then leaves them as they are.
+		s.ps = priv.pseudonymizer()
 		o.spill = s
 	}
 	l := fmt.Sprintf(`{output=%q}`, name)
@@ -226,7 +247,11 @@ func (o *output) run() {
 			continue
 		}
 		n := it.b.Len()
-		if err := o.w.Write(&it.b.Batch); err != nil {
+		b := &it.b.Batch
+		if o.ps != nil {
+			b = o.ps.Apply(b)
+		}
+		if err := o.w.Write(b); err != nil {
 			o.mErrors.Inc()
 			o.werr.CompareAndSwap(nil, &err)
 			if time.Since(o.lastLog) > 10*time.Second {
@@ -282,6 +307,7 @@ type spill struct {
 	barriers map[uint64]chan<- barrierReply
 	nextID   uint64
 	closed   bool
+	ps       *pseudonym.Pseudonymizer // nil: the output takes clear identities
 }
 
 func openSpill(dir string, max int64) (*spill, error) {
@@ -322,6 +348,8 @@ func (s *spill) push(it item) error {
 		s.nextID++
 		rec.Barrier = s.nextID
 		s.barriers[s.nextID] = it.reply
+	} else if s.ps != nil {
+		rec.Batch = s.ps.Apply(&it.b.Batch)
 	} else {
 		rec.Batch = &it.b.Batch
 	}

@@ -1,6 +1,11 @@
 package probe
 
 import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +14,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/sigprobe/sigprobe/sink"
+	"github.com/sigprobe/sigprobe/sink/pseudonym"
 )
 
 // slowWriter blocks every Write until released and records the rows in order.
@@ -51,7 +57,7 @@ func TestOutputSpillsWhenBehind(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := &slowWriter{release: make(chan struct{})}
 			set := metrics.NewSet()
-			o, err := newOutput("slow", tablesOutput, w, true, 2, t.TempDir(), tc.spillMax, set, quiet())
+			o, err := newOutput("slow", tablesOutput, w, true, 2, t.TempDir(), tc.spillMax, privacy{}, set, quiet())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +104,7 @@ func TestOutputSpillsWhenBehind(t *testing.T) {
 // order, with the writer's position.
 func TestOutputBarrierThroughSpill(t *testing.T) {
 	w := &slowWriter{release: make(chan struct{})}
-	o, err := newOutput("slow", tablesOutput, w, true, 1, t.TempDir(), 1<<30, metrics.NewSet(), quiet())
+	o, err := newOutput("slow", tablesOutput, w, true, 1, t.TempDir(), 1<<30, privacy{}, metrics.NewSet(), quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,4 +126,75 @@ func TestOutputBarrierThroughSpill(t *testing.T) {
 		t.Fatal("barrier never reached the writer")
 	}
 	o.close()
+}
+
+// recordingWriter blocks until released and records the dwell rows.
+type recordingWriter struct {
+	mu      sync.Mutex
+	release chan struct{}
+	rows    []sink.Dwell
+}
+
+func (w *recordingWriter) Write(b *sink.Batch) error {
+	<-w.release
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.rows = append(w.rows, b.Dwell...)
+	return nil
+}
+
+func (w *recordingWriter) Close() error { return nil }
+
+// A pseudonymized output that falls behind spills pseudonyms, never the
+// identities: the spill file holds no packed IMSI or MSISDN, and the writer
+// gets every row pseudonymized exactly once (not hashed again when read
+// back), in order.
+func TestOutputSpillPseudonymized(t *testing.T) {
+	dir := t.TempDir()
+	key, err := pseudonym.GenerateKeyFile(filepath.Join(dir, "key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &recordingWriter{release: make(chan struct{})}
+	spillDir := filepath.Join(dir, "spool")
+	o, err := newOutput("files", tablesOutput, w, true, 1, spillDir, 1<<30,
+		privacy{key: key, set: pseudonym.All, cache: pseudonym.NewCache(0)}, metrics.NewSet(), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	imsi := func(i int) sink.Digits { return sink.MakeDigits(fmt.Sprintf("0010100%08d", i)) }
+	msisdn := func(i int) sink.Digits { return sink.MakeDigits(fmt.Sprintf("4917%08d", i)) }
+	for i := range n {
+		b := &sink.Batch{Dwell: []sink.Dwell{{IMSI: imsi(i), MSISDN: msisdn(i), StartTS: int64(i), Reason: "cell"}}}
+		o.send(item{b: copyBatch(b, 1)})
+	}
+	if o.spillSize() == 0 {
+		t.Fatal("nothing spilled while the output was stalled")
+	}
+	spilled, err := os.ReadFile(filepath.Join(spillDir, "files", "spill"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		for _, d := range []sink.Digits{imsi(i), msisdn(i)} {
+			var be [8]byte
+			binary.BigEndian.PutUint64(be[:], uint64(d))
+			if bytes.Contains(spilled, be[:]) || bytes.Contains(spilled, []byte(d.String())) {
+				t.Fatalf("the spill holds %s", d)
+			}
+		}
+	}
+	close(w.release)
+	if err := o.close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.rows) != n {
+		t.Fatalf("%d rows written, want %d", len(w.rows), n)
+	}
+	for i, r := range w.rows {
+		if r.StartTS != int64(i) || r.IMSI != key.Of(pseudonym.IMSI, imsi(i)) || r.MSISDN != key.Of(pseudonym.MSISDN, msisdn(i)) || r.KeyID != key.ID() {
+			t.Fatalf("row %d: %+v, want the pseudonyms of %s and %s", i, r, imsi(i), msisdn(i))
+		}
+	}
 }

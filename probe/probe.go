@@ -23,6 +23,7 @@ import (
 	"github.com/sigprobe/sigprobe/sink/jsonl"
 	"github.com/sigprobe/sigprobe/sink/natsbus"
 	"github.com/sigprobe/sigprobe/sink/parquet"
+	"github.com/sigprobe/sigprobe/sink/pseudonym"
 )
 
 // Options are what a command hands Open besides the configuration.
@@ -70,6 +71,10 @@ type Probe struct {
 	mf   *os.File // messages file
 	m    *probeMetrics
 	http *httpServer
+	// pkey pseudonymizes the outputs privacy.* names (nil: all clear);
+	// pcache is shared by all of them.
+	pkey   *pseudonym.Key
+	pcache *pseudonym.Cache
 
 	loaded   *loaded
 	done     bool // replay: the checkpoint says this capture was read to its end
@@ -122,6 +127,9 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 		return p, nil
 	}
 
+	if err := p.loadKey(); err != nil {
+		return nil, err
+	}
 	tc, err := cfg.trackConfig()
 	if err != nil {
 		return nil, err
@@ -133,7 +141,7 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 		return nil, err
 	}
 	if cfg.Metrics.Listen != "" { // listen early: a busy port fails before anything starts
-		if p.http, err = listenHTTP(cfg.Metrics.Listen, &p.runState); err != nil {
+		if p.http, err = listenHTTP(cfg.Metrics, &p.runState); err != nil {
 			return nil, err
 		}
 	}
@@ -143,6 +151,10 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 		}
 	}
 	p.m = newProbeMetrics(regionNames(tc.Regions), eng)
+	if p.pcache != nil {
+		p.pcache.Hits = p.m.s.NewCounter("sigprobe_pseudonym_cache_hits_total")
+		p.pcache.Misses = p.m.s.NewCounter("sigprobe_pseudonym_cache_misses_total")
+	}
 	p.pipe = newPipeline(p.log.With("component", "pipeline"), tc, eng)
 	p.pipe.m = p.m
 	p.pipe.live = opt.Mode == ModeRun
@@ -260,11 +272,20 @@ func (p *Probe) recoverWAL() error {
 }
 
 func (p *Probe) logStart() {
-	var outs []string
+	var outs, priv []string
 	for _, o := range p.outs {
 		outs = append(outs, o.name+"="+o.where)
+		set := "clear"
+		if o.ps != nil {
+			set = o.ps.Set().String()
+		}
+		priv = append(priv, o.name+"="+set)
 	}
 	attrs := []any{"mode", p.opt.Mode.String(), "outputs", strings.Join(outs, " ")}
+	if p.pkey != nil {
+		// Which identities each output gets pseudonymized, and under which key.
+		attrs = append(attrs, "pseudonymized", strings.Join(priv, " "), "key_id", p.pkey.ID())
+	}
 	if p.cfg.State.Dir != "" {
 		attrs = append(attrs, "state", p.cfg.State.Dir)
 		if p.loaded != nil {
@@ -272,7 +293,7 @@ func (p *Probe) logStart() {
 		}
 	}
 	if p.http != nil {
-		attrs = append(attrs, "metrics", "http://"+p.http.addr()+"/metrics")
+		attrs = append(attrs, "metrics", p.http.scheme+"://"+p.http.addr()+"/metrics")
 	}
 	if p.nats != nil {
 		attrs = append(attrs, "nats", p.nats.URL())
@@ -286,7 +307,7 @@ func (p *Probe) openOutputs(eng *rules.Engine) error {
 	cfg := &p.cfg
 	live := p.opt.Mode == ModeRun
 	add := func(name, where, dirID string, kind outputKind, w sink.Writer) error {
-		o, err := newOutput(name, kind, w, live, cfg.Output.QueueBatches, cfg.Output.SpoolDir, cfg.Output.SpoolMaxBytes, p.m.s, p.log)
+		o, err := newOutput(name, kind, w, live, cfg.Output.QueueBatches, cfg.Output.SpoolDir, cfg.Output.SpoolMaxBytes, p.privacy(name), p.m.s, p.log)
 		if err != nil {
 			w.Close()
 			return err
@@ -374,23 +395,32 @@ func (p *Probe) openOutputs(eng *rules.Engine) error {
 func (p *Probe) openNATS() error {
 	n := p.cfg.NATS
 	url := n.URL
-	if n.Embedded.StoreDir != "" {
-		if err := os.MkdirAll(n.Embedded.StoreDir, 0o750); err != nil {
+	stream := natsbus.StreamConfig{Duplicates: n.Duplicates}
+	ncfg := natsbus.Config{URL: url, CredsFile: n.Creds, NkeyFile: n.Nkey, TLSCert: n.TLSCert, TLSKey: n.TLSKey, TLSCA: n.TLSCA,
+		Stream: stream, Latency: p.opt.Mode == ModeRun,
+		Logger: p.log.With("output", "nats"), Position: p.loaded.position("nats")}
+	if e := n.Embedded; e.StoreDir != "" {
+		if err := mkdirPrivate(e.StoreDir); err != nil {
 			return fmt.Errorf("nats: %w", err)
 		}
-		srv, err := natsbus.Embedded(n.Embedded.StoreDir, n.Embedded.Listen)
+		srv, err := natsbus.Embedded(natsbus.EmbeddedConfig{StoreDir: e.StoreDir, Listen: e.Listen, UsersFile: e.UsersFile,
+			TLSCert: e.TLSCert, TLSKey: e.TLSKey, TLSCA: e.TLSCA, Stream: stream})
 		if err != nil {
 			return fmt.Errorf("embedded NATS: %w", err)
 		}
+		if len(srv.Generated) == 2 {
+			p.log.Info("embedded NATS: created the users file with one consumer; give its seed to the consumer (nats --nkey FILE)",
+				"users_file", srv.Generated[0], "consumer_seed", srv.Generated[1])
+		}
 		p.nats = srv
+		ncfg = natsbus.Config{URL: srv.URL(), Options: srv.PublisherOptions(), StreamManaged: true,
+			Stream: stream, Latency: ncfg.Latency, Logger: ncfg.Logger, Position: ncfg.Position}
 		url = srv.URL()
 	}
 	if url == "" {
 		return nil
 	}
-	ncfg := natsbus.Config{URL: url, CredsFile: n.Creds, TLSCert: n.TLSCert, TLSKey: n.TLSKey, TLSCA: n.TLSCA,
-		Stream: natsbus.StreamConfig{Duplicates: n.Duplicates}, Latency: p.opt.Mode == ModeRun,
-		Logger: p.log.With("output", "nats"), Position: p.loaded.position("nats")}
+	ncfg.URL = url
 	if p.cfg.State.Dir != "" {
 		ncfg.AckFile = filepath.Join(p.cfg.State.Dir, natsAckFile)
 	}
@@ -398,7 +428,7 @@ func (p *Probe) openNATS() error {
 	if err != nil {
 		return fmt.Errorf("NATS %s: %w", url, err)
 	}
-	o, err := newOutput("nats", triggersOutput, pub, p.opt.Mode == ModeRun, p.cfg.Output.QueueBatches, p.cfg.Output.SpoolDir, p.cfg.Output.SpoolMaxBytes, p.m.s, p.log)
+	o, err := newOutput("nats", triggersOutput, pub, p.opt.Mode == ModeRun, p.cfg.Output.QueueBatches, p.cfg.Output.SpoolDir, p.cfg.Output.SpoolMaxBytes, p.privacy("nats"), p.m.s, p.log)
 	if err != nil {
 		pub.Close()
 		return err
@@ -407,6 +437,31 @@ func (p *Probe) openNATS() error {
 	p.outs = append(p.outs, o)
 	p.pipe.addOutput(o)
 	return nil
+}
+
+// loadKey reads privacy.key_file when some output is pseudonymized.
+func (p *Probe) loadKey() error {
+	used := false
+	for _, name := range append([]string{""}, PrivacyOutputs...) {
+		used = used || p.cfg.PseudonymSet(name) != 0
+	}
+	if !used {
+		return nil
+	}
+	k, err := pseudonym.LoadKey(p.cfg.Privacy.KeyFile)
+	if err != nil {
+		return fieldErr("privacy.key_file", "%v", err)
+	}
+	p.pkey, p.pcache = k, pseudonym.NewCache(0)
+	return nil
+}
+
+// privacy is what the output called name pseudonymizes.
+func (p *Probe) privacy(name string) privacy {
+	if p.pkey == nil {
+		return privacy{}
+	}
+	return privacy{key: p.pkey, set: p.cfg.PseudonymSet(name), cache: p.pcache}
 }
 
 // redactDSN hides a DSN's password in logs.
@@ -427,6 +482,14 @@ func (p *Probe) NATSURL() string {
 		return ""
 	}
 	return p.nats.URL()
+}
+
+// NATSUsersFile is the embedded NATS server's users file ("" without one).
+func (p *Probe) NATSUsersFile() string {
+	if p.nats == nil {
+		return ""
+	}
+	return p.nats.UsersFile
 }
 
 // MetricsAddr is the address /metrics is served on ("" without).

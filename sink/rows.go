@@ -16,14 +16,18 @@ type Dwell struct {
 	// Why the interval ended: "cell" (another cell), "detach", "silent"
 	// (implicit detach after no signaling), "end" (capture or probe stopped).
 	Reason string `json:"reason"`
+	// KeyID is the id of the key that pseudonymized the row's identities
+	// (sink/pseudonym); empty when they are in clear.
+	KeyID string `json:"key_id"`
 }
 
 // TrajectoryPoint: the subscriber was first seen in a cell at TS.
 type TrajectoryPoint struct {
-	IMSI Digits `json:"imsi"`
-	TS   int64  `json:"ts"`
-	LAC  uint16 `json:"lac"`
-	CI   uint16 `json:"ci"`
+	IMSI  Digits `json:"imsi"`
+	TS    int64  `json:"ts"`
+	LAC   uint16 `json:"lac"`
+	CI    uint16 `json:"ci"`
+	KeyID string `json:"key_id"` // see Dwell.KeyID
 }
 
 // DwellBuckets are the upper bounds (seconds) of RegionMinute.ExitDwell; the
@@ -69,6 +73,7 @@ type Event struct {
 	Duration  uint32 `json:"duration_s"` // answered calls: release - answer
 	Cause     uint8  `json:"cause"`      // CC cause or MM reject cause
 	Roamer    bool   `json:"roamer"`
+	KeyID     string `json:"key_id"` // see Dwell.KeyID
 }
 
 // Trigger is a fired rule; ID is unique (also the NATS Msg-Id).
@@ -85,7 +90,8 @@ type Trigger struct {
 	DwellS  int64  `json:"dwell_s"`
 	HomeMCC string `json:"home_mcc"`
 	HomeMNC string `json:"home_mnc"`
-	Attrs   string `json:"attrs"` // matched static attributes, "key=value;..."
+	Attrs   string `json:"attrs"`  // matched static attributes, "key=value;..."
+	KeyID   string `json:"key_id"` // see Dwell.KeyID
 	// Seq numbers the probe's triggers 1, 2, 3, ... (kept across restarts
 	// in the checkpoint) and Observed is the capture time (ns) of the
 	// packet whose processing fired it; neither is a column.
@@ -102,6 +108,7 @@ type Subscriber struct {
 	HomeMNC   string `json:"home_mnc"`
 	FirstSeen int64  `json:"first_seen"`
 	LastSeen  int64  `json:"last_seen"`
+	KeyID     string `json:"key_id"` // see Dwell.KeyID
 }
 
 // Batch carries rows of every table from the pipeline to a Writer. The

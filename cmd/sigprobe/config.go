@@ -154,9 +154,20 @@ func newProbeFlags(name string, mode probe.Mode) *probeFlags {
 	})
 	p.str("nats-listen", "nats.embedded.listen", "the embedded NATS server's `address`", func(c *probe.Config, v string) { c.NATS.Embedded.Listen = v })
 	p.str("nats-creds", "nats.creds", "NATS credentials `file` for an external server", func(c *probe.Config, v string) { c.NATS.Creds = v })
+	p.str("nats-nkey", "nats.nkey", "NATS nkey seed `file` (mode 0600) for an external server", func(c *probe.Config, v string) { c.NATS.Nkey = v })
+	p.str("nats-users", "nats.embedded.users_file", "who may connect to the embedded NATS server: users `file` (default STORE-DIR/users.yaml, created at first start)", func(c *probe.Config, v string) { c.NATS.Embedded.UsersFile = v })
 	p.str("nats-tls-cert", "nats.tls_cert", "client certificate `file` for NATS over TLS", func(c *probe.Config, v string) { c.NATS.TLSCert = v })
 	p.str("nats-tls-key", "nats.tls_key", "client key `file` for NATS over TLS", func(c *probe.Config, v string) { c.NATS.TLSKey = v })
 	p.str("nats-tls-ca", "nats.tls_ca", "CA `file` that signed the NATS server's certificate", func(c *probe.Config, v string) { c.NATS.TLSCA = v })
+	p.str("pseudonymize", "privacy.pseudonymize", "identities every output gets pseudonymized: a comma-separated `list` of imsi, msisdn, imei, or none (per output: privacy.outputs)", func(c *probe.Config, v string) {
+		c.Privacy.Pseudonymize = nil
+		for _, k := range strings.Split(v, ",") {
+			if k = strings.TrimSpace(k); k != "" && k != "none" {
+				c.Privacy.Pseudonymize = append(c.Privacy.Pseudonymize, k)
+			}
+		}
+	})
+	p.str("pseudonym-key", "privacy.key_file", "the pseudonymization key `file` (mode 0600; sigprobe pseudonym --new-key makes one)", func(c *probe.Config, v string) { c.Privacy.KeyFile = v })
 	return p
 }
 

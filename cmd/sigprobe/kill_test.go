@@ -259,12 +259,17 @@ func readTables(t *testing.T, dir, format string) map[string]map[string]int {
 // streamIDs reads every trigger id in the stream of an embedded NATS store.
 func streamIDs(t *testing.T, store string) []string {
 	t.Helper()
-	srv, err := natsbus.Embedded(store, "127.0.0.1:0")
+	srv, err := natsbus.Embedded(natsbus.EmbeddedConfig{StoreDir: store, Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	nc, err := nats.Connect(srv.URL())
+	// As the consumer the probe's first start generated.
+	seed, err := nats.NkeyOptionFromSeed(filepath.Join(store, "consumer.nk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(srv.URL(), seed)
 	if err != nil {
 		t.Fatal(err)
 	}

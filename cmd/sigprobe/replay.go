@@ -32,7 +32,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if u := p.NATSURL(); u != "" {
-		fmt.Fprintf(stdout, "nats: embedded JetStream server at %s (stream SIGPROBE_TRIGGERS, subjects sigprobe.trigger.<kind>.<region>)\n", u)
+		fmt.Fprintf(stdout, "nats: embedded JetStream server at %s (stream SIGPROBE_TRIGGERS, subjects sigprobe.trigger.<kind>.<region>; users in %s)\n", u, p.NATSUsersFile())
 	}
 	ctx, stop := signalContext()
 	defer stop()

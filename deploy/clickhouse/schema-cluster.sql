@@ -26,10 +26,11 @@
 
 CREATE TABLE IF NOT EXISTS trajectories_local ON CLUSTER '{cluster}'
 (
-    imsi String          CODEC(ZSTD(1)),
-    ts   DateTime('UTC') CODEC(Delta, ZSTD(1)),
-    lac  UInt16          CODEC(ZSTD(1)),
-    ci   UInt16          CODEC(ZSTD(1))
+    imsi   String                 CODEC(ZSTD(1)),
+    ts     DateTime('UTC')        CODEC(Delta, ZSTD(1)),
+    lac    UInt16                 CODEC(ZSTD(1)),
+    ci     UInt16                 CODEC(ZSTD(1)),
+    key_id LowCardinality(String) CODEC(ZSTD(1))
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 PARTITION BY toYYYYMMDD(ts)
@@ -50,6 +51,7 @@ CREATE TABLE IF NOT EXISTS dwell_local ON CLUSTER '{cluster}'
     end_ts   DateTime('UTC')        CODEC(ZSTD(1)),
     roamer   Bool                   CODEC(ZSTD(1)),
     reason   LowCardinality(String) CODEC(ZSTD(1)),
+    key_id   LowCardinality(String) CODEC(ZSTD(1)),
     INDEX imsi_bf imsi TYPE bloom_filter(0.01) GRANULARITY 4
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
@@ -95,6 +97,7 @@ CREATE TABLE IF NOT EXISTS events_local ON CLUSTER '{cluster}'
     duration_s UInt32                 CODEC(T64, ZSTD(1)),
     cause      UInt8                  CODEC(ZSTD(1)),
     roamer     Bool                   CODEC(ZSTD(1)),
+    key_id     LowCardinality(String) CODEC(ZSTD(1)),
     INDEX imsi_bf imsi TYPE bloom_filter(0.01) GRANULARITY 4
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
@@ -120,7 +123,8 @@ CREATE TABLE IF NOT EXISTS triggers_local ON CLUSTER '{cluster}'
     dwell_s  UInt32                 CODEC(T64, ZSTD(1)),
     home_mcc LowCardinality(String) CODEC(ZSTD(1)),
     home_mnc LowCardinality(String) CODEC(ZSTD(1)),
-    attrs    String                 CODEC(ZSTD(1))
+    attrs    String                 CODEC(ZSTD(1)),
+    key_id   LowCardinality(String) CODEC(ZSTD(1))
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 PARTITION BY toYYYYMM(ts)
@@ -139,7 +143,8 @@ CREATE TABLE IF NOT EXISTS subscribers_local ON CLUSTER '{cluster}'
     home_mcc   LowCardinality(String) CODEC(ZSTD(1)),
     home_mnc   LowCardinality(String) CODEC(ZSTD(1)),
     first_seen DateTime('UTC')        CODEC(ZSTD(1)),
-    last_seen  DateTime('UTC')        CODEC(ZSTD(1))
+    last_seen  DateTime('UTC')        CODEC(ZSTD(1)),
+    key_id     LowCardinality(String) CODEC(ZSTD(1))
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', last_seen)
 ORDER BY imsi

@@ -10,8 +10,10 @@
 --   INSERT INTO dwell SELECT * FROM file('out/dwell/*.parquet', Parquet)
 -- loads the embedded default's files. Identities (IMSI, MSISDN, IMEI, peer)
 -- are strings: leading zeros matter (MCC 001) and nobody does arithmetic on
--- them. Times are unix seconds, stored as DateTime('UTC') (4 bytes); the
--- Parquet files carry them as TIMESTAMP(MILLIS) columns.
+-- them; pseudonymized (privacy.pseudonymize) they are 16 hex digits and
+-- key_id names the key (deploy/SECURITY.md), empty for clear rows. Times
+-- are unix seconds, stored as DateTime('UTC') (4 bytes); the Parquet files
+-- carry them as TIMESTAMP(MILLIS) columns.
 --
 -- Choices shared by every table:
 -- * ORDER BY is the filter analysts use first; the primary index is sparse
@@ -53,10 +55,11 @@
 -- points contiguous and time-ordered.
 CREATE TABLE IF NOT EXISTS trajectories
 (
-    imsi String          CODEC(ZSTD(1)),
-    ts   DateTime('UTC') CODEC(Delta, ZSTD(1)),
-    lac  UInt16          CODEC(ZSTD(1)),
-    ci   UInt16          CODEC(ZSTD(1))
+    imsi   String                 CODEC(ZSTD(1)),
+    ts     DateTime('UTC')        CODEC(Delta, ZSTD(1)),
+    lac    UInt16                 CODEC(ZSTD(1)),
+    ci     UInt16                 CODEC(ZSTD(1)),
+    key_id LowCardinality(String) CODEC(ZSTD(1))
 )
 ENGINE = MergeTree
 PARTITION BY toYYYYMMDD(ts)
@@ -79,6 +82,7 @@ CREATE TABLE IF NOT EXISTS dwell
     end_ts   DateTime('UTC')        CODEC(ZSTD(1)),
     roamer   Bool                   CODEC(ZSTD(1)),
     reason   LowCardinality(String) CODEC(ZSTD(1)),
+    key_id   LowCardinality(String) CODEC(ZSTD(1)),
     INDEX imsi_bf imsi TYPE bloom_filter(0.01) GRANULARITY 4
 )
 ENGINE = MergeTree
@@ -125,6 +129,7 @@ CREATE TABLE IF NOT EXISTS events
     duration_s UInt32                 CODEC(T64, ZSTD(1)),
     cause      UInt8                  CODEC(ZSTD(1)),
     roamer     Bool                   CODEC(ZSTD(1)),
+    key_id     LowCardinality(String) CODEC(ZSTD(1)),
     INDEX imsi_bf imsi TYPE bloom_filter(0.01) GRANULARITY 4
 )
 ENGINE = MergeTree
@@ -150,7 +155,8 @@ CREATE TABLE IF NOT EXISTS triggers
     dwell_s  UInt32                 CODEC(T64, ZSTD(1)),
     home_mcc LowCardinality(String) CODEC(ZSTD(1)),
     home_mnc LowCardinality(String) CODEC(ZSTD(1)),
-    attrs    String                 CODEC(ZSTD(1))
+    attrs    String                 CODEC(ZSTD(1)),
+    key_id   LowCardinality(String) CODEC(ZSTD(1))
 )
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(ts)
@@ -171,7 +177,8 @@ CREATE TABLE IF NOT EXISTS subscribers
     home_mcc   LowCardinality(String) CODEC(ZSTD(1)),
     home_mnc   LowCardinality(String) CODEC(ZSTD(1)),
     first_seen DateTime('UTC')        CODEC(ZSTD(1)),
-    last_seen  DateTime('UTC')        CODEC(ZSTD(1))
+    last_seen  DateTime('UTC')        CODEC(ZSTD(1)),
+    key_id     LowCardinality(String) CODEC(ZSTD(1))
 )
 ENGINE = ReplacingMergeTree(last_seen)
 ORDER BY imsi

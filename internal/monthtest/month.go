@@ -19,8 +19,11 @@ import (
 	"github.com/sigprobe/sigprobe/sim/scenario"
 )
 
-// version is part of the cache key: bump it when the files change.
-const version = 5 // 4: the probe writes times as Parquet timestamps; 5: checksums and sendIdentification in the decoder
+// version is part of the cache key: bump it when the files change (4: the
+// probe writes times as Parquet timestamps, and the chDB tests' probe also
+// writes pseudonymized tables beside Dir; 5: checksums and sendIdentification
+// in the decoder).
+const version = 5
 
 // Probe makes a month's tables from the simulator's capture instead of its
 // truth: the month's pcap arrives on the named pipe pcap and the function

@@ -72,7 +72,7 @@ type spool struct {
 
 // openSpool creates dir or picks up the blocks an earlier run left in it.
 func openSpool(dir string, maxBytes int64) (*spool, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil { // rows of personal data: no others
 		return nil, fmt.Errorf("clickhouse: spool: %w", err)
 	}
 	des, err := os.ReadDir(dir)
@@ -180,7 +180,7 @@ func (s *spool) push(b *block) (int64, error) {
 
 func (s *spool) writeFile(name string, data []byte) error {
 	tmp := filepath.Join(s.dir, "."+name)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
 	if err != nil {
 		return fmt.Errorf("clickhouse: spool: %w", err)
 	}

@@ -27,7 +27,7 @@ func dwellRows(n, base int) []sink.Dwell {
 func dwellKeys(rows []sink.Dwell) []string {
 	out := make([]string, len(rows))
 	for i, r := range rows {
-		out[i] = fmt.Sprintf("%s|%s|%d|%d|%d|%d|%t|%s", r.IMSI, r.MSISDN, r.LAC, r.CI, r.StartTS, r.EndTS, r.Roamer, r.Reason)
+		out[i] = fmt.Sprintf("%s|%s|%d|%d|%d|%d|%t|%s|%s", r.IMSI, r.MSISDN, r.LAC, r.CI, r.StartTS, r.EndTS, r.Roamer, r.Reason, r.KeyID)
 	}
 	return out
 }

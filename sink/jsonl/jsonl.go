@@ -57,7 +57,13 @@ func New(dir string, opts Options) (*Writer, error) {
 	if err := os.MkdirAll(dir, opts.DirMode); err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(dir, opts.DirMode); err != nil {
+	// Whatever the umask; a set-group-ID bit (deploy/systemd) stays, so new
+	// files belong to the directory's group.
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(dir, opts.DirMode|st.Mode()&os.ModeSetgid); err != nil {
 		return nil, err
 	}
 	w := &Writer{dir: dir, Rows: map[string]uint64{}}

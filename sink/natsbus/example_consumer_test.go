@@ -1,6 +1,7 @@
 package natsbus
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,8 +14,9 @@ import (
 	"github.com/sigprobe/sigprobe/sink"
 )
 
-// The consumer program in README.md builds, starts before the probe (no
-// stream yet), does not fail, and prints the trigger once it is published.
+// The consumer program in README.md builds, starts before the probe's
+// server is even up, does not fail, authenticates with the generated
+// consumer seed, and prints the trigger once it is published.
 func TestREADMEConsumer(t *testing.T) {
 	b, err := os.ReadFile("README.md")
 	if err != nil {
@@ -36,13 +38,19 @@ func TestREADMEConsumer(t *testing.T) {
 		t.Fatalf("the README's consumer does not build: %v\n%s", err, out)
 	}
 
-	srv, err := Embedded(t.TempDir(), "127.0.0.1:0")
+	store := t.TempDir()
+	users, seed := filepath.Join(store, "users.yaml"), filepath.Join(store, "consumer.nk")
+	if err := GenerateUsers(users, seed); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	addr := ln.Addr().String()
+	ln.Close()
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "NATS_URL="+srv.URL())
+	cmd.Env = append(os.Environ(), "NATS_URL=nats://"+addr, "NATS_NKEY="+seed)
 	var out lockedBuf
 	cmd.Stdout = &out
 	if err := cmd.Start(); err != nil {
@@ -51,12 +59,17 @@ func TestREADMEConsumer(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	defer cmd.Process.Kill()
-	select { // the consumer waits for a stream that is not there yet
+	select { // the consumer waits for a server that is not there yet
 	case err := <-exited:
-		t.Fatalf("the consumer exited (%v) before the stream existed", err)
+		t.Fatalf("the consumer exited (%v) before the server started", err)
 	case <-time.After(1500 * time.Millisecond):
 	}
-	pub, err := NewPublisher(Config{URL: srv.URL()})
+	srv, err := Embedded(EmbeddedConfig{StoreDir: store, Listen: addr, UsersFile: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	pub, err := NewPublisher(Config{URL: srv.URL(), Options: srv.PublisherOptions()})
 	if err != nil {
 		t.Fatal(err)
 	}

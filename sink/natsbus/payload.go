@@ -26,13 +26,16 @@ type Payload struct {
 	HomeMCC string `json:"home_mcc"`
 	HomeMNC string `json:"home_mnc"`
 	Attrs   string `json:"attrs"`
+	// KeyID names the key that pseudonymized imsi and msisdn (when the
+	// configuration says so for nats); absent when they are in clear.
+	KeyID string `json:"key_id,omitempty"`
 }
 
 // NewPayload converts a trigger.
 func NewPayload(t *sink.Trigger) Payload {
 	return Payload{V: PayloadVersion, ID: t.ID, Rule: t.Rule, Kind: t.Kind, TS: t.TS,
 		IMSI: t.IMSI.String(), MSISDN: t.MSISDN.String(), Region: t.Region, LAC: t.LAC, CI: t.CI,
-		DwellS: t.DwellS, HomeMCC: t.HomeMCC, HomeMNC: t.HomeMNC, Attrs: t.Attrs}
+		DwellS: t.DwellS, HomeMCC: t.HomeMCC, HomeMNC: t.HomeMNC, Attrs: t.Attrs, KeyID: t.KeyID}
 }
 
 // SubjectPrefix starts every trigger subject; the stream takes SubjectPrefix + ">".

@@ -33,8 +33,15 @@ type StreamConfig struct {
 // Config configures the publisher. Zero values take the defaults.
 type Config struct {
 	URL string // nats://host:4222 (Server.URL for the embedded one)
-	// CredsFile is a NATS credentials file (JWT + NKey) for an external server.
-	CredsFile string
+	// CredsFile is a NATS credentials file (JWT + NKey) for an external
+	// server; NkeyFile the seed of an nkey user (mode 0600 or stricter).
+	CredsFile, NkeyFile string
+	// Options are added to the connection's (the embedded server's
+	// in-process connection and credentials: Server.PublisherOptions).
+	Options []nats.Option
+	// StreamManaged: the stream exists and is not the publisher's to make
+	// (the embedded server makes it; its publisher may not).
+	StreamManaged bool
 	// TLS: a client certificate and key, and the CA that signed the server's.
 	TLSCert, TLSKey, TLSCA string
 	Stream                 StreamConfig
@@ -69,19 +76,7 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	s := &c.Stream
-	if s.MaxAge <= 0 {
-		s.MaxAge = 72 * time.Hour
-	}
-	if s.MaxBytes <= 0 {
-		s.MaxBytes = 1 << 30
-	}
-	if s.Duplicates <= 0 {
-		s.Duplicates = 2 * time.Minute
-	}
-	if s.Replicas <= 0 {
-		s.Replicas = 1
-	}
+	c.Stream.defaults()
 	if c.MaxPending <= 0 {
 		c.MaxPending = 256
 	}
@@ -99,6 +94,37 @@ func (c *Config) defaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+func (s *StreamConfig) defaults() {
+	if s.MaxAge <= 0 {
+		s.MaxAge = 72 * time.Hour
+	}
+	if s.MaxBytes <= 0 {
+		s.MaxBytes = 1 << 30
+	}
+	if s.Duplicates <= 0 {
+		s.Duplicates = 2 * time.Minute
+	}
+	if s.Replicas <= 0 {
+		s.Replicas = 1
+	}
+}
+
+// jetstream is the stream's configuration.
+func (s *StreamConfig) jetstream() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        StreamName,
+		Description: "sigprobe trigger events (sink/natsbus/README.md)",
+		Subjects:    []string{SubjectPrefix + ">"},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+		MaxAge:      s.MaxAge,
+		MaxBytes:    s.MaxBytes,
+		Duplicates:  s.Duplicates,
+		Replicas:    s.Replicas,
 	}
 }
 
@@ -209,6 +235,22 @@ func NewPublisher(cfg Config) (*Publisher, error) {
 	if cfg.CredsFile != "" {
 		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
 	}
+	if cfg.NkeyFile != "" {
+		if st, err := os.Stat(cfg.NkeyFile); err != nil {
+			p.closeAckFile()
+			return nil, fmt.Errorf("natsbus: %w", err)
+		} else if m := st.Mode().Perm(); m&0o077 != 0 {
+			p.closeAckFile()
+			return nil, fmt.Errorf("natsbus: %s: mode %04o: its group or others may read the seed; want 0600 or stricter", cfg.NkeyFile, m)
+		}
+		o, err := nats.NkeyOptionFromSeed(cfg.NkeyFile)
+		if err != nil {
+			p.closeAckFile()
+			return nil, fmt.Errorf("natsbus: %w", err)
+		}
+		opts = append(opts, o)
+	}
+	opts = append(opts, cfg.Options...)
 	if cfg.TLSCert != "" || cfg.TLSKey != "" {
 		opts = append(opts, nats.ClientCert(cfg.TLSCert, cfg.TLSKey))
 	}
@@ -229,7 +271,7 @@ func NewPublisher(cfg Config) (*Publisher, error) {
 	p.nc, p.js = nc, js
 	// The stream exists from start-up, so a consumer started before the
 	// first trigger finds it. A server not reachable yet gets it later.
-	if nc.IsConnected() {
+	if nc.IsConnected() && !cfg.StreamManaged {
 		if err := p.ensureStream(); err != nil {
 			p.log.Warn("cannot create the trigger stream yet; retrying while publishing", "err", err)
 		}
@@ -324,7 +366,7 @@ func (p *Publisher) run() {
 			streamReady = false // a restarted server may have lost the stream
 		}
 		wasConnected = connected
-		if connected && !streamReady {
+		if connected && !streamReady && !p.cfg.StreamManaged {
 			if err := p.ensureStream(); err != nil {
 				p.log.Warn("cannot create the trigger stream", "err", err)
 				connected = false
@@ -413,19 +455,7 @@ func (p *Publisher) publish(window []message) []bool {
 func (p *Publisher) ensureStream() error {
 	ctx, cancel := context.WithTimeout(p.stop, 5*time.Second)
 	defer cancel()
-	s := p.cfg.Stream
-	_, err := p.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        StreamName,
-		Description: "sigprobe trigger events (sink/natsbus/README.md)",
-		Subjects:    []string{SubjectPrefix + ">"},
-		Storage:     jetstream.FileStorage,
-		Retention:   jetstream.LimitsPolicy,
-		Discard:     jetstream.DiscardOld,
-		MaxAge:      s.MaxAge,
-		MaxBytes:    s.MaxBytes,
-		Duplicates:  s.Duplicates,
-		Replicas:    s.Replicas,
-	})
+	_, err := p.js.CreateOrUpdateStream(ctx, p.cfg.Stream.jetstream())
 	return err
 }
 

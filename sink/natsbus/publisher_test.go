@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sigprobe/sigprobe/sink"
 )
@@ -54,9 +56,9 @@ type consumer struct {
 	cc   jetstream.ConsumeContext
 }
 
-func newConsumer(t *testing.T, url, durable, filter string) *consumer {
+func newConsumer(t *testing.T, srv *testServer, durable, filter string) *consumer {
 	t.Helper()
-	nc, err := nats.Connect(url)
+	nc, err := nats.Connect(srv.URL(), srv.consumer(t)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,14 +125,50 @@ func (c *consumer) collect(seen map[string]bool, want int) {
 	}
 }
 
-func startServer(t *testing.T, dir, listen string) *Server {
+// testServer is an embedded server whose users file has the generated
+// consumer and an admin with a password.
+type testServer struct {
+	*Server
+	dir string
+}
+
+const adminPassword = "correct horse battery staple"
+
+func startServer(t *testing.T, dir, listen string) *testServer {
 	t.Helper()
-	s, err := Embedded(dir, listen)
+	users := filepath.Join(dir, "users.yaml")
+	if _, err := os.Stat(users); err != nil {
+		if err := GenerateUsers(users, filepath.Join(dir, "consumer.nk")); err != nil {
+			t.Fatal(err)
+		}
+		h, err := bcrypt.GenerateFromPassword([]byte(adminPassword), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := os.OpenFile(users, os.O_APPEND|os.O_WRONLY, 0)
+		fmt.Fprintf(f, "  - name: ops\n    role: admin\n    password: %s\n", h)
+		f.Close()
+	}
+	s, err := Embedded(EmbeddedConfig{StoreDir: dir, Listen: listen})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return &testServer{s, dir}
 }
+
+// consumer are the connect options of the generated consumer user.
+func (s *testServer) consumer(t *testing.T) []nats.Option {
+	t.Helper()
+	o, err := nats.NkeyOptionFromSeed(filepath.Join(s.dir, "consumer.nk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []nats.Option{o}
+}
+
+// admin connects over the network as the admin user: it survives a
+// restart of the server, which the probe's in-process user does not.
+func (s *testServer) admin() []nats.Option { return []nats.Option{nats.UserInfo("ops", adminPassword)} }
 
 func newPublisher(t *testing.T, cfg Config) *Publisher {
 	t.Helper()
@@ -170,11 +208,11 @@ func sameIDs(t *testing.T, got, want map[string]bool) {
 func TestPublishToDurableConsumer(t *testing.T) {
 	srv := startServer(t, t.TempDir(), "127.0.0.1:0")
 	defer srv.Close()
-	p := newPublisher(t, Config{URL: srv.URL(), MaxPending: 64})
+	p := newPublisher(t, Config{URL: srv.URL(), MaxPending: 64, Options: srv.PublisherOptions(), StreamManaged: true})
 	all := triggers(4000, 0)
 	write(t, p, all[:10], 10) // creates the stream
-	mall := newConsumer(t, srv.URL(), "mall-dwell", Subject("dwell", "mall"))
-	every := newConsumer(t, srv.URL(), "everything", SubjectPrefix+">")
+	mall := newConsumer(t, srv, "mall-dwell", Subject("dwell", "mall"))
+	every := newConsumer(t, srv, "everything", SubjectPrefix+">")
 	mall.start()
 	every.start()
 
@@ -192,7 +230,7 @@ func TestPublishToDurableConsumer(t *testing.T) {
 
 	// A retry (here: a second publisher sending the same triggers) is
 	// deduplicated by the stream.
-	p2 := newPublisher(t, Config{URL: srv.URL()})
+	p2 := newPublisher(t, Config{URL: srv.URL(), Options: srv.PublisherOptions(), StreamManaged: true})
 	write(t, p2, all[:500], 500)
 	if err := p2.Close(); err != nil {
 		t.Fatal(err)
@@ -217,7 +255,7 @@ func TestBufferWhileServerDown(t *testing.T) {
 	dir := t.TempDir()
 	srv := startServer(t, dir, "127.0.0.1:0")
 	addr := srv.Addr()
-	p := newPublisher(t, Config{URL: srv.URL(), AckTimeout: time.Second})
+	p := newPublisher(t, Config{URL: srv.URL(), AckTimeout: time.Second, Options: srv.admin()})
 	all := triggers(900, 0)
 	write(t, p, all[:300], 50)
 	waitFor(t, func() bool { return p.Stats().Published == 300 })
@@ -231,7 +269,7 @@ func TestBufferWhileServerDown(t *testing.T) {
 	defer srv.Close()
 	write(t, p, all[600:], 50)
 	waitFor(t, func() bool { return p.Stats().Published >= 900 })
-	c := newConsumer(t, srv.URL(), "all", SubjectPrefix+">")
+	c := newConsumer(t, srv, "all", SubjectPrefix+">")
 	c.start()
 	seen := map[string]bool{}
 	c.collect(seen, len(all))
@@ -318,12 +356,9 @@ func TestCheckpointKeepsUnacknowledged(t *testing.T) {
 		t.Errorf("Close reported kept triggers as lost: %v", err)
 	}
 
-	srv, err := Embedded(filepath.Join(dir, "nats"), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := startServer(t, filepath.Join(dir, "nats"), "127.0.0.1:0")
 	defer srv.Close()
-	p2, err := NewPublisher(Config{URL: srv.URL(), Position: pos, AckFile: ack})
+	p2, err := NewPublisher(Config{URL: srv.URL(), Options: srv.PublisherOptions(), Position: pos, AckFile: ack})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +370,7 @@ func TestCheckpointKeepsUnacknowledged(t *testing.T) {
 	}
 	// A crash after the acks, before the next checkpoint: the pipeline fires
 	// the same triggers again; the ack file says they are stored.
-	p3, err := NewPublisher(Config{URL: srv.URL(), Position: pos, AckFile: ack})
+	p3, err := NewPublisher(Config{URL: srv.URL(), Options: srv.PublisherOptions(), Position: pos, AckFile: ack})
 	if err != nil {
 		t.Fatal(err)
 	}

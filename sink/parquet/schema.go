@@ -19,10 +19,11 @@ type trajectoryRow struct {
 	TS   int64  `parquet:"ts,delta,timestamp(millisecond:utc)"`
 	LAC  uint16 `parquet:"lac"`
 	CI   uint16 `parquet:"ci"`
+	Key  string `parquet:"key_id,dict"`
 }
 
 func (r *trajectoryRow) set(s *sink.TrajectoryPoint) {
-	*r = trajectoryRow{IMSI: s.IMSI.String(), TS: ms(s.TS), LAC: s.LAC, CI: s.CI}
+	*r = trajectoryRow{IMSI: s.IMSI.String(), TS: ms(s.TS), LAC: s.LAC, CI: s.CI, Key: s.KeyID}
 }
 
 type dwellRow struct {
@@ -34,11 +35,12 @@ type dwellRow struct {
 	EndTS   int64  `parquet:"end_ts,delta,timestamp(millisecond:utc)"`
 	Roamer  bool   `parquet:"roamer"`
 	Reason  string `parquet:"reason,dict"`
+	Key     string `parquet:"key_id,dict"`
 }
 
 func (r *dwellRow) set(s *sink.Dwell) {
 	*r = dwellRow{IMSI: s.IMSI.String(), MSISDN: s.MSISDN.String(), LAC: s.LAC, CI: s.CI,
-		StartTS: ms(s.StartTS), EndTS: ms(s.EndTS), Roamer: s.Roamer, Reason: s.Reason}
+		StartTS: ms(s.StartTS), EndTS: ms(s.EndTS), Roamer: s.Roamer, Reason: s.Reason, Key: s.KeyID}
 }
 
 type regionMinuteRow struct {
@@ -72,12 +74,13 @@ type eventRow struct {
 	Duration  uint32 `parquet:"duration_s"`
 	Cause     uint8  `parquet:"cause"`
 	Roamer    bool   `parquet:"roamer"`
+	Key       string `parquet:"key_id,dict"`
 }
 
 func (r *eventRow) set(s *sink.Event) {
 	*r = eventRow{TS: ms(s.TS), IMSI: s.IMSI.String(), MSISDN: s.MSISDN.String(), Kind: s.Kind,
 		LAC: s.LAC, CI: s.CI, Peer: s.Peer.String(), SetupTS: ms(s.SetupTS), AnswerTS: ms(s.AnswerTS),
-		ReleaseTS: ms(s.ReleaseTS), Duration: s.Duration, Cause: s.Cause, Roamer: s.Roamer}
+		ReleaseTS: ms(s.ReleaseTS), Duration: s.Duration, Cause: s.Cause, Roamer: s.Roamer, Key: s.KeyID}
 }
 
 type triggerRow struct {
@@ -94,12 +97,13 @@ type triggerRow struct {
 	HomeMCC string `parquet:"home_mcc,dict"`
 	HomeMNC string `parquet:"home_mnc,dict"`
 	Attrs   string `parquet:"attrs"`
+	Key     string `parquet:"key_id,dict"`
 }
 
 func (r *triggerRow) set(s *sink.Trigger) {
 	*r = triggerRow{ID: s.ID, Rule: s.Rule, Kind: s.Kind, TS: ms(s.TS), IMSI: s.IMSI.String(),
 		MSISDN: s.MSISDN.String(), Region: s.Region, LAC: s.LAC, CI: s.CI, DwellS: clampU32(s.DwellS),
-		HomeMCC: s.HomeMCC, HomeMNC: s.HomeMNC, Attrs: s.Attrs}
+		HomeMCC: s.HomeMCC, HomeMNC: s.HomeMNC, Attrs: s.Attrs, Key: s.KeyID}
 }
 
 type subscriberRow struct {
@@ -110,11 +114,12 @@ type subscriberRow struct {
 	HomeMNC   string `parquet:"home_mnc,dict"`
 	FirstSeen int64  `parquet:"first_seen,timestamp(millisecond:utc)"`
 	LastSeen  int64  `parquet:"last_seen,timestamp(millisecond:utc)"`
+	Key       string `parquet:"key_id,dict"`
 }
 
 func (r *subscriberRow) set(s *sink.Subscriber) {
 	*r = subscriberRow{IMSI: s.IMSI.String(), MSISDN: s.MSISDN.String(), IMEI: s.IMEI.String(),
-		HomeMCC: s.HomeMCC, HomeMNC: s.HomeMNC, FirstSeen: ms(s.FirstSeen), LastSeen: ms(s.LastSeen)}
+		HomeMCC: s.HomeMCC, HomeMNC: s.HomeMNC, FirstSeen: ms(s.FirstSeen), LastSeen: ms(s.LastSeen), Key: s.KeyID}
 }
 
 // clampU32 maps a duration in seconds onto UInt32 (dwell_s); negative is 0.

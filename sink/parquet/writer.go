@@ -119,12 +119,18 @@ func New(dir string, opts Options) (*Writer, error) {
 	return w, nil
 }
 
-// mkdir creates dir and its parents with mode, whatever the umask.
+// mkdir creates dir and its parents with mode, whatever the umask. A
+// set-group-ID bit stays: in a directory that has it (deploy/systemd), new
+// files belong to the directory's group, the analysts who may read them.
 func mkdir(dir string, mode os.FileMode) error {
 	if err := os.MkdirAll(dir, mode); err != nil {
 		return err
 	}
-	return os.Chmod(dir, mode)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	return os.Chmod(dir, mode|st.Mode()&os.ModeSetgid)
 }
 
 // positionMagic prefixes an encoded position.
