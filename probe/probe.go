@@ -145,6 +145,30 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 			return nil, err
 		}
 	}
+	if opt.Mode == ModeReplay && cfg.Output.Dir == "" && cfg.Output.ClickHouse.DSN == "" && cfg.NATS.URL == "" &&
+		cfg.NATS.Embedded.StoreDir == "" && len(opt.Extra) == 0 {
+		return nil, fieldErr("output", "no output: give --out DIR, --clickhouse DSN or --nats (config: output.dir, output.clickhouse.dsn, nats)")
+	}
+	// The source first: a missing file or interface fails before anything
+	// is created on disk.
+	if opt.Mode == ModeReplay {
+		if p.file, err = openFileSource(cfg.Capture.File); err != nil {
+			return nil, err
+		}
+		p.src = p.file
+	} else {
+		ccfg := cfg.captureConfig()
+		ccfg.Logger = p.log.With("component", "capture")
+		c, err := capture.Open(ccfg)
+		if err != nil {
+			if errors.Is(err, capture.ErrEBPF) {
+				return nil, fmt.Errorf("%w (--ebpf off or capture.ebpf: off)", err)
+			}
+			return nil, err
+		}
+		p.live = &liveSource{c: c}
+		p.src = p.live
+	}
 	if cfg.State.Dir != "" {
 		if p.lock, p.loaded, err = openState(cfg.State.Dir, opt.ResetState, p.log); err != nil {
 			return nil, err
@@ -165,43 +189,21 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 		}
 	}
 	p.pipe.state.Persist = cfg.State.Dir != ""
-
-	if opt.Mode == ModeReplay && cfg.Output.Dir == "" && cfg.Output.ClickHouse.DSN == "" && cfg.NATS.URL == "" &&
-		cfg.NATS.Embedded.StoreDir == "" && len(opt.Extra) == 0 {
-		return nil, fieldErr("output", "no output: give --out DIR, --clickhouse DSN or --nats (config: output.dir, output.clickhouse.dsn, nats)")
-	}
-
-	// The source.
 	skip := uint64(0)
-	if opt.Mode == ModeReplay {
-		if p.file, err = openFileSource(cfg.Capture.File); err != nil {
-			return nil, err
-		}
-		p.src = p.file
-		if l := p.loaded; l != nil && l.meta.Source.File != nil && l.meta.Source.File.same(p.file.id) {
+	if l := p.loaded; l != nil && p.file != nil {
+		if l.meta.Source.File != nil && l.meta.Source.File.same(p.file.id) {
 			if l.meta.Source.Complete {
 				p.done = true
 			}
 			skip = l.meta.Source.Packets
-		} else if l != nil && l.meta.Source.Packets > 0 && l.meta.Source.File != nil {
-			p.log.Info("state from another capture: continuing with its subscribers", "previous", l.meta.Source.File.Path)
-			p.pipe.pos = 0
-		} else if l != nil {
-			p.pipe.pos = 0
-		}
-	} else {
-		ccfg := cfg.captureConfig()
-		ccfg.Logger = p.log.With("component", "capture")
-		c, err := capture.Open(ccfg)
-		if err != nil {
-			if errors.Is(err, capture.ErrEBPF) {
-				return nil, fmt.Errorf("%w (--ebpf off or capture.ebpf: off)", err)
+		} else {
+			if l.meta.Source.File != nil {
+				p.log.Info("state from another capture: continuing with its subscribers", "previous", l.meta.Source.File.Path)
 			}
-			return nil, err
+			p.pipe.pos = 0
 		}
-		p.live = &liveSource{c: c}
-		p.src = p.live
 	}
+
 	for range p.src.workers() {
 		w := newWorker(p.pipe.feed, p.msgs, cfg.Capture.verifyChecksum())
 		w.skip = skip
