@@ -26,13 +26,19 @@ type Payload struct {
 	HomeMCC string `json:"home_mcc"`
 	HomeMNC string `json:"home_mnc"`
 	Attrs   string `json:"attrs"`
+	// Added within version 1.
+	Peer      string `json:"peer"`
+	DurationS int64  `json:"duration_s"`
+	Cause     uint8  `json:"cause"`
+	Campaign  string `json:"campaign"`
 }
 
 // NewPayload converts a trigger.
 func NewPayload(t *sink.Trigger) Payload {
 	return Payload{V: PayloadVersion, ID: t.ID, Rule: t.Rule, Kind: t.Kind, TS: t.TS,
 		IMSI: t.IMSI.String(), MSISDN: t.MSISDN.String(), Region: t.Region, LAC: t.LAC, CI: t.CI,
-		DwellS: t.DwellS, HomeMCC: t.HomeMCC, HomeMNC: t.HomeMNC, Attrs: t.Attrs}
+		DwellS: t.DwellS, HomeMCC: t.HomeMCC, HomeMNC: t.HomeMNC, Attrs: t.Attrs,
+		Peer: t.Peer.String(), DurationS: t.DurationS, Cause: t.Cause, Campaign: t.Campaign}
 }
 
 // SubjectPrefix starts every trigger subject; the stream takes SubjectPrefix + ">".

@@ -197,6 +197,9 @@ func (p *Publisher) Write(b *sink.Batch) error {
 	}
 	for i := range b.Triggers {
 		t := &b.Triggers[i]
+		if t.Control {
+			continue // a campaign's control group: recorded in the triggers table, never published
+		}
 		if len(p.queue) >= p.cfg.BufferMax {
 			p.dropFull.Add(len(b.Triggers) - i)
 			break
