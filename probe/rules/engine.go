@@ -418,15 +418,13 @@ func (e *Engine) silentFact(f *Fact) {
 			p.since, p.due = f.TS, f.TS+r.silentFor
 			e.hpush(i)
 		}
-		if f.Kind == Identity {
-			if f.MSISDN != 0 {
-				p.msisdn = f.MSISDN
-			}
-			continue
+		// The trigger shows the subscriber as of its last signaling from a
+		// cell (region facts repeat the cell change they follow).
+		if f.MSISDN != 0 {
+			p.msisdn = f.MSISDN
 		}
-		p.snapshot(f)
-		if len(f.Regions) > 0 {
-			p.region = r.pickRegion(f.Regions)
+		if f.LAC != 0 && f.Kind != RegionEnter && f.Kind != RegionExit {
+			p.roamer, p.lac, p.ci, p.region = f.Roamer, f.LAC, f.CI, r.pickRegion(f.Regions)
 		}
 		if ok && (f.Kind == Call || f.Kind == SMS) {
 			p.since, p.due = f.TS, f.TS+r.silentFor
