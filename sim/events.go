@@ -67,7 +67,7 @@ func (o *output) newLeg(sub int32) int32 {
 	return i + 1
 }
 
-const eventsHeader = "ts,imsi,kind,lac,ci,peer,setup_ts,answer_ts,release_ts,cause\n"
+const eventsHeader = "ts,imsi,kind,lac,ci,peer,setup_ts,answer_ts,release_ts,cause,ts_ns,release_ns\n"
 
 // event applies the mark of row r, written at capture time ts.
 func (o *output) event(r *row, ts int64) {
@@ -168,6 +168,10 @@ func (o *output) writeEvent(ts int64, sub int32, kind string, cell int32, peer s
 	}
 	b = append(b, ',')
 	b = strconv.AppendUint(b, uint64(cause), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, ts, 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, release, 10)
 	b = append(b, '\n')
 	o.events.Write(b)
 	o.line = b

@@ -295,7 +295,7 @@ func (g *gen) writeTruth(dir string) error {
 	}
 	segments := []string{"consumer", "youth", "business", "premium"}
 	err := write("subscribers.csv", func(f *os.File) error {
-		c := newCSV(f, "imsi,msisdn,imei,home_mcc,home_mnc,group,role,msisdn_ts")
+		c := newCSV(f, "imsi,msisdn,imei,home_mcc,home_mnc,group,role,msisdn_ts_ns")
 		for i := range g.subs {
 			s := &g.subs[i]
 			mcc, mnc := g.sc.PLMN.MCC, g.sc.PLMN.MNC
@@ -309,7 +309,7 @@ func (g *gen) writeTruth(dir string) error {
 			}
 			known := ""
 			if ts := g.out.revealedAt[i]; ts > 0 {
-				known = strconv.FormatInt(ts/sec, 10)
+				known = strconv.FormatInt(ts, 10)
 			}
 			c.row(s.imsi, s.msisdn, s.imei, mcc, mnc, grp, roleNames[s.role], known)
 		}

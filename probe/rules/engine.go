@@ -247,6 +247,15 @@ func (e *Engine) Observe(f *Fact, out []sink.Trigger) []sink.Trigger {
 		e.silentFact(f)
 	}
 	switch f.Kind {
+	case Identity:
+		// Dwell triggers armed before the number was known carry it.
+		for _, ri := range set.dwell {
+			for g := range set.regionNames {
+				if i, ok := e.index[key{f.IMSI, ri, int32(g)}]; ok {
+					e.slots[i].msisdn = f.MSISDN
+				}
+			}
+		}
 	case RegionEnter:
 		if f.Region < 0 {
 			break

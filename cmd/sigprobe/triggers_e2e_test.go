@@ -1,0 +1,180 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// firedTrigger is a row of the probe's triggers table.
+type firedTrigger struct {
+	rule, imsi, msisdn, region, cell, peer, campaign string
+	ts, durS, cause                                  int64
+	control                                          bool
+}
+
+func readFired(t testing.TB, path string) []firedTrigger {
+	var out []firedTrigger
+	for _, r := range readJSONLines(t, path) {
+		ts, dur, cause := int64(r["ts"].(float64)), int64(r["duration_s"].(float64)), int64(r["cause"].(float64))
+		out = append(out, firedTrigger{rule: str(r["rule"]), imsi: str(r["imsi"]), msisdn: str(r["msisdn"]), region: str(r["region"]),
+			cell: str(r["lac"]) + "-" + str(r["ci"]), peer: str(r["peer"]), campaign: str(r["campaign"]), ts: ts, durS: dur, cause: cause,
+			control: r["control"].(bool)})
+	}
+	return out
+}
+
+// ruleScore is one rule's agreement between expected and fired triggers.
+type ruleScore struct {
+	rule                       string
+	expected, fired            int
+	recalled, precise          int // expected that fired; fired that were expected
+	fieldsChecked, fieldsAgree int
+	missing, extra             []string
+}
+
+// compareTriggers matches expected and fired triggers of each rule by
+// subscriber and time (within a second) from `from` on, and compares the
+// payload fields of the matched pairs.
+func compareTriggers(exp []refTrigger, got []firedTrigger, rules []string, from int64) []ruleScore {
+	type k struct{ rule, imsi string }
+	gotBy := map[k][]int{}
+	for i, g := range got {
+		gotBy[k{g.rule, g.imsi}] = append(gotBy[k{g.rule, g.imsi}], i)
+	}
+	expBy := map[k][]int{}
+	for i, e := range exp {
+		expBy[k{e.rule, e.imsi}] = append(expBy[k{e.rule, e.imsi}], i)
+	}
+	scores := map[string]*ruleScore{}
+	for _, r := range rules {
+		scores[r] = &ruleScore{rule: r}
+	}
+	near := func(a, b int64) bool { return a-b <= 1 && b-a <= 1 }
+	for _, e := range exp {
+		if e.ts < from {
+			continue
+		}
+		s := scores[e.rule]
+		s.expected++
+		var match *firedTrigger
+		for _, i := range gotBy[k{e.rule, e.imsi}] {
+			if near(got[i].ts, e.ts) {
+				match = &got[i]
+				break
+			}
+		}
+		if match == nil {
+			if len(s.missing) < 5 {
+				s.missing = append(s.missing, fmt.Sprintf("%s@%s", e.imsi, time.Unix(e.ts, 0).UTC().Format("01-02T15:04:05")))
+			}
+			continue
+		}
+		s.recalled++
+		s.fieldsChecked++
+		if match.msisdn == e.msisdn && match.region == e.region && match.cell == cellOr(e.cell) && match.peer == e.peer &&
+			match.durS == e.durS && match.cause == e.cause && match.campaign == e.campaign && match.control == e.control {
+			s.fieldsAgree++
+		} else if len(s.missing) < 5 {
+			s.missing = append(s.missing, fmt.Sprintf("fields of %s@%d: got %+v want %+v", e.imsi, e.ts, *match, e))
+		}
+	}
+	for _, g := range got {
+		if g.ts < from {
+			continue
+		}
+		s := scores[g.rule]
+		if s == nil {
+			continue
+		}
+		s.fired++
+		ok := false
+		for _, i := range expBy[k{g.rule, g.imsi}] {
+			if near(exp[i].ts, g.ts) {
+				ok = true
+				break
+			}
+		}
+		if ok {
+			s.precise++
+		} else if len(s.extra) < 5 {
+			s.extra = append(s.extra, fmt.Sprintf("%s@%s", g.imsi, time.Unix(g.ts, 0).UTC().Format("01-02T15:04:05")))
+		}
+	}
+	out := make([]ruleScore, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, *scores[r])
+	}
+	return out
+}
+
+func cellOr(c string) string {
+	if c == "" {
+		return "0-0"
+	}
+	return c
+}
+
+func pct(a, b int) float64 {
+	if b == 0 {
+		return 100
+	}
+	return 100 * float64(a) / float64(b)
+}
+
+// TestTriggersMatchTruth: every rule of testdata/e2e-rules.yaml (every
+// kind, filter and cap) fires what the truth files alone say it should:
+// at least 99 % of the expected triggers fired and 99 % of the fired ones
+// were expected, rule by rule, and the payload fields of the matched ones
+// agree. The comparison starts with the second local day: a probe started
+// cold learns who is behind each TMSI as the phones show up and replays
+// what it held, with what it learned meanwhile (an MSISDN, say); what it
+// fired on that first day counts against the daily cap until the day ends.
+func TestTriggersMatchTruth(t *testing.T) {
+	tw := town(t)
+	b, err := os.ReadFile(tw.rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rf refFile
+	if err := yaml.Unmarshal(b, &rf); err != nil {
+		t.Fatal(err)
+	}
+	tt := loadTruth(t, tw.truth, &rf)
+	exp := referenceTriggers(t, &rf, tt)
+	got := readFired(t, filepath.Join(tw.out, "triggers.jsonl"))
+	loc, err := time.LoadLocation(rf.Timezone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, _ := time.ParseInLocation("2006-01-02", e2eStart, loc)
+	from := start.AddDate(0, 0, 1).Unix()
+	var names []string
+	for _, r := range rf.Rules {
+		names = append(names, r.Name)
+	}
+	scores := compareTriggers(exp, got, names, from)
+	var report strings.Builder
+	fmt.Fprintf(&report, "%-22s %9s %7s %8s %9s %7s\n", "rule", "expected", "fired", "recall", "precision", "fields")
+	for _, s := range scores {
+		fmt.Fprintf(&report, "%-22s %9d %7d %7.2f%% %8.2f%% %6.2f%%\n", s.rule, s.expected, s.fired,
+			pct(s.recalled, s.expected), pct(s.precise, s.fired), pct(s.fieldsAgree, s.fieldsChecked))
+	}
+	t.Logf("per rule, from %s on:\n%s", time.Unix(from, 0).UTC().Format(time.DateTime), report.String())
+	sort.SliceStable(scores, func(i, j int) bool { return scores[i].rule < scores[j].rule })
+	for _, s := range scores {
+		if s.expected < 10 {
+			t.Errorf("%s: only %d expected triggers: the town does not exercise it", s.rule, s.expected)
+		}
+		if s.recalled*100 < s.expected*99 || s.precise*100 < s.fired*99 || s.fieldsAgree*100 < s.fieldsChecked*99 {
+			t.Errorf("%s: recall %d/%d, precision %d/%d, fields %d/%d; missing %v; extra %v", s.rule, s.recalled, s.expected,
+				s.precise, s.fired, s.fieldsAgree, s.fieldsChecked, s.missing, s.extra)
+		}
+	}
+}
