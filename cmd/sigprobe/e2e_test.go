@@ -46,8 +46,10 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if e2e.dir != "" {
+	if e2e.dir != "" && os.Getenv("SIGPROBE_KEEP_E2E") == "" {
 		os.RemoveAll(e2e.dir)
+	} else if e2e.dir != "" {
+		fmt.Fprintf(os.Stderr, "end-to-end town kept in %s\n", e2e.dir)
 	}
 	os.Exit(code)
 }

@@ -714,11 +714,18 @@ func subscriberCandidates(cs []*compiled, tt *truthTown, s *tsub, loc *time.Loca
 	for _, f := range tt.facts(s.imsi) {
 		fireDue(f.ts)
 		msisdn := s.msisdnAt(f.ns)
-		// roam_in waits end once the number and a cell are known.
+		// roam_in waits: for a cell without end, then for the number
+		// for at most 30 s.
 		if s.roamer {
 			for ri, w := range waits {
-				if f.cell != "" {
+				if f.cell != "" && w.cell == "" {
 					w.cell = f.cell
+					if w.region < 0 {
+						w.region = pickRegion(cs[ri], f.cell)
+					}
+					if msisdn == "" {
+						w.due = f.ts + 30
+					}
 				}
 				if msisdn != "" && w.cell != "" {
 					delete(waits, ri)
@@ -793,7 +800,11 @@ func subscriberCandidates(cs []*compiled, tt *truthTown, s *tsub, loc *time.Loca
 					delete(waits, ri)
 					emit(ri, f.ts, w.region, w.cell, msisdn, "", 0, 0)
 				}
-				waits[ri] = &timer{due: f.ts + 30, region: region, cell: f.cell}
+				w := &timer{due: math.MaxInt64, region: region, cell: f.cell}
+				if f.cell != "" {
+					w.due = f.ts + 30
+				}
+				waits[ri] = w
 			case r.Kind == "call" && f.kind == "call":
 				ok := (r.Direction == "" || r.Direction == "any" || (r.Direction == "mo") == f.mo) &&
 					(r.PeerPrefix == nil || hasAnyPrefix(r.PeerPrefix, f.peer)) &&

@@ -14,9 +14,10 @@ const (
 	onceRetention = int64(30 * day) // roam_in with regions: a roamer is "first seen" in a region again after 30 days away
 	staleStay     = int64(7 * day)  // a fired dwell forgotten without RegionExit
 	// RoamInWait bounds how long a roam_in trigger waits for the roamer's
-	// MSISDN and cell: the number arrives in the insertSubscriberData of the
-	// roamer's first location update, a second or so after the phone is
-	// first seen. A trigger still missing them fires this long after.
+	// MSISDN once the roamer shows in a cell: the number arrives in the
+	// insertSubscriberData of its first location update, a second or so
+	// after the phone is first seen. A trigger still missing it fires this
+	// long after, without it.
 	RoamInWait = 30 * time.Second
 )
 
@@ -355,24 +356,30 @@ func (r *rule) pickRegion(regions []int16) int32 {
 	return -1
 }
 
-// wait holds a roam_in firing until the roamer's MSISDN and cell are known
-// (at most RoamInWait). A roamer already waiting on this rule fires first.
+// wait holds a roam_in firing until the roamer shows in a cell (a roamer
+// first seen in MAP only, absent from our cells, waits as long as that
+// takes) and then until its MSISDN is known, at most RoamInWait. A roamer
+// already waiting on this rule fires first.
 func (e *Engine) wait(ri uint16, f *Fact, region int32, out []sink.Trigger) []sink.Trigger {
 	k := key{f.IMSI, ri, -1}
 	if i, ok := e.index[k]; ok {
 		out = e.fireWait(i, f.TS, out)
 	}
 	slot, p := e.alloc(k)
-	p.since, p.due = f.TS, f.TS+int64(RoamInWait)
+	p.since = f.TS
 	p.snapshot(f)
 	p.region = region
-	e.hpush(slot)
+	if f.LAC != 0 {
+		p.due = f.TS + int64(RoamInWait)
+		e.hpush(slot)
+	}
 	e.waits++
 	return out
 }
 
 // release fires the roamer's waiting roam_in triggers once f brings the
-// missing MSISDN or cell.
+// missing MSISDN and cell, and starts the MSISDN's deadline when the cell
+// shows first.
 func (e *Engine) release(f *Fact, out []sink.Trigger) []sink.Trigger {
 	for _, ri := range e.set.roamIn {
 		i, ok := e.index[key{f.IMSI, ri, -1}]
@@ -383,8 +390,15 @@ func (e *Engine) release(f *Fact, out []sink.Trigger) []sink.Trigger {
 		if f.MSISDN != 0 {
 			p.msisdn = f.MSISDN
 		}
-		if f.LAC != 0 {
+		if f.LAC != 0 && p.lac == 0 {
 			p.lac, p.ci = f.LAC, f.CI
+			if p.region < 0 {
+				p.region = e.set.rules[ri].pickRegion(f.Regions)
+			}
+			if p.msisdn == 0 {
+				p.due = f.TS + int64(RoamInWait)
+				e.hpush(i)
+			}
 		}
 		if p.msisdn != 0 && p.lac != 0 {
 			out = e.fireWait(i, f.TS, out)
@@ -525,7 +539,11 @@ func (e *Engine) sweep(now int64) {
 	}
 	for i := range e.slots {
 		p := &e.slots[i]
-		if p.key.imsi != 0 && p.due == 0 && rules[p.key.rule].kind == kDwell && now-p.since >= staleStay {
+		if p.key.imsi == 0 || p.due != 0 {
+			continue
+		}
+		switch k := rules[p.key.rule].kind; {
+		case k == kDwell && now-p.since >= staleStay, k == kRoamIn && now-p.since >= onceRetention:
 			e.drop(int32(i))
 		}
 	}

@@ -145,7 +145,9 @@ func TestKinds(t *testing.T) {
 			fact(Seen, 2*time.Hour, roamer, imsi("310260000000002")), advance(3 * time.Hour),
 			fact(Seen, 4*time.Hour, roamer, imsi("310260000000003"), msisdn(intl), func(f *Fact) { f.LAC, f.CI = 0, 0 }),
 			fact(Activity, 4*time.Hour+5*time.Second, roamer, imsi("310260000000003"), msisdn(intl)),
-		}, "r@01-01T01:00:02 r@01-01T02:00:30 r@01-01T04:00:05"},
+			fact(Seen, 5*time.Hour, roamer, imsi("310260000000004"), func(f *Fact) { f.LAC, f.CI = 0, 0 }), advance(7 * time.Hour),
+			fact(Activity, 8*time.Hour, roamer, imsi("310260000000004")), advance(9 * time.Hour),
+		}, "r@01-01T01:00:02 r@01-01T02:00:30 r@01-01T04:00:05 r@01-01T08:00:30"},
 		{"call direction, prefix, duration", "kind: call\n    direction: mo\n    peer_prefix: [\"999801234567\", \"00\"]\n    min_duration: 30s", []Fact{
 			fact(Call, 1*time.Hour, mo, peer("999801234567"), lasted(40)),
 			fact(Call, 2*time.Hour, peer("999801234567"), lasted(40)),
