@@ -24,7 +24,8 @@ import (
 // alone say. The town is a held-out seed (11, never used while the rules
 // engine and the reference were written), two days from Thursday 2026-10-01,
 // 3,000 subscribers, the default scenario with more, shorter trips abroad so
-// roam-out and the return both happen in two days.
+// roam-out and the return both happen in two days, and a campaign response
+// window of 12 hours so that most contacts' windows end within them.
 
 const (
 	e2eSeed  = "11"
@@ -77,6 +78,7 @@ func makeTown() error {
 		{"departures_per_day: 0.003", "departures_per_day: 0.01"},
 		{"trip_days: [2, 7]", "trip_days: [1, 1]"},
 		{"flight_hours: [2, 10]", "flight_hours: [1, 4]"},
+		{"respond_within_hours: 48", "respond_within_hours: 12"},
 	} {
 		if !strings.Contains(sc, r[0]) {
 			return fmt.Errorf("default scenario has no %q", r[0])
