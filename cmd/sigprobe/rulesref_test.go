@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/sigprobe/sigprobe/format/regions"
 )
 
@@ -25,19 +27,19 @@ import (
 
 // refRule is a rule as the reference reads it (lists always as lists).
 type refRule struct {
-	Name           string   `yaml:"name"`
-	Kind           string   `yaml:"kind"`
-	Regions        []string `yaml:"regions"`
-	Roamers        string   `yaml:"roamers"`
-	HomePLMNs      []string `yaml:"home_plmns"`
-	IMSIPrefix     []string `yaml:"imsi_prefix"`
-	MSISDNPrefix   []string `yaml:"msisdn_prefix"`
-	Hours          []string `yaml:"hours"`
-	Weekdays       []string `yaml:"weekdays"`
-	Segment        []string `yaml:"segment"`
-	TagsAny        []string `yaml:"tags_any"`
-	TagsAll        []string `yaml:"tags_all"`
-	RequireConsent bool     `yaml:"require_consent"`
+	Name           string `yaml:"name"`
+	Kind           string `yaml:"kind"`
+	Regions        strs   `yaml:"regions"`
+	Roamers        string `yaml:"roamers"`
+	HomePLMNs      strs   `yaml:"home_plmns"`
+	IMSIPrefix     strs   `yaml:"imsi_prefix"`
+	MSISDNPrefix   strs   `yaml:"msisdn_prefix"`
+	Hours          strs   `yaml:"hours"`
+	Weekdays       strs   `yaml:"weekdays"`
+	Segment        strs   `yaml:"segment"`
+	TagsAny        strs   `yaml:"tags_any"`
+	TagsAll        strs   `yaml:"tags_all"`
+	RequireConsent bool   `yaml:"require_consent"`
 	After          *struct {
 		Rule   string `yaml:"rule"`
 		Within string `yaml:"within"`
@@ -46,21 +48,35 @@ type refRule struct {
 		N      int    `yaml:"n"`
 		Within string `yaml:"within"`
 	} `yaml:"count"`
-	MinInterval  string   `yaml:"min_interval"`
-	MaxPerMinute int      `yaml:"max_per_minute"`
-	Campaign     string   `yaml:"campaign"`
-	ControlShare float64  `yaml:"control_share"`
-	Dwell        string   `yaml:"dwell"`
-	For          string   `yaml:"for"`
-	OffFor       string   `yaml:"off_for"`
-	MinStay      string   `yaml:"min_stay"`
-	Direction    string   `yaml:"direction"`
-	PeerPrefix   []string `yaml:"peer_prefix"`
-	MinDuration  string   `yaml:"min_duration"`
-	MaxDuration  string   `yaml:"max_duration"`
-	Answered     *bool    `yaml:"answered"`
-	Causes       []int    `yaml:"causes"`
-	CountryCodes []string `yaml:"country_codes"`
+	MinInterval  string  `yaml:"min_interval"`
+	MaxPerMinute int     `yaml:"max_per_minute"`
+	Campaign     string  `yaml:"campaign"`
+	ControlShare float64 `yaml:"control_share"`
+	Dwell        string  `yaml:"dwell"`
+	For          string  `yaml:"for"`
+	OffFor       string  `yaml:"off_for"`
+	MinStay      string  `yaml:"min_stay"`
+	Direction    string  `yaml:"direction"`
+	PeerPrefix   strs    `yaml:"peer_prefix"`
+	MinDuration  string  `yaml:"min_duration"`
+	MaxDuration  string  `yaml:"max_duration"`
+	Answered     *bool   `yaml:"answered"`
+	Causes       []int   `yaml:"causes"`
+	CountryCodes strs    `yaml:"country_codes"`
+}
+
+// strs is one value or a list, as the rules file allows.
+type strs []string
+
+func (x *strs) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*x = strs{n.Value}
+		return nil
+	}
+	var l []string
+	err := n.Decode(&l)
+	*x = l
+	return err
 }
 
 type refFile struct {
