@@ -20,7 +20,7 @@ import (
 )
 
 // version is part of the cache key: bump it when the files change.
-const version = 3
+const version = 4 // 4: roam-out travellers and campaign replies in the simulated month
 
 // Probe makes a month's tables from the simulator's capture instead of its
 // truth: the month's pcap arrives on the named pipe pcap and the function
