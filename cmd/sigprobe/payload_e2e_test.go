@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,15 +15,13 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/sigprobe/sigprobe/sink"
 	"github.com/sigprobe/sigprobe/sink/natsbus"
 )
 
-// TestPublishedTriggersMatchSchema: every trigger the replay published to
-// NATS validates against deploy/trigger-payload.v1.schema.json, and what was
-// published is exactly the triggers table without the campaigns' control
-// groups.
-func TestPublishedTriggersMatchSchema(t *testing.T) {
-	tw := town(t)
+// payloadSchema compiles deploy/trigger-payload.v1.schema.json.
+func payloadSchema(t testing.TB) *jsonschema.Schema {
+	t.Helper()
 	c := jsonschema.NewCompiler()
 	schemaPath := filepath.Join("..", "..", "deploy", "trigger-payload.v1.schema.json")
 	f, err := os.Open(schemaPath)
@@ -41,6 +40,47 @@ func TestPublishedTriggersMatchSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sch
+}
+
+// TestPayloadSchemaAgreesWithDocs: the payload example of
+// sink/natsbus/README.md and what NewPayload writes validate against the
+// schema (a field added to one and not the other fails here).
+func TestPayloadSchemaAgreesWithDocs(t *testing.T) {
+	sch := payloadSchema(t)
+	b, err := os.ReadFile(filepath.Join("..", "..", "sink", "natsbus", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "## Payload")
+	_, rest, ok2 := strings.Cut(rest, "```json\n")
+	example, _, ok3 := strings.Cut(rest, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("sink/natsbus/README.md has no JSON example under ## Payload")
+	}
+	v, err := jsonschema.UnmarshalJSON(strings.NewReader(example))
+	if err != nil {
+		t.Fatalf("README example is not JSON: %v", err)
+	}
+	if err := sch.Validate(v); err != nil {
+		t.Errorf("README example does not match the schema: %v", err)
+	}
+	tr := sink.Trigger{ID: "0123456789abcdef0123456789abcdef", Rule: "r", Kind: "call", TS: 1790001800, IMSI: sink.MakeDigits("001010000000042"),
+		LAC: 1, CI: 2, HomeMCC: "001", HomeMNC: "01", Peer: sink.MakeDigits("999801234567"), DurationS: 3, Cause: 16}
+	js, _ := json.Marshal(natsbus.NewPayload(&tr))
+	v, _ = jsonschema.UnmarshalJSON(bytesReader(js))
+	if err := sch.Validate(v); err != nil {
+		t.Errorf("NewPayload %s does not match the schema: %v", js, err)
+	}
+}
+
+// TestPublishedTriggersMatchSchema: every trigger the replay published to
+// NATS validates against deploy/trigger-payload.v1.schema.json, and what was
+// published is exactly the triggers table without the campaigns' control
+// groups.
+func TestPublishedTriggersMatchSchema(t *testing.T) {
+	tw := town(t)
+	sch := payloadSchema(t)
 
 	// The replay's embedded server kept its store under --out.
 	srv, err := natsbus.Embedded(filepath.Join(tw.out, "nats"), "127.0.0.1:0")
