@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/sigprobe
 DEMO    := demo-out
 
-.PHONY: all build demo test bench fuzz clean
+.PHONY: all build demo test bench e2e-long fuzz clean
 
 all: build
 
@@ -30,6 +30,13 @@ test:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The end-to-end grading of events, triggers, roam-out and campaign response
+# (cmd/sigprobe) on a larger town than the default suite's: 10,000
+# subscribers for four days, another seed.
+e2e-long:
+	SIGPROBE_E2E_SEED=29 SIGPROBE_E2E_SUBSCRIBERS=10000 SIGPROBE_E2E_DAYS=4 \
+		$(GO) test -count=1 -timeout 60m -v -run 'MatchTruth|MatchSchema|RoamOutQueries|CampaignResponse' ./cmd/sigprobe/
 
 clean:
 	rm -rf bin $(DEMO)

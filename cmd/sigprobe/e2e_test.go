@@ -27,12 +27,21 @@ import (
 // roam-out and the return both happen in two days, and a campaign response
 // window of 12 hours so that most contacts' windows end within them.
 
-const (
-	e2eSeed  = "11"
+// SIGPROBE_E2E_SEED, _SUBSCRIBERS and _DAYS change the town for longer
+// runs (make e2e-long).
+var (
+	e2eSeed  = envOr("SIGPROBE_E2E_SEED", "11")
 	e2eStart = "2026-10-01"
-	e2eSubs  = "3000"
-	e2eDays  = "2"
+	e2eSubs  = envOr("SIGPROBE_E2E_SUBSCRIBERS", "3000")
+	e2eDays  = envOr("SIGPROBE_E2E_DAYS", "2")
 )
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
 
 // e2eTown is the town on disk, made once per test binary.
 type e2eTown struct {
@@ -58,7 +67,7 @@ func TestMain(m *testing.M) {
 func town(t testing.TB) *e2eTown {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("simulates and replays a two-day town of 3,000 subscribers (about 30 s); skipped with -short")
+		t.Skip("simulates and replays a two-day town of 3,000 subscribers (about a minute); skipped with -short")
 	}
 	e2eOnce.Do(func() { e2eErr = makeTown() })
 	if e2eErr != nil {
