@@ -301,6 +301,9 @@ func (tt *truthTown) facts(imsi string) []rfact {
 			// boundary the probe's clock crosses; in the last cell.
 			f.kind, f.ts = "power_off", (e.ts+tt.timeoutS)/60*60
 			f.ns = f.ts * 1e9
+			if f.ts >= tt.end/60*60 {
+				continue // the capture ends before that minute does
+			}
 			for _, iv := range ivs {
 				if iv.end == e.ts {
 					f.cell = iv.cell
