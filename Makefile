@@ -4,7 +4,7 @@ BIN     ?= bin/sigprobe
 DIST    ?= dist
 DEMO    := demo-out
 
-.PHONY: all build package demo test test-deps bench bench-latency fuzz clean
+.PHONY: all build package demo test test-deps bench bench-latency e2e-long fuzz clean
 
 all: build
 
@@ -55,6 +55,13 @@ test-deps:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The end-to-end grading of events, triggers, roam-out and campaign response
+# (cmd/sigprobe) on a larger town than the default suite's: 10,000
+# subscribers for four days, another seed.
+e2e-long:
+	SIGPROBE_E2E_SEED=29 SIGPROBE_E2E_SUBSCRIBERS=10000 SIGPROBE_E2E_DAYS=4 \
+		$(GO) test -count=1 -timeout 60m -v -run 'MatchTruth|MatchSchema|RoamOutQueries|CampaignResponse' ./cmd/sigprobe/
 
 clean:
 	rm -rf bin $(DIST) $(DEMO)

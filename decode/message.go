@@ -125,11 +125,12 @@ type Message struct {
 	LUType        uint8  // MM location updating type IE (low nibble)
 	CMServiceType uint8  // MM CM service type
 	RejectCause   uint8  // MM reject cause
-	Cause         uint16 // BSSMAP cause, or MAP local error code for CompError (JSON "err")
+	Cause         uint16 // BSSMAP cause, CC cause value (DTAP CC), or MAP local error code for CompError (JSON "err")
 	Called        ident.Digits
 	Calling       ident.Digits // CC called/calling party BCD numbers
 	RPOrig        ident.Digits // SMS RP originator address
 	RPDest        ident.Digits // SMS RP destination address
+	TPAddr        ident.Digits // SMS peer: TP-DA (MO) or TP-OA (MT) of the TPDU
 
 	// TCAP / MAP.
 	TCAPType       uint8 // tcap.Begin, tcap.Continue, ...

@@ -644,6 +644,7 @@ func (s *Stack) appendBSSAP(dst []Message, m *bssap.Message) []Message {
 	setDigits(&o.Calling, &m.Calling)
 	setDigits(&o.RPOrig, &m.RPOrig)
 	setDigits(&o.RPDest, &m.RPDest)
+	setDigits(&o.TPAddr, &m.TPAddr)
 	if len(m.Facility) > 0 {
 		n, err := tcap.DecodeComponents(m.Facility, s.fac[:])
 		if err != nil {

@@ -41,6 +41,10 @@ type Config struct {
 	Attributes string        `yaml:"attributes"` // subscriber attributes CSV for rule filters
 	T3212      time.Duration `yaml:"t3212"`      // the network's periodic location update timer
 	HomePLMNs  []string      `yaml:"home_plmns"` // MCC+MNC of the operator's own IMSIs
+	// HomeCountryCodes are the E.164 country codes of the operator's own
+	// VLR numbers: a home subscriber updating its location from a VLR
+	// numbered otherwise is abroad (roam-out, roam_out/roam_return rules).
+	HomeCountryCodes []string `yaml:"home_country_codes"`
 	State      StateConfig   `yaml:"state"`
 	Output     OutputConfig  `yaml:"output"`
 	// Messages, when set, receives every decoded message as a JSON line, the
@@ -254,7 +258,7 @@ const (
 // DefaultConfig is the configuration without a file.
 func DefaultConfig() Config {
 	tc := track.DefaultConfig()
-	return Config{T3212: tc.T3212, HomePLMNs: tc.HomePLMNs}
+	return Config{T3212: tc.T3212, HomePLMNs: tc.HomePLMNs, HomeCountryCodes: tc.HomeCountryCodes}
 }
 
 // LoadConfig reads a configuration file over DefaultConfig. Unknown keys
@@ -369,6 +373,11 @@ func (c *Config) validate() error {
 	}
 	if c.T3212 < time.Minute || c.T3212 > 1530*time.Minute {
 		return fieldErr("t3212", "%v: TS 24.008 allows 6 minutes to 25.5 hours (give e.g. 2h)", c.T3212)
+	}
+	for _, cc := range c.HomeCountryCodes {
+		if len(cc) < 1 || len(cc) > 3 || strings.Trim(cc, "0123456789") != "" {
+			return fieldErr("home_country_codes", "%q: want an E.164 country code, 1 to 3 digits", cc)
+		}
 	}
 	for _, p := range c.HomePLMNs {
 		if len(p) < 5 || len(p) > 6 || strings.Trim(p, "0123456789") != "" {
@@ -587,6 +596,9 @@ func (c *Config) captureConfig() capture.Config {
 func (c *Config) trackConfig() (track.Config, error) {
 	tc := track.DefaultConfig()
 	tc.T3212 = c.T3212
+	if len(c.HomeCountryCodes) > 0 {
+		tc.HomeCountryCodes = c.HomeCountryCodes
+	}
 	if len(c.HomePLMNs) > 0 {
 		tc.HomePLMNs = c.HomePLMNs
 	}

@@ -34,6 +34,12 @@ type gen struct {
 	hlrTID       uint32
 	ev           evHeap
 	progress     func(simulated time.Duration) // Config.Progress; nil: none
+	mark         mark                          // the event of the next message queued with dt1
+	xr           *rand.Rand                    // decisions of travellers and the marketing model, apart from rng
+	isc          node                          // international gateway toward foreign networks (roam-out)
+	campaigns    []campaignState
+	campaignOut  *csvWriter
+	responses    map[int32][]response // contacted subscribers' planned replies
 
 	// Scratch buffers, reused for every message.
 	l3, l3b, bss, tcap, param, tpdu, rp, fac []byte
@@ -181,6 +187,12 @@ func (g *gen) step(i int32) {
 	}
 	if s.next[tMisc] <= now {
 		g.miscTimer(i)
+	}
+	if s.next[tTrip] <= now {
+		g.tripTimer(i)
+	}
+	if s.next[tCampaign] <= now {
+		g.campaignTimer(i)
 	}
 }
 
@@ -354,6 +366,7 @@ func (g *gen) planDay(i int32, d0 int64) {
 			off(u(22*3600+1800, 23*3600+3000), !s.silentOff)
 		}
 	}
+	p = g.travel(i, d0, p)
 	slices.SortStableFunc(p, func(a, b stay) int { return cmpInt(a.t, b.t) })
 	// Card farms and roamers are off outside their time in the network.
 	if s.role == roleCardFarm || s.role == roleRoamer {

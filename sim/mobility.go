@@ -70,6 +70,7 @@ func (g *gen) switchOff(i int32, detach bool) {
 		r := g.row(i, protoDTAP, 5, 0x01, "IMSI Detach Indication")
 		r.withTMSI(s.tmsi)
 		r.detach = true
+		r.mk.ev = evDetach
 		c, t := g.open(g.now, i, g.l3, r)
 		s.serving = -1 // nothing after the detach shows where it is
 		g.release(t+g.lat(10, 40), i, &c, 0x09)
@@ -159,6 +160,7 @@ func (g *gen) locationUpdate(i int32, typ uint8) {
 		if !ok {
 			t += g.lat(5, 20)
 			g.l3 = wire.LUReject(g.l3[:0], 11) // PLMN not allowed
+			g.markNext(mark{ev: evLUReject, cause: 11})
 			g.dtap(t, i, &c, false, 0, 5, 0x04, "Location Updating Reject")
 			g.release(t+g.lat(20, 60), i, &c, 0x09)
 			s.msc, s.vlrLA, s.on = -1, -1, false
@@ -174,6 +176,10 @@ func (g *gen) locationUpdate(i int32, typ uint8) {
 	t += g.lat(5, 20)
 	g.l3 = wire.LUAccept(g.l3[:0], nw.las[la].lai, s.tmsi, true)
 	r = g.row(i, protoDTAP, 5, 0x02, "Location Updating Accept")
+	r.mk.ev = evLU
+	if typ == luAttach {
+		r.mk.ev = evAttach
+	}
 	r.addLAC(nw.las[la].lai.LAC)
 	r.withTMSI(s.tmsi)
 	g.bss = wire.DTAP(g.bss[:0], 0, g.l3)
@@ -267,7 +273,11 @@ func (g *gen) updateLocation(t int64, i int32, oldMSC int8) (int64, bool) {
 	t += g.lat(5, 20)
 	g.param = wire.UpdateLocationArg(g.param[:0], s.imsi, m.gt, m.gt)
 	g.tc(wire.TCBegin, tid, 0, acn, wire.CompInvoke, wire.OpUpdateLocation, g.param)
-	g.sccpMAP(t, m.link, 0, hlr, vlr, tid, g.mapRow(i, wire.OpUpdateLocation, 1, cIMSI, "updateLocation"))
+	ul := g.mapRow(i, wire.OpUpdateLocation, 1, cIMSI, "updateLocation")
+	if tr := s.trip; tr != nil && tr.registered {
+		ul.mk = mark{ev: evRoamReturn, peer: tr.vlr}
+	}
+	g.sccpMAP(t, m.link, 0, hlr, vlr, tid, ul)
 	if s.partner >= 0 && mix(uint64(i))%100 < 3 {
 		t += g.lat(30, 150)
 		g.tcap = wire.TCAP(g.tcap[:0], wire.TCEnd, 0, tid, acn, wire.Component{Kind: wire.CompError, InvokeID: 1, Op: wire.ErrRoamingNotAllowed})
@@ -286,13 +296,15 @@ func (g *gen) updateLocation(t int64, i int32, oldMSC int8) (int64, bool) {
 		t += g.lat(10, 40)
 		g.tcap = wire.TCAP(g.tcap[:0], wire.TCEnd, 0, ctid, cacn, wire.Component{Kind: wire.CompResultLast, InvokeID: 1, Op: wire.OpCancelLocation})
 		g.sccpMAP(t, om.link, 0, hlr, g.vlrAddr(int(oldMSC)), ctid, g.bareResult(i, wire.OpCancelLocation, "cancelLocation"))
+	} else if tr := s.trip; tr != nil && tr.registered {
+		t = g.cancelAbroad(t, i)
 	}
 	htid := g.hlrTID + 1
 	g.hlrTID++
 	t += g.lat(20, 80)
 	g.param = wire.InsertSubscriberDataArg(g.param[:0], "", s.msisdn, true)
 	g.tcap = wire.TCAP(g.tcap[:0], wire.TCContinue, htid, tid, acn, wire.Component{Kind: wire.CompInvoke, InvokeID: 1, Op: wire.OpInsertSubscriberData, Param: g.param})
-	g.sccpMAP(t, m.link, 1, vlr, hlr, tid, g.mapRow(i, wire.OpInsertSubscriberData, 1, cMSISDN, "insertSubscriberData"))
+	g.sccpMAP(t, m.link, 1, vlr, hlr, tid, revealed(g.mapRow(i, wire.OpInsertSubscriberData, 1, cMSISDN, "insertSubscriberData")))
 	t += g.lat(10, 40)
 	g.param = wire.InsertSubscriberDataRes(g.param[:0])
 	g.tcap = wire.TCAP(g.tcap[:0], wire.TCContinue, tid, htid, wire.ACN{}, wire.Component{Kind: wire.CompResultLast, InvokeID: 1, Op: wire.OpInsertSubscriberData, Param: g.param})
@@ -381,6 +393,9 @@ func (g *gen) handover(i int32, old int32) {
 	s.serving = s.cell
 	g.bss = wire.HandoverComplete(g.bss[:0])
 	g.bssmap(t, i, &nc, true, 0x14, "Handover Complete")
+	// Until the phone is on the new connection the call cannot be cleared
+	// on it, nor handed over again.
+	s.setupUntil = max(s.setupUntil, t+100*ms)
 	old2 := *c
 	s.conn = nc
 	g.releaseOnly(t+g.lat(10, 40), i, &old2, 0x0b)

@@ -44,6 +44,8 @@ type row struct {
 	obs    int32 // cell this message shows the subscriber in, -1 none
 	detach bool
 	noOp   bool // a MAP result without a parameter carries no operation code
+	reveal bool // the dialogue ties the subscriber's MSISDN to its IMSI here
+	mk     mark // the event this message tells (events.csv)
 	name   string
 }
 
@@ -100,9 +102,21 @@ type output struct {
 	nMsgs   uint64
 	nDwell  uint64
 	nBytes  uint64
+
+	// events.csv: call legs in progress and when each subscriber's MSISDN
+	// was first tied to its IMSI (ns, 0 never).
+	events     *bufio.Writer
+	legs       []callLeg
+	legFree    []int32
+	revealedAt []int64
+	nEvents    uint64
+	// onDwell, when set, is told of every new dwell (the marketing model
+	// watches region entries).
+	onDwell func(sub, cell, prev int32, ts int64)
+	until   int64 // the clock: flush writes what is due before it
 }
 
-func newOutput(pcap, msgs, dwell io.Writer, nw *network, subs []subscriber, window time.Duration) (*output, error) {
+func newOutput(pcap, msgs, dwell, events io.Writer, nw *network, subs []subscriber, window time.Duration) (*output, error) {
 	o := &output{links: nw.links, nw: nw, subs: subs, window: int64(window)}
 	o.bw = bufio.NewWriterSize(pcap, 1<<20)
 	o.pw = pcapgo.NewWriterNanos(o.bw)
@@ -111,6 +125,8 @@ func newOutput(pcap, msgs, dwell io.Writer, nw *network, subs []subscriber, wind
 	}
 	o.msgs = bufio.NewWriterSize(msgs, 1<<20)
 	o.dwell = bufio.NewWriterSize(dwell, 1<<16)
+	o.events = newEventsWriter(bufio.NewWriterSize(events, 1<<16))
+	o.revealedAt = make([]int64, len(subs))
 	o.msgs.WriteString("frame,ts_ns,imsi,proto,pd,type,comp,name,msg_imsi,tmsi,imei,imeisv,msisdn,lac,ci,cell\n")
 	o.dwell.WriteString("imsi,lac,ci,start_ts,end_ts\n")
 	o.dCell = make([]int32, len(subs))
@@ -196,6 +212,7 @@ func (o *output) silent(ts int64, sub int32) {
 
 // flush writes every queued message earlier than t.
 func (o *output) flush(t int64) error {
+	o.until = t
 	for len(o.heap) > 0 && o.heap[0].ts < t {
 		if err := o.writeNext(); err != nil {
 			return err
@@ -318,6 +335,7 @@ func (o *output) record(p *pending, ts int64) {
 	for i := range p.nrows {
 		r := &p.rows[i]
 		o.writeRow(r, ts)
+		o.event(r, ts)
 		if r.sub >= 0 && r.obs >= 0 {
 			o.observe(r.sub, r.obs, ts)
 		}
@@ -419,6 +437,7 @@ func (o *output) observe(sub, c int32, ts int64) {
 		// the last message. A shorter one looks like an idle phone.
 		o.dSilent[sub] = false
 		if ts-o.dLast[sub] > o.silence {
+			o.implicitDetach(sub, o.dLast[sub])
 			o.closeDwell(sub, o.dLast[sub])
 		}
 	}
@@ -426,7 +445,11 @@ func (o *output) observe(sub, c int32, ts int64) {
 		if o.dCell[sub] >= 0 {
 			o.writeDwell(sub, ts)
 		}
+		prev := o.dCell[sub]
 		o.dCell[sub], o.dStart[sub] = c, ts
+		if o.onDwell != nil {
+			o.onDwell(sub, c, prev, ts)
+		}
 	}
 	o.dLast[sub] = ts
 }
@@ -465,9 +488,13 @@ func (o *output) close(end int64) error {
 	}
 	for i := range o.dCell {
 		if o.dSilent[i] && o.lastTS-o.dLast[i] > o.silence {
+			o.implicitDetach(int32(i), o.dLast[i])
 			o.closeDwell(int32(i), o.dLast[i])
 		}
 		o.closeDwell(int32(i), o.lastTS)
+	}
+	if err := o.closeEvents(); err != nil {
+		return err
 	}
 	for _, w := range []*bufio.Writer{o.bw, o.msgs, o.dwell} {
 		if err := w.Flush(); err != nil {

@@ -52,6 +52,8 @@ type subscriber struct {
 	setupUntil int64 // ns: messages of a call setup are queued until then
 	call       int32 // active call index, -1 none
 	conn       conn  // active connection (valid while in a call)
+	leg        int32 // events.csv call leg of the active call (+1), 0 none
+	trip       *trip // a journey abroad during the capture, nil none
 	plan       []stay
 	planIdx    int
 	locStart   int64 // start of the current location.csv interval (ns), -1 none
@@ -68,6 +70,8 @@ const (
 	tMisc
 	tCallEnd
 	tDay
+	tTrip     // a traveller registers abroad
+	tCampaign // a contacted subscriber answers a campaign
 	nTimers
 )
 

@@ -95,7 +95,10 @@ func (g *gen) dt1(t int64, c *conn, up bool, rows ...row) {
 	}
 	p := g.out.msg(t, b.link, dir, c.sls)
 	p.buf = wire.DT1(p.buf, dlr, g.bss)
-	for _, r := range rows {
+	for k, r := range rows {
+		if k == 0 && g.mark.ev != evNone {
+			r.mk, g.mark = g.mark, mark{}
+		}
 		p.add(r)
 	}
 	g.out.push(p)

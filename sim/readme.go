@@ -4,10 +4,18 @@ package sim
 const truthReadme = `Ground truth of a sigprobe simulator run. Times are unix seconds (UTC)
 unless a column says _ns. Identities are synthetic.
 
-subscribers.csv  imsi, msisdn, imei, home_mcc, home_mnc, group, role
+subscribers.csv  imsi, msisdn, imei, home_mcc, home_mnc, group, role, msisdn_ts_ns
                  role: resident, member (of group), neighbour (lives in or next
                  to group's region), visitor (visits it now and then), relative
                  (calls a member often), delivery, roamer (inbound), cardfarm.
+                 msisdn_ts_ns: when the signaling first tied the MSISDN to the
+                 IMSI, so a probe can know the number from then on (empty:
+                 never): a message carrying both (mo-forwardSM,
+                 provideRoamingNumber) or the one completing a dialogue whose
+                 other message carried the other (insertSubscriberData in an
+                 updateLocation dialogue, the results of sendRoutingInfo and
+                 sendRoutingInfoForSM). USSD, anyTimeInterrogation and
+                 provideSubscriberInfo carry only one of them.
 attributes.csv   msisdn, segment, tags (';'-separated): the static profile an
                  operator would supply; none for inbound roamers.
 location.csv     imsi, lac, ci, start_ts, end_ts: where each subscriber really
@@ -27,6 +35,36 @@ dwell.csv        imsi, lac, ci, start_ts, end_ts: what a perfect probe can know.
                  its location at least every T3212, so only such a silence is
                  knowable; a shorter one looks like an idle phone. Intervals
                  still open when the capture ends close at its last packet.
+events.csv       ts, imsi, kind, lac, ci, peer, setup_ts, answer_ts, release_ts,
+                 cause, ts_ns, release_ns: every piece of activity as a perfect
+                 probe knows it, dated by the capture time of the message that
+                 tells it (the sigprobe events table, row for row). kind:
+                 attach / location_update (Location Updating Accept of an IMSI
+                 attach / of a normal or periodic update; a Reject is a
+                 location_update with the reject cause), detach (IMSI Detach
+                 Indication), ussd (SS Register), sms_mo / sms_mt (the first
+                 CP-DATA with RP-DATA on the connection; peer: TP-DA / TP-OA),
+                 call_mo / call_mt (one row per call leg on the A-interface,
+                 dated at its Setup; peer: the called / calling number;
+                 answer: Connect, 0 unanswered; release: the first clearing
+                 message, Disconnect or, after a radio failure, the BSSMAP
+                 Clear Request, 0 still up at the end; cause: the CC cause
+                 of that first clearing message, 0 none), implicit_detach
+                 (went silent without detaching for more than 1.05 x T3212,
+                 dated at the last message, no cell), roam_out / roam_return
+                 (updateLocation from a foreign VLR for a home subscriber /
+                 from a home VLR after that; peer: the foreign VLR's number;
+                 no cell). lac and ci: the cell of the connection (of the
+                 call's set-up); 0,0 none. ts_ns and release_ns repeat ts and
+                 release_ts in ns.
+campaigns.csv    campaign, imsi, contact_ts, control, respond_ts: every contact
+                 of the marketing model (scenario campaigns): the subscriber's
+                 first entry into the contact region (its first dwell in one
+                 of the region's cells after not being in it), whether it was
+                 held out as the control group (the hash contract of rules
+                 control_share), and, for those the model made respond, when
+                 it meant to call the reply number (the call, if placed, is in
+                 events.csv).
 consent/         opt_in.txt and opt_out.txt: MSISDNs that opted in to
                  location-based offers / out of all marketing (an operator's
                  consent export, for trigger rules).

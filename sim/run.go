@@ -97,6 +97,14 @@ func Run(c Config) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
+	evF, err := create(filepath.Join(c.TruthDir, "events.csv"))
+	if err != nil {
+		return Stats{}, err
+	}
+	campF, err := create(filepath.Join(c.TruthDir, "campaigns.csv"))
+	if err != nil {
+		return Stats{}, err
+	}
 	start := c.Start.UTC().Truncate(24 * time.Hour)
 	g := &gen{
 		sc:       c.Scenario,
@@ -109,13 +117,23 @@ func Run(c Config) (Stats, error) {
 	}
 	g.nw = build(c.Scenario, g.rng)
 	g.hlrTID = g.rng.Uint32()
+	// Travellers and the marketing model draw from their own stream.
+	g.xr = rand.New(rand.NewPCG(c.Seed, 0x726f_616d_2d6f_7574))
+	g.addISC(g.xr)
 	g.populate(c.Subscribers)
-	g.out, err = newOutput(pcapF, msgF, dwellF, g.nw, g.subs, time.Duration(c.Scenario.Transport.BundleWindowUS)*time.Microsecond)
+	g.planTrips()
+	g.out, err = newOutput(pcapF, msgF, dwellF, evF, g.nw, g.subs, time.Duration(c.Scenario.Transport.BundleWindowUS)*time.Microsecond)
 	if err != nil {
 		return Stats{}, err
 	}
 	g.loc = newCSV(locF, "imsi,lac,ci,start_ts,end_ts")
+	g.initCampaigns(newCSV(campF, "campaign,imsi,contact_ts,control,respond_ts"))
 	g.initState()
+	for i := range g.subs {
+		if t := g.subs[i].trip; t != nil {
+			g.subs[i].next[tTrip] = t.abroad
+		}
+	}
 	g.resets()
 	if err := g.run(); err != nil {
 		return Stats{}, err
@@ -124,6 +142,9 @@ func Run(c Config) (Stats, error) {
 		return Stats{}, err
 	}
 	if err := g.loc.close(); err != nil {
+		return Stats{}, err
+	}
+	if err := g.campaignOut.close(); err != nil {
 		return Stats{}, err
 	}
 	if err := g.writeTruth(c.TruthDir); err != nil {
@@ -279,7 +300,7 @@ func (g *gen) writeTruth(dir string) error {
 	}
 	segments := []string{"consumer", "youth", "business", "premium"}
 	err := write("subscribers.csv", func(f *os.File) error {
-		c := newCSV(f, "imsi,msisdn,imei,home_mcc,home_mnc,group,role")
+		c := newCSV(f, "imsi,msisdn,imei,home_mcc,home_mnc,group,role,msisdn_ts_ns")
 		for i := range g.subs {
 			s := &g.subs[i]
 			mcc, mnc := g.sc.PLMN.MCC, g.sc.PLMN.MNC
@@ -291,7 +312,11 @@ func (g *gen) writeTruth(dir string) error {
 			if s.group >= 0 {
 				grp = g.sc.Groups[s.group].Name
 			}
-			c.row(s.imsi, s.msisdn, s.imei, mcc, mnc, grp, roleNames[s.role])
+			known := ""
+			if ts := g.out.revealedAt[i]; ts > 0 {
+				known = strconv.FormatInt(ts, 10)
+			}
+			c.row(s.imsi, s.msisdn, s.imei, mcc, mnc, grp, roleNames[s.role], known)
 		}
 		return c.close()
 	})

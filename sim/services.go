@@ -100,6 +100,8 @@ func (g *gen) moCall(i, peer int32, number string) {
 	c.moLeg = true
 	t += g.lat(20, 60)
 	g.l3 = wire.CCSetupMO(g.l3[:0], 0, number)
+	s.leg = g.out.newLeg(i)
+	g.markNext(mark{ev: evSetup, leg: s.leg, mo: true, peer: number})
 	g.dtap(t, i, &c, true, 0, 3, 0x05, "Setup")
 	t += g.lat(10, 40)
 	g.l3 = wire.CCSimple(g.l3[:0], 0, false, wire.CCCallProceeding)
@@ -129,6 +131,7 @@ func (g *gen) moCall(i, peer int32, number string) {
 		return
 	}
 	g.l3 = wire.CCSimple(g.l3[:0], 0, false, wire.CCConnect)
+	g.markNext(mark{ev: evAnswer, leg: s.leg})
 	g.dtap(answer, i, &c, false, 0, 3, 0x07, "Connect")
 	g.l3 = wire.CCSimple(g.l3[:0], 0, true, wire.CCConnectAck)
 	g.dtap(answer+g.lat(100, 300), i, &c, true, 0, 3, 0x0f, "Connect Acknowledge")
@@ -220,7 +223,7 @@ func (g *gen) mtLeg(t int64, b int32, calling string, gmsc int) (alert, answer i
 	t += g.lat(10, 40)
 	g.param = wire.ProvideRoamingNumberArg(g.param[:0], s.imsi, m.gt, s.msisdn, gm.gt)
 	g.tc(wire.TCBegin, ptid, 0, pacn, wire.CompInvoke, wire.OpProvideRoamingNumber, g.param)
-	g.sccpMAP(t, m.link, 1, g.vlrAddr(int(s.msc)), hlr, ptid, g.mapRow(b, wire.OpProvideRoamingNumber, 1, cIMSI|cMSISDN, "provideRoamingNumber"))
+	g.sccpMAP(t, m.link, 1, g.vlrAddr(int(s.msc)), hlr, ptid, revealed(g.mapRow(b, wire.OpProvideRoamingNumber, 1, cIMSI|cMSISDN, "provideRoamingNumber")))
 	t += g.lat(10, 40)
 	if g.vlrAbsent(b) {
 		g.tcap = wire.TCAP(g.tcap[:0], wire.TCEnd, 0, ptid, pacn, wire.Component{Kind: wire.CompError, InvokeID: 1, Op: wire.ErrAbsentSubscriber})
@@ -235,7 +238,7 @@ func (g *gen) mtLeg(t int64, b int32, calling string, gmsc int) (alert, answer i
 	t += g.lat(10, 40)
 	g.param = wire.SendRoutingInfoRes(g.param[:0], s.imsi, msrn)
 	g.tc(wire.TCEnd, 0, tid, acn, wire.CompResultLast, wire.OpSendRoutingInfo, g.param)
-	g.sccpMAP(t, gm.link, 1, g.mscAddr(gmsc), hlr, tid, g.mapRow(b, wire.OpSendRoutingInfo, 2, cIMSI, "sendRoutingInfo"))
+	g.sccpMAP(t, gm.link, 1, g.mscAddr(gmsc), hlr, tid, revealed(g.mapRow(b, wire.OpSendRoutingInfo, 2, cIMSI, "sendRoutingInfo")))
 	if s.call != -1 || s.busyUntil > t {
 		return 0, 0, causeBusy
 	}
@@ -247,6 +250,8 @@ func (g *gen) mtLeg(t int64, b int32, calling string, gmsc int) (alert, answer i
 	t = g.secure(t, b, &c, g.authNow(b))
 	t += g.lat(20, 60)
 	g.l3 = wire.CCSetupMT(g.l3[:0], 0, calling)
+	s.leg = g.out.newLeg(b)
+	g.markNext(mark{ev: evSetup, leg: s.leg, peer: calling})
 	g.dtap(t, b, &c, false, 0, 3, 0x05, "Setup")
 	t += g.lat(150, 400)
 	g.l3 = wire.CCSimple(g.l3[:0], 0, false, wire.CCCallConfirmed)
@@ -261,6 +266,7 @@ func (g *gen) mtLeg(t int64, b int32, calling string, gmsc int) (alert, answer i
 	}
 	answer = alert + g.lat(2000, 15000)
 	g.l3 = wire.CCSimple(g.l3[:0], 0, false, wire.CCConnect)
+	g.markNext(mark{ev: evAnswer, leg: s.leg})
 	g.dtap(answer, b, &c, true, 0, 3, 0x07, "Connect")
 	g.l3 = wire.CCSimple(g.l3[:0], 0, true, wire.CCConnectAck)
 	g.dtap(answer+g.lat(20, 80), b, &c, false, 0, 3, 0x0f, "Connect Acknowledge")
@@ -311,6 +317,8 @@ func (g *gen) page(t int64, b int32) (conn, int64, bool) {
 func (g *gen) clearCall(t int64, i int32, c *conn, fromMS bool, cause uint8) int64 {
 	up := fromMS
 	g.l3 = wire.CCDisconnect(g.l3[:0], 0, up == c.moLeg, cause)
+	g.markNext(mark{ev: evRelease, leg: g.subs[i].leg, cause: cause})
+	g.subs[i].leg = 0
 	g.dtap(t, i, c, up, 0, 3, 0x25, "Disconnect")
 	t += g.lat(20, 150)
 	g.l3 = wire.CCRelease(g.l3[:0], 0, !up == c.moLeg, causeNormal)
@@ -327,11 +335,17 @@ func (g *gen) endCall(i int32) {
 	if s.call == -1 {
 		return
 	}
+	if until := max(s.setupUntil, g.peerSetup(s.call)); until > g.now {
+		s.next[tCallEnd] = until + ms // a handover is under way
+		return
+	}
 	peer := s.call
 	byMe := g.rng.IntN(2) == 0
 	if g.rng.Float64() < 0.02 {
 		// Radio link failure: the BSC asks to clear; the peer hears a network Disconnect.
 		g.bss = wire.ClearRequest(g.bss[:0], 0x01)
+		g.markNext(mark{ev: evRelease, leg: s.leg})
+		s.leg = 0
 		g.bssmap(g.now, i, &s.conn, true, 0x22, "Clear Request")
 		g.release(g.now+g.lat(10, 40), i, &s.conn, 0x01)
 		byMe = true
@@ -347,6 +361,14 @@ func (g *gen) endCall(i int32) {
 	if !s.on {
 		g.switchOff(i, true)
 	}
+}
+
+// peerSetup is the setupUntil of an on-net call peer (0 for other calls).
+func (g *gen) peerSetup(peer int32) int64 {
+	if peer < 0 {
+		return 0
+	}
+	return g.subs[peer].setupUntil
 }
 
 // ---- SMS ----
@@ -395,6 +417,7 @@ func (g *gen) moSMS(i int32, dest, text string) {
 	g.rp = wire.RPDataMO(g.rp[:0], mr, g.nw.smsc.gt, g.tpdu)
 	t += g.lat(50, 200)
 	g.l3 = wire.CPData(g.l3[:0], 0, true, g.rp)
+	g.markNext(mark{ev: evSMSMO, peer: dest})
 	g.dtap(t, i, &c, true, 3, 9, 0x01, "CP-DATA")
 	t += g.lat(10, 40)
 	g.l3 = wire.CPAck(g.l3[:0], 0, false)
@@ -405,7 +428,7 @@ func (g *gen) moSMS(i int32, dest, text string) {
 	t += g.lat(5, 20)
 	g.param = wire.MOForwardSMArg(g.param[:0], g.nw.smsc.gt, s.msisdn, g.tpdu, s.imsi)
 	g.tc(wire.TCBegin, tid, 0, acn, wire.CompInvoke, wire.OpMOForwardSM, g.param)
-	g.sccpMAP(t, m.link, 0, g.smscAddr(), g.mscAddr(int(s.msc)), tid, g.mapRow(i, wire.OpMOForwardSM, 1, cIMSI|cMSISDN, "mo-forwardSM"))
+	g.sccpMAP(t, m.link, 0, g.smscAddr(), g.mscAddr(int(s.msc)), tid, revealed(g.mapRow(i, wire.OpMOForwardSM, 1, cIMSI|cMSISDN, "mo-forwardSM")))
 	t += g.lat(50, 300)
 	g.tcap = wire.TCAP(g.tcap[:0], wire.TCEnd, 0, tid, acn, wire.Component{Kind: wire.CompResultLast, InvokeID: 1, Op: wire.OpMOForwardSM})
 	g.sccpMAP(t, m.link, 1, g.mscAddr(int(s.msc)), g.smscAddr(), tid, g.bareResult(i, wire.OpMOForwardSM, "mo-forwardSM"))
@@ -460,7 +483,7 @@ func (g *gen) mtSMS(t int64, b int32, orig, text string) {
 	m := &g.nw.mscs[s.msc]
 	g.param = wire.SRISMRes(g.param[:0], s.imsi, m.gt)
 	g.tc(wire.TCEnd, 0, tid, acn, wire.CompResultLast, wire.OpSendRoutingInfoForSM, g.param)
-	g.sccpMAP(t, sl, 1, g.smscAddr(), hlr, tid, g.mapRow(b, wire.OpSendRoutingInfoForSM, 2, cIMSI, "sendRoutingInfoForSM"))
+	g.sccpMAP(t, sl, 1, g.smscAddr(), hlr, tid, revealed(g.mapRow(b, wire.OpSendRoutingInfoForSM, 2, cIMSI, "sendRoutingInfoForSM")))
 	macn := wire.ACShortMsgMTRelay
 	mtid := g.nw.smsc.newTID()
 	t += g.lat(10, 60)
@@ -491,6 +514,7 @@ func (g *gen) mtSMS(t int64, b int32, orig, text string) {
 	g.rp = wire.RPDataMT(g.rp[:0], mr, g.nw.smsc.gt, g.tpdu)
 	t += g.lat(20, 60)
 	g.l3 = wire.CPData(g.l3[:0], 0, true, g.rp)
+	g.markNext(mark{ev: evSMSMT, peer: orig})
 	g.dtap(t, b, &c, false, 3, 9, 0x01, "CP-DATA")
 	t += g.lat(100, 300)
 	g.l3 = wire.CPAck(g.l3[:0], 0, false)
@@ -537,6 +561,7 @@ func (g *gen) ussd(i int32) {
 	g.fac = wire.Comp(g.fac[:0], wire.Component{Kind: wire.CompInvoke, InvokeID: 1, Op: wire.OpProcessUSSD, Param: g.param})
 	g.l3 = wire.SSRegister(g.l3[:0], 0, g.fac)
 	g.bss = wire.DTAP(g.bss[:0], 0, g.l3)
+	g.markNext(mark{ev: evUSSD})
 	g.dt1(t, &c, true, g.row(i, protoDTAP, 11, 0x3b, "Register"), g.mapRow(i, wire.OpProcessUSSD, 1, 0, "processUnstructuredSS-Request"))
 	m := &g.nw.mscs[s.msc]
 	acn := wire.ACNetworkUnstructuredSs

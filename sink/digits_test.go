@@ -87,3 +87,15 @@ func FuzzDigitsText(f *testing.F) {
 		}
 	})
 }
+
+func TestCountryCode(t *testing.T) {
+	for _, tc := range []struct{ number, cc string }{
+		{"16000000001", "1"}, {"79161234567", "7"}, {"33600000001", "33"}, {"4915112345678", "49"},
+		{"8613800000000", "86"}, {"999700000001", "999"}, {"35312345678", "353"}, {"2125550000", "212"},
+		{"44", "44"}, {"4", ""}, {"", ""}, {"99", ""},
+	} {
+		if got := MakeDigits(tc.number).CountryCode().String(); got != tc.cc {
+			t.Errorf("%s: country code %q, want %q", tc.number, got, tc.cc)
+		}
+	}
+}

@@ -56,6 +56,11 @@ const (
 	EventSMSMT  = "sms_mt"
 	EventUSSD   = "ussd"
 	EventSilent = "implicit_detach"
+	// A home subscriber registered with a foreign VLR (Event.Peer: its
+	// number), or with a home VLR again after that (Event.Peer: the
+	// foreign VLR it left).
+	EventRoamOut    = "roam_out"
+	EventRoamReturn = "roam_return"
 )
 
 // Event is one piece of subscriber activity, with the cell it happened in.
@@ -66,12 +71,12 @@ type Event struct {
 	Kind      string `json:"kind"`
 	LAC       uint16 `json:"lac"`
 	CI        uint16 `json:"ci"`
-	Peer      Digits `json:"peer"`       // called/calling or SMS peer number
+	Peer      Digits `json:"peer"`       // called/calling or SMS peer number; roam_out/roam_return: the foreign VLR
 	SetupTS   int64  `json:"setup_ts"`   // calls
 	AnswerTS  int64  `json:"answer_ts"`  // calls, 0 if unanswered
 	ReleaseTS int64  `json:"release_ts"` // calls
-	Duration  uint32 `json:"duration_s"` // answered calls: release - answer
-	Cause     uint8  `json:"cause"`      // CC cause or MM reject cause
+	Duration  uint32 `json:"duration_s"` // answered calls: release - answer (0 while still up)
+	Cause     uint8  `json:"cause"`      // CC cause of a call's first clearing message, or MM reject cause
 	Roamer    bool   `json:"roamer"`
 	KeyID     string `json:"key_id"` // see Dwell.KeyID
 }
@@ -90,7 +95,17 @@ type Trigger struct {
 	DwellS  int64  `json:"dwell_s"`
 	HomeMCC string `json:"home_mcc"`
 	HomeMNC string `json:"home_mnc"`
-	Attrs   string `json:"attrs"`  // matched static attributes, "key=value;..."
+	Attrs   string `json:"attrs"` // matched static attributes, "key=value;..."
+	// Calls and SMS: the other party; roam_out and roam_return: the number
+	// of the foreign VLR (its leading digits are the visited country's code).
+	Peer      Digits `json:"peer"`
+	DurationS int64  `json:"duration_s"` // calls: answered duration
+	Cause     uint8  `json:"cause"`      // calls: CC cause of the first clearing message
+	Campaign  string `json:"campaign"`   // the rule's campaign, "" none
+	// Control: the subscriber is in the campaign's control group. Recorded
+	// here, never published: the response of the held-out group measures
+	// the campaign's uplift.
+	Control bool   `json:"control"`
 	KeyID   string `json:"key_id"` // see Dwell.KeyID
 	// Seq numbers the probe's triggers 1, 2, 3, ... (kept across restarts
 	// in the checkpoint) and Observed is the capture time (ns) of the

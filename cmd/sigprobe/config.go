@@ -124,6 +124,7 @@ func newProbeFlags(name string, mode probe.Mode) *probeFlags {
 	p.str("attributes", "attributes", "subscriber attributes CSV `file` for rule filters", func(c *probe.Config, v string) { c.Attributes = v })
 	p.dur("t3212", "t3212", "the network's periodic location update timer (default 2h)", func(c *probe.Config, v time.Duration) { c.T3212 = v })
 	p.list("home-plmn", "home_plmns", "MCC+MNC of the operator's own IMSIs (default 00101)", func(c *probe.Config, v []string) { c.HomePLMNs = v })
+	p.list("home-cc", "home_country_codes", "E.164 country code of the operator's own VLR numbers (default 999)", func(c *probe.Config, v []string) { c.HomeCountryCodes = v })
 	outDefault := "none"
 	if mode == probe.ModeRun {
 		outDefault = "DATA-DIR/tables unless --clickhouse is given"

@@ -59,7 +59,7 @@ type Message struct {
 	PD     uint8 // DTAP protocol discriminator
 	Type   uint8 // BSSMAP message type or DTAP message type
 	Has    uint16
-	Cause  uint16 // BSSMAP cause (extended causes use 2 octets)
+	Cause  uint16 // BSSMAP cause (extended causes use 2 octets), or CC cause value (DTAP CC)
 	LUType uint8  // MM location updating type (low nibble)
 	CMType uint8  // MM CM service type
 	Reject uint8  // MM reject cause
@@ -75,6 +75,9 @@ type Message struct {
 
 	Called, Calling ident.Digits // CC BCD numbers
 	RPOrig, RPDest  ident.Digits // SMS RP addresses
+	// TPAddr is the other party of a short message: TP-DA of an
+	// SMS-SUBMIT (MS to network), TP-OA of an SMS-DELIVER (network to MS).
+	TPAddr ident.Digits
 
 	L3 []byte // embedded DTAP: Complete Layer 3 Information's Layer 3
 	// Information, or Cipher Mode Complete's Layer 3 Message Contents
@@ -89,7 +92,7 @@ func (m *Message) reset() {
 	m.LUType, m.CMType, m.Reject, m.IDType, m.RAND = 0, 0, 0, 0, 0
 	m.IMSI.N, m.IMEI.N, m.IMEISV.N, m.TMSI = 0, 0, 0, 0
 	m.Loc, m.NCells = ident.Cell{}, 0
-	m.Called.N, m.Calling.N, m.RPOrig.N, m.RPDest.N = 0, 0, 0, 0
+	m.Called.N, m.Calling.N, m.RPOrig.N, m.RPDest.N, m.TPAddr.N = 0, 0, 0, 0, 0
 	m.L3, m.Facility = nil, nil
 }
 

@@ -52,6 +52,7 @@ const (
 	iemCalled   = 0x5e
 	iemFacility = 0x1c
 	iemSignal   = 0x34
+	iemCause    = 0x08
 )
 
 func (m *Message) dtap(b []byte) error {
@@ -94,9 +95,12 @@ func (m *Message) dtap(b []byte) error {
 			return nil
 		case CCDisconnect, CCProgress, CCStatus, CCHoldReject, CCRetrieveReject:
 			// a mandatory LV (cause or progress indicator) comes first
-			_, rest, err := lv(v)
+			first, rest, err := lv(v)
 			if err != nil {
 				return err
+			}
+			if m.Type != CCProgress {
+				m.ccCause(first)
 			}
 			if m.Type == CCStatus {
 				if len(rest) < 1 {
@@ -297,9 +301,29 @@ func (m *Message) optional(b []byte) error {
 			if m.PD == PDSS && m.Facility == nil {
 				m.Facility = v
 			}
+		case iemCause:
+			if m.PD == PDCC {
+				m.ccCause(v)
+			}
 		}
 	}
 	return nil
+}
+
+// ccCause reads the cause value of a CC Cause IE (TS 24.008 10.5.4.11):
+// octet 3 (coding standard, location), octet 3a when octet 3's extension
+// bit is 0, then the 7-bit cause value. The first cause of a message wins.
+func (m *Message) ccCause(v []byte) {
+	if m.Has&HasCause != 0 || len(v) < 2 {
+		return
+	}
+	i := 1
+	if v[0]&0x80 == 0 {
+		i = 2
+	}
+	if i < len(v) {
+		m.Cause, m.Has = uint16(v[i]&0x7f), m.Has|HasCause
+	}
 }
 
 // rp decodes the RP layer (TS 24.011 7.3) of a CP-DATA: for RP-DATA the
@@ -316,7 +340,7 @@ func (m *Message) rp(b []byte) error {
 	if err != nil {
 		return err
 	}
-	da, _, err := lv(rest)
+	da, rest, err := lv(rest)
 	if err != nil {
 		return err
 	}
@@ -330,5 +354,36 @@ func (m *Message) rp(b []byte) error {
 			return ErrDTAPIE
 		}
 	}
+	if ud, _, err := lv(rest); err == nil {
+		m.tpAddr(ud, mti)
+	}
 	return nil
+}
+
+// tpAddr reads the peer address of the TPDU in RP-User-Data (TS 23.040
+// 9.2.2): TP-DA of an SMS-SUBMIT from the MS (RP MTI 0), TP-OA of an
+// SMS-DELIVER to it (RP MTI 1). An address that does not fit is left out:
+// it is not needed to decode the rest.
+func (m *Message) tpAddr(tpdu []byte, rpMTI byte) {
+	var a []byte
+	switch tp := byte(0xff); {
+	case len(tpdu) > 0:
+		tp = tpdu[0] & 3
+		switch {
+		case rpMTI == 0 && tp == 1 && len(tpdu) > 2: // SMS-SUBMIT: first octet, TP-MR, TP-DA
+			a = tpdu[2:]
+		case rpMTI == 1 && tp == 0 && len(tpdu) > 1: // SMS-DELIVER: first octet, TP-OA
+			a = tpdu[1:]
+		}
+	}
+	if len(a) < 2 {
+		return
+	}
+	n := 2 + (int(a[0])+1)/2 // digit count, type of address, semi-octets
+	if a[0] == 0 || n > len(a) {
+		return
+	}
+	if m.TPAddr.SetAddress(a[1:n], false) != nil {
+		m.TPAddr.N = 0
+	}
 }

@@ -124,7 +124,14 @@ CREATE TABLE IF NOT EXISTS triggers_local ON CLUSTER '{cluster}'
     home_mcc LowCardinality(String) CODEC(ZSTD(1)),
     home_mnc LowCardinality(String) CODEC(ZSTD(1)),
     attrs    String                 CODEC(ZSTD(1)),
-    key_id   LowCardinality(String) CODEC(ZSTD(1))
+    -- calls and SMS: the other party; roam_out/roam_return: the foreign VLR
+    peer       String                 CODEC(ZSTD(1)),
+    duration_s UInt32                 CODEC(T64, ZSTD(1)),
+    cause      UInt8                  CODEC(ZSTD(1)),
+    -- campaign response: the rule's campaign; control = held out, not published
+    campaign   LowCardinality(String) CODEC(ZSTD(1)),
+    control    Bool                   CODEC(ZSTD(1)),
+    key_id     LowCardinality(String) CODEC(ZSTD(1))
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 PARTITION BY toYYYYMM(ts)

@@ -20,10 +20,11 @@ import (
 )
 
 // version is part of the cache key: bump it when the files change (4: the
-// probe writes times as Parquet timestamps, and the chDB tests' probe also
-// writes pseudonymized tables beside Dir; 5: checksums and sendIdentification
-// in the decoder).
-const version = 5
+// probe writes times as Parquet timestamps, the chDB tests' probe also
+// writes pseudonymized tables beside Dir, roam-out travellers and campaign
+// replies in the simulated month; 6: checksums and sendIdentification in
+// the decoder, all of these together).
+const version = 6
 
 // Probe makes a month's tables from the simulator's capture instead of its
 // truth: the month's pcap arrives on the named pipe pcap and the function

@@ -16,7 +16,7 @@ import (
 // Rules and regions are recorded by name: state of a rule or region that is
 // gone after a restart is dropped, a new rule starts empty.
 
-const engineStateVersion = 1
+const engineStateVersion = 2
 
 // ErrEngineVersion is returned by LoadState for state written by a sigprobe
 // with another engine state layout.
@@ -55,9 +55,9 @@ func (e *Engine) SaveState(c *ckpt.Enc) {
 	c.Uvarint(uint64(len(set.rules)))
 	for i := range set.rules {
 		c.String(set.rules[i].name)
-		k := &e.counts[i]
+		k := &e.counters[i]
 		for _, v := range []uint64{k.fired.Load(), k.filtered.Load(), k.optedOut.Load(), k.noOptIn.Load(),
-			k.minInterval.Load(), k.dailyCap.Load(), k.rate.Load()} {
+			k.minInterval.Load(), k.dailyCap.Load(), k.rate.Load(), k.control.Load()} {
 			c.U64(v)
 		}
 		l := &set.limits[i]
@@ -119,6 +119,25 @@ func (e *Engine) SaveState(c *ckpt.Enc) {
 		encKey(c, k)
 		c.I64(e.once[k])
 	}
+	c.Uvarint(uint64(e.waits))
+	ks = sortKeys(e.counts)
+	c.Uvarint(uint64(len(ks)))
+	for _, k := range ks {
+		encKey(c, k)
+		r := &e.countSlab[e.counts[k]]
+		c.U8(r.n)
+		c.U8(r.head)
+		for _, ts := range r.ts {
+			c.I64(ts)
+		}
+	}
+	ks = sortKeys(e.matched)
+	c.Uvarint(uint64(len(ks)))
+	for _, k := range ks {
+		encKey(c, k)
+		c.I64(e.matched[k].last)
+		c.I64(e.matched[k].prev)
+	}
 }
 
 // LoadState replaces a fresh engine's state (New with the restarted probe's
@@ -131,14 +150,15 @@ func (e *Engine) LoadState(d *ckpt.Dec) error {
 	ruleMap := make([]int, d.Count(1)) // old rule index -> new (-1: gone)
 	for i := range ruleMap {
 		name := d.String()
-		var v [7]uint64
+		var v [8]uint64
 		for j := range v {
 			v[j] = d.U64()
 		}
 		minute, n := d.I64(), d.I64()
 		ruleMap[i] = slices.IndexFunc(set.rules, func(r rule) bool { return r.name == name })
 		if j := ruleMap[i]; j >= 0 {
-			k := &e.counts[j]
+			k := &e.counters[j]
+			k.control.Store(v[7])
 			k.fired.Store(v[0])
 			k.filtered.Store(v[1])
 			k.optedOut.Store(v[2])
@@ -256,6 +276,39 @@ func (e *Engine) LoadState(d *ckpt.Dec) error {
 		k, t := decKey(), d.I64()
 		if k, ok := mapKey(k); ok {
 			e.once[k] = t
+		}
+	}
+	e.waits = int(d.Uvarint())
+	if dropped { // count the roam_in waits that are left
+		e.waits = 0
+		for i := range e.slots {
+			if p := &e.slots[i]; p.key.imsi != 0 && e.set.rules[p.key.rule].kind == kRoamIn {
+				e.waits++
+			}
+		}
+	}
+	clear(e.counts)
+	e.countSlab, e.countFree = e.countSlab[:0], e.countFree[:0]
+	for range d.Count(14 + 8*maxCount) {
+		k := decKey()
+		var r countRing
+		r.n, r.head = d.U8(), d.U8()
+		for j := range r.ts {
+			r.ts[j] = d.I64()
+		}
+		if int(r.n) > maxCount || int(r.head) >= maxCount {
+			return d.Fail(ckpt.ErrCorrupt)
+		}
+		if k, ok := mapKey(k); ok {
+			e.countSlab = append(e.countSlab, r)
+			e.counts[k] = int32(len(e.countSlab) - 1)
+		}
+	}
+	clear(e.matched)
+	for range d.Count(30) {
+		k, last, prev := decKey(), d.I64(), d.I64()
+		if k, ok := mapKey(k); ok {
+			e.matched[k] = matchPair{last: last, prev: prev}
 		}
 	}
 	return d.Err()

@@ -15,7 +15,8 @@ func TestCheckpointCoversEveryField(t *testing.T) {
 		v              any
 		saved, derived []string
 	}{
-		{Engine{}, []string{"slots", "free", "heap", "lastFired", "daily", "once", "now", "nextSweep", "facts", "pending", "counts"},
+		{Engine{}, []string{"slots", "free", "heap", "waits", "lastFired", "daily", "once", "counts", "countSlab", "countFree", "matched",
+			"now", "nextSweep", "facts", "pending", "counters"},
 			[]string{"set", "attrs", "consent", "index", "zone", "ids"}},
 		{pend{}, []string{"key", "due", "since", "hi", "msisdn", "region", "lac", "ci", "roamer"}, nil},
 		{limiter{}, []string{"minute", "n"}, []string{"mu"}},

@@ -13,6 +13,12 @@ const (
 	sweepEvery    = int64(time.Hour)
 	onceRetention = int64(30 * day) // roam_in with regions: a roamer is "first seen" in a region again after 30 days away
 	staleStay     = int64(7 * day)  // a fired dwell forgotten without RegionExit
+	// RoamInWait bounds how long a roam_in trigger waits for the roamer's
+	// MSISDN once the roamer shows in a cell: the number arrives in the
+	// insertSubscriberData of its first location update, a second or so
+	// after the phone is first seen. A trigger still missing it fires this
+	// long after, without it.
+	RoamInWait = 30 * time.Second
 )
 
 // key names per-subscriber, per-rule state. region is -1 where it does not apply.
@@ -22,12 +28,13 @@ type key struct {
 	region int32
 }
 
-// pend is an armed (or fired, waiting) dwell or silent timer and the
-// subscriber snapshot its trigger is built from.
+// pend is an armed (or fired, waiting) dwell or silent timer, or a roam_in
+// trigger waiting for the roamer's number, and the subscriber snapshot its
+// trigger is built from.
 type pend struct {
 	key    key
 	due    int64 // ns; 0: not armed
-	since  int64 // dwell: entry time; silent: last call/SMS or first fact
+	since  int64 // dwell: entry time; silent: last call/SMS or first fact; roam_in: first seen
 	hi     int32 // index in Engine.heap, -1 if not queued
 	msisdn sink.Digits
 	region int32
@@ -45,6 +52,18 @@ type dayCount struct {
 	day int64
 	n   int64
 }
+
+// countRing holds the times (ns) of a subscriber's last matching facts of a
+// rule with count, oldest first from head.
+type countRing struct {
+	ts   [maxCount]int64
+	n    uint8
+	head uint8
+}
+
+// matchPair is when a subscriber last matched a rule that another rule
+// follows (after:), and the match before that.
+type matchPair struct{ last, prev int64 }
 
 // limiter is a per-rule fixed one-minute window shared by all Engines of a Set.
 type limiter struct {
@@ -67,15 +86,16 @@ func (l *limiter) take(minute, max int64) bool {
 }
 
 type ruleCounters struct {
-	fired, filtered, optedOut, noOptIn, minInterval, dailyCap, rate atomic.Uint64
+	fired, filtered, optedOut, noOptIn, minInterval, dailyCap, rate, control atomic.Uint64
 }
 
 // RuleStats counts what one rule did. A firing that passed every filter but
 // was suppressed is counted once, under the first reason that stopped it.
 type RuleStats struct {
 	Rule        string
-	Fired       uint64
-	Filtered    uint64 // a fact (or a due timer) of the rule's kind failed a filter
+	Fired       uint64 // triggers written, control group included
+	Control     uint64 // of Fired: held out as the campaign's control group (recorded, not published)
+	Filtered    uint64 // a fact (or a due timer) of the rule's kind failed a filter, its count or its after
 	OptedOut    uint64 // suppressed: subscriber on the opt-out list
 	NoOptIn     uint64 // suppressed: require_consent and not on the opt-in list
 	MinInterval uint64 // suppressed: fired for this subscriber less than min_interval ago
@@ -86,7 +106,7 @@ type RuleStats struct {
 // Stats counts what an Engine did.
 type Stats struct {
 	Facts   uint64
-	Pending int64 // armed dwell and silent timers
+	Pending int64 // armed dwell and silent timers and roam_in triggers waiting for the number
 	Rules   []RuleStats
 }
 
@@ -106,6 +126,7 @@ func (s *Stats) Add(o Stats) {
 		}
 		a, b := &s.Rules[i], &o.Rules[i]
 		a.Fired += b.Fired
+		a.Control += b.Control
 		a.Filtered += b.Filtered
 		a.OptedOut += b.OptedOut
 		a.NoOptIn += b.NoOptIn
@@ -119,28 +140,38 @@ func (s *Stats) Add(o Stats) {
 // be called from one goroutine; SetAttributes, SetConsent and Stats may be
 // called from any. Shard subscribers over several Engines built from the same
 // Set: per-subscriber state and caps stay per Engine, max_per_minute is shared.
+//
+// Per-subscriber state (what a checkpoint must keep): the timers in slots
+// and index (dwell, silent, roam_in waits), lastFired (min_interval), daily
+// (max_per_subscriber_per_day), once (roam_in with regions), counts and
+// countSlab (count), matched (rules that others follow with after).
 type Engine struct {
 	set     *Set
 	attrs   atomic.Pointer[Attributes]
 	consent atomic.Pointer[Consent]
 
-	index map[key]int32 // dwell and silent timers by subscriber, rule, region
+	index map[key]int32 // dwell and silent timers and roam_in waits by subscriber, rule, region (-1 for waits)
 	slots []pend
 	free  []int32
 	heap  []hent
+	waits int // roam_in waits armed
 
 	lastFired map[key]int64            // rules with min_interval: last firing (ns)
 	daily     map[sink.Digits]dayCount // max_per_subscriber_per_day
 	once      map[key]int64            // roam_in with regions: last entry (ns)
+	counts    map[key]int32            // rules with count: index into countSlab
+	countSlab []countRing
+	countFree []int32
+	matched   map[key]matchPair // rules another rule follows: last matches (ns)
 
 	now       int64
 	nextSweep int64
 	zone      struct{ from, until, off int64 } // cached UTC offset, unix s
 
-	ids     idArena
-	facts   atomic.Uint64
-	pending atomic.Int64
-	counts  []ruleCounters
+	ids      idArena
+	facts    atomic.Uint64
+	pending  atomic.Int64
+	counters []ruleCounters
 }
 
 // New makes an Engine for set. attrs and consent may be nil (no subscriber
@@ -152,7 +183,9 @@ func New(set *Set, attrs *Attributes, consent *Consent) *Engine {
 		lastFired: make(map[key]int64),
 		daily:     make(map[sink.Digits]dayCount),
 		once:      make(map[key]int64),
-		counts:    make([]ruleCounters, len(set.rules)),
+		counts:    make(map[key]int32),
+		matched:   make(map[key]matchPair),
+		counters:  make([]ruleCounters, len(set.rules)),
 		nextSweep: math.MinInt64,
 	}
 	e.zone.from, e.zone.until = 1, 0 // empty: first lookup fills it
@@ -169,11 +202,11 @@ func (e *Engine) SetConsent(c *Consent) { e.consent.Store(c) }
 
 // Stats returns the counters so far; safe from any goroutine.
 func (e *Engine) Stats() Stats {
-	s := Stats{Facts: e.facts.Load(), Pending: e.pending.Load(), Rules: make([]RuleStats, len(e.counts))}
-	for i := range e.counts {
-		c := &e.counts[i]
+	s := Stats{Facts: e.facts.Load(), Pending: e.pending.Load(), Rules: make([]RuleStats, len(e.counters))}
+	for i := range e.counters {
+		c := &e.counters[i]
 		s.Rules[i] = RuleStats{
-			Rule: e.set.rules[i].name, Fired: c.fired.Load(), Filtered: c.filtered.Load(),
+			Rule: e.set.rules[i].name, Fired: c.fired.Load(), Control: c.control.Load(), Filtered: c.filtered.Load(),
 			OptedOut: c.optedOut.Load(), NoOptIn: c.noOptIn.Load(), MinInterval: c.minInterval.Load(),
 			DailyCap: c.dailyCap.Load(), RateLimited: c.rate.Load(),
 		}
@@ -183,14 +216,17 @@ func (e *Engine) Stats() Stats {
 
 // subj is the subscriber as a rule sees it at the moment of a firing.
 type subj struct {
-	ts     int64
-	imsi   sink.Digits
-	msisdn sink.Digits
-	roamer bool
-	region int32
-	lac    uint16
-	ci     uint16
-	dwellS int64
+	ts        int64
+	imsi      sink.Digits
+	msisdn    sink.Digits
+	roamer    bool
+	region    int32
+	lac       uint16
+	ci        uint16
+	dwellS    int64
+	peer      sink.Digits
+	durationS int64
+	cause     uint8
 }
 
 // Observe evaluates the rules on f and appends the triggers that fire to out.
@@ -204,11 +240,23 @@ func (e *Engine) Observe(f *Fact, out []sink.Trigger) []sink.Trigger {
 		return out
 	}
 	set := e.set
+	if e.waits > 0 && f.Roamer {
+		out = e.release(f, out)
+	}
 	s := subj{ts: f.TS, imsi: f.IMSI, msisdn: f.MSISDN, roamer: f.Roamer, region: f.Region, lac: f.LAC, ci: f.CI}
 	if len(set.silent) > 0 {
-		e.silentFact(f, &s)
+		e.silentFact(f)
 	}
 	switch f.Kind {
+	case Identity:
+		// Dwell triggers armed before the number was known carry it.
+		for _, ri := range set.dwell {
+			for g := range set.regionNames {
+				if i, ok := e.index[key{f.IMSI, ri, int32(g)}]; ok {
+					e.slots[i].msisdn = f.MSISDN
+				}
+			}
+		}
 	case RegionEnter:
 		if f.Region < 0 {
 			break
@@ -230,13 +278,21 @@ func (e *Engine) Observe(f *Fact, out []sink.Trigger) []sink.Trigger {
 	case RegionExit:
 		for _, ri := range set.dwell {
 			if i, ok := e.index[key{f.IMSI, ri, f.Region}]; ok {
-				e.release(i)
+				e.drop(i)
 			}
 		}
+	case Call:
+		s.peer, s.durationS, s.cause = f.Peer, f.DurationS, f.Cause
+	case SMS, RoamOut, RoamReturn:
+		s.peer = f.Peer
 	}
 	for _, ri := range set.byFact[f.Kind] {
 		r := &set.rules[ri]
 		s.dwellS = 0
+		s.region = f.Region
+		if f.Kind != RegionEnter && f.Kind != RegionExit {
+			s.region = r.pickRegion(f.Regions)
+		}
 		ok := true
 		switch r.kind {
 		case kRegionEnter:
@@ -256,14 +312,23 @@ func (e *Engine) Observe(f *Fact, out []sink.Trigger) []sink.Trigger {
 					ok = !seen || f.TS-last >= onceRetention
 				}
 			}
+			if ok && (f.MSISDN == 0 || f.LAC == 0) {
+				out = e.wait(ri, f, s.region, out)
+				continue
+			}
 		case kCall:
+			d := f.DurationS * int64(time.Second)
 			ok = r.matchDirection(f.MO) && (len(r.peerPfx) == 0 || anyPrefix(r.peerPfx, f.Peer)) &&
-				f.DurationS*int64(time.Second) >= r.minDur
+				d >= r.minDur && (r.maxDur == 0 || d <= r.maxDur) &&
+				(r.answered == anyone || (r.answered == only) == f.Answered) &&
+				(r.causes == nil || hasCause(r.causes, f.Cause))
 		case kSMS:
 			ok = r.matchDirection(f.MO) && (len(r.peerPfx) == 0 || anyPrefix(r.peerPfx, f.Peer))
+		case kRoamOut, kRoamReturn:
+			ok = len(r.countries) == 0 || matchCountry(r.countries, f.Peer)
 		}
 		if !ok {
-			e.counts[ri].filtered.Add(1)
+			e.counters[ri].filtered.Add(1)
 			continue
 		}
 		out = e.fire(ri, &s, out)
@@ -271,17 +336,97 @@ func (e *Engine) Observe(f *Fact, out []sink.Trigger) []sink.Trigger {
 	return out
 }
 
-// silentFact keeps the silent timers: any fact arms one, Call and SMS restart
-// it, PowerOff cancels it.
-func (e *Engine) silentFact(f *Fact, s *subj) {
+func hasCause(cs []uint8, c uint8) bool {
+	for _, x := range cs {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// pickRegion is the region a fact in a cell of regions counts as for r: the
+// first of them r accepts, -1 if none.
+func (r *rule) pickRegion(regions []int16) int32 {
+	for _, g := range regions {
+		if r.regions == nil || int(g) < len(r.regions) && r.regions[g] {
+			return int32(g)
+		}
+	}
+	return -1
+}
+
+// wait holds a roam_in firing until the roamer shows in a cell (a roamer
+// first seen in MAP only, absent from our cells, waits as long as that
+// takes) and then until its MSISDN is known, at most RoamInWait. A roamer
+// already waiting on this rule fires first.
+func (e *Engine) wait(ri uint16, f *Fact, region int32, out []sink.Trigger) []sink.Trigger {
+	k := key{f.IMSI, ri, -1}
+	if i, ok := e.index[k]; ok {
+		out = e.fireWait(i, f.TS, out)
+	}
+	slot, p := e.alloc(k)
+	p.since = f.TS
+	p.snapshot(f)
+	p.region = region
+	if f.LAC != 0 {
+		p.due = f.TS + int64(RoamInWait)
+		e.hpush(slot)
+	}
+	e.waits++
+	return out
+}
+
+// release fires the roamer's waiting roam_in triggers once f brings the
+// missing MSISDN and cell, and starts the MSISDN's deadline when the cell
+// shows first.
+func (e *Engine) release(f *Fact, out []sink.Trigger) []sink.Trigger {
+	for _, ri := range e.set.roamIn {
+		i, ok := e.index[key{f.IMSI, ri, -1}]
+		if !ok {
+			continue
+		}
+		p := &e.slots[i]
+		if f.MSISDN != 0 {
+			p.msisdn = f.MSISDN
+		}
+		if f.LAC != 0 && p.lac == 0 {
+			p.lac, p.ci = f.LAC, f.CI
+			if p.region < 0 {
+				p.region = e.set.rules[ri].pickRegion(f.Regions)
+			}
+			if p.msisdn == 0 {
+				p.due = f.TS + int64(RoamInWait)
+				e.hpush(i)
+			}
+		}
+		if p.msisdn != 0 && p.lac != 0 {
+			out = e.fireWait(i, f.TS, out)
+		}
+	}
+	return out
+}
+
+// fireWait fires the roam_in wait in slot i at ts and frees the slot.
+func (e *Engine) fireWait(i int32, ts int64, out []sink.Trigger) []sink.Trigger {
+	p := &e.slots[i]
+	ri := p.key.rule
+	s := subj{ts: ts, imsi: p.key.imsi, msisdn: p.msisdn, roamer: p.roamer, region: p.region, lac: p.lac, ci: p.ci}
+	e.drop(i)
+	return e.fire(ri, &s, out)
+}
+
+// silentFact keeps the silent timers: the first fact with a cell arms one,
+// Call and SMS restart it, PowerOff and RoamOut cancel it.
+func (e *Engine) silentFact(f *Fact) {
 	set := e.set
 	for _, ri := range set.silent {
 		r := &set.rules[ri]
 		k := key{f.IMSI, ri, -1}
 		i, ok := e.index[k]
-		if f.Kind == PowerOff {
+		if f.Kind == PowerOff || f.Kind == RoamOut {
 			if ok {
-				e.release(i)
+				e.drop(i)
 			}
 			continue
 		}
@@ -289,14 +434,21 @@ func (e *Engine) silentFact(f *Fact, s *subj) {
 		if ok {
 			p = &e.slots[i]
 		} else {
-			if !r.matchIMSI(s) {
+			if f.LAC == 0 || !r.matchIMSI(&subj{imsi: f.IMSI, roamer: f.Roamer}) {
 				continue
 			}
 			i, p = e.alloc(k)
 			p.since, p.due = f.TS, f.TS+r.silentFor
 			e.hpush(i)
 		}
-		p.snapshot(f)
+		// The trigger shows the subscriber as of its last signaling from a
+		// cell (region facts repeat the cell change they follow).
+		if f.MSISDN != 0 {
+			p.msisdn = f.MSISDN
+		}
+		if f.LAC != 0 && f.Kind != RegionEnter && f.Kind != RegionExit {
+			p.roamer, p.lac, p.ci, p.region = f.Roamer, f.LAC, f.CI, r.pickRegion(f.Regions)
+		}
 		if ok && (f.Kind == Call || f.Kind == SMS) {
 			p.since, p.due = f.TS, f.TS+r.silentFor
 			if p.hi >= 0 {
@@ -312,25 +464,35 @@ func (p *pend) snapshot(f *Fact) {
 	if f.MSISDN != 0 {
 		p.msisdn = f.MSISDN
 	}
-	p.roamer, p.region, p.lac, p.ci = f.Roamer, f.Region, f.LAC, f.CI
+	p.roamer, p.region = f.Roamer, f.Region
+	if f.LAC != 0 {
+		p.lac, p.ci = f.LAC, f.CI
+	}
 }
 
-// Advance fires the dwell and silent rules due by now (unix ns, capture time)
-// and appends them to out. Call it when facts are sparse, e.g. once a second
-// with the capture clock.
+// Advance fires the dwell and silent rules and the roam_in waits due by now
+// (unix ns, capture time) and appends them to out. Call it when facts are
+// sparse, e.g. once a second with the capture clock.
 func (e *Engine) Advance(now int64, out []sink.Trigger) []sink.Trigger {
 	for len(e.heap) > 0 && e.heap[0].due <= now {
 		slot := e.heap[0].slot
 		e.hremove(0)
 		p := &e.slots[slot]
 		ri := p.key.rule
-		s := subj{ts: p.due, imsi: p.key.imsi, msisdn: p.msisdn, roamer: p.roamer, region: p.region, lac: p.lac, ci: p.ci}
-		if e.set.rules[ri].kind == kDwell {
-			s.region = p.key.region
+		switch e.set.rules[ri].kind {
+		case kRoamIn:
+			out = e.fireWait(slot, p.due, out)
+			continue
+		case kDwell:
+			s := subj{ts: p.due, imsi: p.key.imsi, msisdn: p.msisdn, roamer: p.roamer, region: p.key.region, lac: p.lac, ci: p.ci}
 			s.dwellS = (p.due - p.since) / int64(time.Second)
+			p.due = 0 // fired: wait for RegionExit
+			out = e.fire(ri, &s, out)
+		default:
+			s := subj{ts: p.due, imsi: p.key.imsi, msisdn: p.msisdn, roamer: p.roamer, region: p.region, lac: p.lac, ci: p.ci}
+			p.due = 0 // fired: wait for the next call/SMS
+			out = e.fire(ri, &s, out)
 		}
-		p.due = 0 // fired: wait for RegionExit (dwell) or the next call/SMS (silent)
-		out = e.fire(ri, &s, out)
 	}
 	if now > e.now {
 		e.now = now
@@ -363,10 +525,26 @@ func (e *Engine) sweep(now int64) {
 			delete(e.once, k)
 		}
 	}
+	for k, i := range e.counts {
+		c := &e.countSlab[i]
+		if last := c.ts[(int(c.head)+int(c.n)-1)%maxCount]; now-last >= rules[k.rule].countWithin {
+			delete(e.counts, k)
+			e.countFree = append(e.countFree, i)
+		}
+	}
+	for k, m := range e.matched {
+		if now-m.last > rules[k.rule].followWithin {
+			delete(e.matched, k)
+		}
+	}
 	for i := range e.slots {
 		p := &e.slots[i]
-		if p.key.imsi != 0 && p.due == 0 && rules[p.key.rule].kind == kDwell && now-p.since >= staleStay {
-			e.release(int32(i))
+		if p.key.imsi == 0 || p.due != 0 {
+			continue
+		}
+		switch k := rules[p.key.rule].kind; {
+		case k == kDwell && now-p.since >= staleStay, k == kRoamIn && now-p.since >= onceRetention:
+			e.drop(int32(i))
 		}
 	}
 }
@@ -500,18 +678,71 @@ func contains(l []string, s string) bool {
 	return false
 }
 
-// fire applies the subscriber filters, consent and caps of rule ri and, if
-// they all pass, appends the trigger.
+// followed reports whether rule j matched the subscriber within w before ts.
+func (e *Engine) followed(j int32, imsi sink.Digits, ts, w int64) bool {
+	m, ok := e.matched[key{imsi, uint16(j), -1}]
+	if !ok {
+		return false
+	}
+	last := m.last
+	if last >= ts {
+		last = m.prev // this very fact does not count as the earlier match
+	}
+	return last > 0 && last < ts && ts-last <= w
+}
+
+// countFact records a matching fact of rule ri (with count) and reports
+// whether at least count of them fell within its window.
+func (e *Engine) countFact(ri uint16, r *rule, imsi sink.Digits, ts int64) bool {
+	k := key{imsi, ri, -1}
+	i, ok := e.counts[k]
+	if !ok {
+		if n := len(e.countFree); n > 0 {
+			i = e.countFree[n-1]
+			e.countFree = e.countFree[:n-1]
+		} else {
+			e.countSlab = append(e.countSlab, countRing{})
+			i = int32(len(e.countSlab) - 1)
+		}
+		e.countSlab[i] = countRing{}
+		e.counts[k] = i
+	}
+	c := &e.countSlab[i]
+	for c.n > 0 && ts-c.ts[c.head] >= r.countWithin {
+		c.head = (c.head + 1) % maxCount
+		c.n--
+	}
+	if int(c.n) == r.count { // keep the last count-1 and this one
+		c.head = (c.head + 1) % maxCount
+		c.n--
+	}
+	c.ts[(int(c.head)+int(c.n))%maxCount] = ts
+	c.n++
+	return int(c.n) >= r.count
+}
+
+// fire applies the subscriber filters, after, count, consent and caps of
+// rule ri and, if they all pass, appends the trigger.
 func (e *Engine) fire(ri uint16, s *subj, out []sink.Trigger) []sink.Trigger {
 	set := e.set
 	r := &set.rules[ri]
-	c := &e.counts[ri]
+	c := &e.counters[ri]
 	a := e.attrs.Load().lookup(s.imsi, s.msisdn)
 	if !r.matchIMSI(s) || !r.inRegion(s.region) ||
 		(len(r.msisdnPfx) > 0 && (s.msisdn == 0 || !anyPrefix(r.msisdnPfx, s.msisdn))) ||
-		!e.matchTime(r, s.ts) || !matchAttrs(r, a) {
+		!e.matchTime(r, s.ts) || !matchAttrs(r, a) ||
+		r.after >= 0 && !e.followed(r.after, s.imsi, s.ts, r.afterWithin) ||
+		r.count > 0 && !e.countFact(ri, r, s.imsi, s.ts) {
 		c.filtered.Add(1)
 		return out
+	}
+	if r.followed {
+		k := key{s.imsi, ri, -1}
+		m := e.matched[k]
+		if s.ts > m.last {
+			m.prev, m.last = m.last, s.ts
+		}
+		e.matched[k] = m
 	}
 	if cs := e.consent.Load(); cs != nil && cs.listed(cs.out, s.imsi, s.msisdn) {
 		c.optedOut.Add(1)
@@ -552,15 +783,23 @@ func (e *Engine) fire(ri uint16, s *subj, out []sink.Trigger) []sink.Trigger {
 	}
 	c.fired.Add(1)
 	t := sink.Trigger{
-		ID:     e.ids.id(triggerHash(r.hashA, r.hashB, s.imsi, s.ts, s.region)),
-		Rule:   r.name,
-		Kind:   ruleKindNames[r.kind],
-		TS:     floorDiv(s.ts, int64(time.Second)),
-		IMSI:   s.imsi,
-		MSISDN: s.msisdn,
-		LAC:    s.lac,
-		CI:     s.ci,
-		DwellS: s.dwellS,
+		ID:        e.ids.id(triggerHash(r.hashA, r.hashB, s.imsi, s.ts, s.region)),
+		Rule:      r.name,
+		Kind:      ruleKindNames[r.kind],
+		TS:        floorDiv(s.ts, int64(time.Second)),
+		IMSI:      s.imsi,
+		MSISDN:    s.msisdn,
+		LAC:       s.lac,
+		CI:        s.ci,
+		DwellS:    s.dwellS,
+		Peer:      s.peer,
+		DurationS: s.durationS,
+		Cause:     s.cause,
+		Campaign:  r.campaign,
+	}
+	if r.campaign != "" && controlMember(r.campaign, s.imsi, r.control) {
+		t.Control = true
+		c.control.Add(1)
 	}
 	if s.region >= 0 && int(s.region) < len(set.regionNames) {
 		t.Region = set.regionNames[s.region]
@@ -589,10 +828,14 @@ func (e *Engine) alloc(k key) (int32, *pend) {
 	return i, &e.slots[i]
 }
 
-func (e *Engine) release(i int32) {
+// drop frees slot i and takes it off the heap.
+func (e *Engine) drop(i int32) {
 	p := &e.slots[i]
 	if p.hi >= 0 {
 		e.hremove(int(p.hi))
+	}
+	if e.set.rules[p.key.rule].kind == kRoamIn {
+		e.waits--
 	}
 	delete(e.index, p.key)
 	*p = pend{hi: -1}

@@ -22,6 +22,7 @@ const (
 	homeIMSI = "001010000000001"
 	roamIMSI = "310260000000001"
 	msisdn1  = "999700000001"
+	intl     = "4915112345678"
 )
 
 func at(d time.Duration) int64 { return t0 + int64(d) }
@@ -37,7 +38,11 @@ func fact(k Kind, d time.Duration, mod ...func(*Fact)) Fact {
 	return f
 }
 
-func in(r int32) func(*Fact)       { return func(f *Fact) { f.Region = r } }
+// in puts the fact in region r: the region entered or left, or the region
+// of the fact's cell.
+func in(r int32) func(*Fact) {
+	return func(f *Fact) { f.Region, f.Regions = r, []int16{int16(r)} }
+}
 func roamer(f *Fact)               { f.IMSI, f.Roamer, f.MSISDN = dg(roamIMSI), true, 0 }
 func imsi(s string) func(*Fact)    { return func(f *Fact) { f.IMSI = dg(s) } }
 func msisdn(s string) func(*Fact)  { return func(f *Fact) { f.MSISDN = dg(s) } }
@@ -46,6 +51,8 @@ func stayed(s int64) func(*Fact)   { return func(f *Fact) { f.InRegionS = s } }
 func mo(f *Fact)                   { f.MO = true }
 func peer(s string) func(*Fact)    { return func(f *Fact) { f.Peer = dg(s) } }
 func lasted(s int64) func(*Fact)   { return func(f *Fact) { f.DurationS = s } }
+func answered(f *Fact)             { f.Answered = true }
+func cause(c uint8) func(*Fact)    { return func(f *Fact) { f.Cause = c } }
 func utc(s string) int64           { t, _ := time.Parse("2006-01-02 15:04", s); return t.UnixNano() }
 func when(s string) func(*Fact)    { return func(f *Fact) { f.TS = utc(s) } }
 func advance(d time.Duration) Fact { return Fact{Kind: numKinds, TS: at(d)} }
@@ -125,14 +132,22 @@ func TestKinds(t *testing.T) {
 			fact(PowerOff, time.Hour, in(airport)), fact(PowerOn, 2*time.Hour, in(airport)),
 		}, "r@01-01T01:00:00"},
 		{"roam_in first seen in network", "kind: roam_in", []Fact{
-			fact(Seen, time.Hour), fact(Seen, 2*time.Hour, roamer), fact(RegionEnter, 3*time.Hour, roamer, in(mall)),
+			fact(Seen, time.Hour), fact(Seen, 2*time.Hour, roamer, msisdn(intl)), fact(RegionEnter, 3*time.Hour, roamer, msisdn(intl), in(mall)),
 		}, "r@01-01T02:00:00"},
 		{"roam_in first seen in region", "kind: roam_in\n    regions: [airport, mall]", []Fact{
-			fact(Seen, time.Minute, roamer), fact(RegionEnter, time.Hour, roamer, in(airport)), fact(RegionExit, 2*time.Hour, roamer, in(airport)),
-			fact(RegionEnter, 3*time.Hour, roamer, in(airport)), fact(RegionEnter, 4*time.Hour, roamer, in(campus)),
-			fact(RegionEnter, 5*time.Hour, roamer, in(mall)), fact(RegionEnter, 6*time.Hour, in(airport)),
-			fact(RegionEnter, 800*time.Hour, roamer, in(airport)),
+			fact(Seen, time.Minute, roamer), fact(RegionEnter, time.Hour, roamer, msisdn(intl), in(airport)), fact(RegionExit, 2*time.Hour, roamer, in(airport)),
+			fact(RegionEnter, 3*time.Hour, roamer, msisdn(intl), in(airport)), fact(RegionEnter, 4*time.Hour, roamer, msisdn(intl), in(campus)),
+			fact(RegionEnter, 5*time.Hour, roamer, msisdn(intl), in(mall)), fact(RegionEnter, 6*time.Hour, in(airport)),
+			fact(RegionEnter, 800*time.Hour, roamer, msisdn(intl), in(airport)),
 		}, "r@01-01T01:00:00 r@01-01T05:00:00 r@02-03T08:00:00"},
+		{"roam_in waits for the number", "kind: roam_in", []Fact{
+			fact(Seen, time.Hour, roamer), fact(Identity, time.Hour+2*time.Second, roamer, msisdn(intl)),
+			fact(Seen, 2*time.Hour, roamer, imsi("310260000000002")), advance(3 * time.Hour),
+			fact(Seen, 4*time.Hour, roamer, imsi("310260000000003"), msisdn(intl), func(f *Fact) { f.LAC, f.CI = 0, 0 }),
+			fact(Activity, 4*time.Hour+5*time.Second, roamer, imsi("310260000000003"), msisdn(intl)),
+			fact(Seen, 5*time.Hour, roamer, imsi("310260000000004"), func(f *Fact) { f.LAC, f.CI = 0, 0 }), advance(7 * time.Hour),
+			fact(Activity, 8*time.Hour, roamer, imsi("310260000000004")), advance(9 * time.Hour),
+		}, "r@01-01T01:00:02 r@01-01T02:00:30 r@01-01T04:00:05 r@01-01T08:00:30"},
 		{"call direction, prefix, duration", "kind: call\n    direction: mo\n    peer_prefix: [\"999801234567\", \"00\"]\n    min_duration: 30s", []Fact{
 			fact(Call, 1*time.Hour, mo, peer("999801234567"), lasted(40)),
 			fact(Call, 2*time.Hour, peer("999801234567"), lasted(40)),
@@ -142,6 +157,25 @@ func TestKinds(t *testing.T) {
 			fact(Call, 6*time.Hour, mo, peer("0049301234567"), lasted(30)),
 			fact(SMS, 7*time.Hour, mo, peer("999801234567")),
 		}, "r@01-01T01:00:00 r@01-01T06:00:00"},
+		{"call answered, max duration, causes", "kind: call\n    answered: true\n    max_duration: 1m", []Fact{
+			fact(Call, 1*time.Hour, answered, lasted(60)), fact(Call, 2*time.Hour, answered, lasted(61)), fact(Call, 3*time.Hour, cause(19)),
+		}, "r@01-01T01:00:00"},
+		{"call unanswered busy or no answer", "kind: call\n    answered: false\n    causes: [17, 19]", []Fact{
+			fact(Call, 1*time.Hour, answered, lasted(60), cause(16)), fact(Call, 2*time.Hour, cause(17)), fact(Call, 3*time.Hour, cause(18)),
+			fact(Call, 4*time.Hour, cause(19)),
+		}, "r@01-01T02:00:00 r@01-01T04:00:00"},
+		{"count in a sliding window", "kind: call\n    peer_prefix: \"999801234567\"\n    count: {n: 3, within: 7d}", []Fact{
+			fact(Call, 1*time.Hour, peer("999801234567")), fact(Call, 2*time.Hour, peer("999800000000")), fact(Call, 3*24*time.Hour, peer("999801234567")),
+			fact(Call, 7*24*time.Hour+time.Hour, peer("999801234567")), // the first is exactly 7d old: out of the window
+			fact(Call, 8*24*time.Hour, peer("999801234567")), fact(Call, 8*24*time.Hour+time.Minute, peer("999801234567")),
+		}, "r@01-09T00:00:00 r@01-09T00:01:00"},
+		{"roam_out to some countries", "kind: roam_out\n    country_codes: [\"33\", \"1\"]", []Fact{
+			fact(RoamOut, time.Hour, peer("33600000001")), fact(RoamOut, 2*time.Hour, peer("3536000001")), fact(RoamOut, 3*time.Hour, peer("16000000001")),
+			fact(RoamReturn, 4*time.Hour, peer("33600000001")),
+		}, "r@01-01T01:00:00 r@01-01T03:00:00"},
+		{"roam_return", "kind: roam_return\n    country_codes: \"353\"", []Fact{
+			fact(RoamReturn, time.Hour, peer("33600000001")), fact(RoamReturn, 2*time.Hour, peer("3536000001")),
+		}, "r@01-01T02:00:00"},
 		{"call mt any peer", "kind: call\n    direction: mt", []Fact{
 			fact(Call, 1*time.Hour, mo), fact(Call, 2*time.Hour),
 		}, "r@01-01T02:00:00"},
@@ -518,7 +552,7 @@ rules:
     dwell: 1m
 `)
 	e := New(set, nil, nil)
-	run(e, []Fact{fact(LocationUpdate, 0), fact(RegionEnter, 0, roamer, in(mall))})
+	run(e, []Fact{fact(LocationUpdate, 0), fact(RegionEnter, 0, roamer, msisdn("4915112345678"), in(mall))})
 	if len(e.lastFired) != 1 || len(e.daily) != 2 || len(e.once) != 1 || len(e.index) != 1 {
 		t.Fatalf("state %d %d %d %d", len(e.lastFired), len(e.daily), len(e.once), len(e.index))
 	}

@@ -59,6 +59,28 @@ rules:
   - name: silent
     kind: silent
     for: 4m
+  - name: hotline-thrice
+    kind: call
+    peer_prefix: ["9998"]
+    count: {n: 3, within: 1h}
+  - name: unanswered
+    kind: call
+    answered: false
+    causes: [19]
+  - name: short-call
+    kind: call
+    answered: true
+    max_duration: 30s
+  - name: mall-after-hotline
+    kind: region_enter
+    after: {rule: hotline, within: 1h}
+    campaign: c1
+    control_share: 0.5
+  - name: abroad
+    kind: roam_out
+    country_codes: ["33"]
+  - name: back
+    kind: roam_return
 `
 
 // benchStream is a steady stream: nSubs subscribers going through the same
@@ -80,9 +102,13 @@ func newBenchStream(nSubs int) *benchStream {
 			f.IMSI, f.Roamer, f.MSISDN = sink.MakeDigits(fmt.Sprintf("31026%010d", n)), true, 0
 		}
 		region := int32(n % len(regionNames))
+		regs := []int16{int16(region)}
 		step := func(k Kind, mod func(*Fact)) {
 			g := f
-			g.Kind, g.Region = k, region
+			g.Kind, g.Region, g.Regions = k, region, regs
+			if k != RegionEnter && k != RegionExit {
+				g.Region = -1
+			}
 			if mod != nil {
 				mod(&g)
 			}
@@ -91,11 +117,24 @@ func newBenchStream(nSubs int) *benchStream {
 		step(Seen, nil)
 		step(RegionEnter, nil)
 		step(LocationUpdate, nil)
-		step(Call, func(g *Fact) { g.MO, g.Peer, g.DurationS = n%2 == 0, sink.MakeDigits("999801234567"), 20 })
+		step(Call, func(g *Fact) {
+			g.MO, g.Peer, g.DurationS, g.Answered, g.Cause = n%2 == 0, sink.MakeDigits("999801234567"), 20, true, 16
+			if n%3 == 0 {
+				g.DurationS, g.Answered, g.Cause = 0, false, 19
+			}
+		})
+		step(Identity, nil)
 		step(SMS, func(g *Fact) { g.Peer = sink.MakeDigits("999700000009") })
 		step(Activity, nil)
 		step(RegionExit, func(g *Fact) { g.InRegionS = 300 })
 		step(PowerOff, nil)
+		if !f.Roamer {
+			step(RoamOut, func(g *Fact) { g.Peer, g.LAC, g.CI, g.Regions = sink.MakeDigits("33600000001"), 0, 0, nil })
+			step(RoamReturn, func(g *Fact) { g.Peer = sink.MakeDigits("33600000001") })
+		} else {
+			step(Activity, nil)
+			step(Activity, nil)
+		}
 		step(PowerOn, func(g *Fact) { g.OffS = 60 })
 	}
 	// Interleave subscribers: template order is subscriber-major, so walk it

@@ -125,3 +125,33 @@ func (a *idArena) id(x, y uint64) string {
 	}
 	return unsafe.String(&a.buf[n], idLen)
 }
+
+// controlMember is the campaign control-group contract shared with the
+// simulator's marketing model (sim/scenario ControlMember): FNV-1a 64 of
+// the campaign name, "/", and the IMSI's digits; the subscriber is held out
+// when that value modulo 10000 is below share (in 1/10000).
+func controlMember(campaign string, imsi sink.Digits, share uint64) bool {
+	if share == 0 {
+		return false
+	}
+	h := fnv64(0xcbf29ce484222325, campaign)
+	h = fnv64(h, "/")
+	var b [15]byte
+	for _, c := range imsi.Append(b[:0]) {
+		h ^= uint64(c)
+		h *= 0x100000001b3
+	}
+	return h%10000 < share
+}
+
+// matchCountry reports whether the international number's country code is
+// one of cs.
+func matchCountry(cs []prefix, number sink.Digits) bool {
+	cc := number.CountryCode()
+	for _, p := range cs {
+		if p.n == cc.Len() && p.v == cc.Value() {
+			return true
+		}
+	}
+	return false
+}

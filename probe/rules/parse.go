@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -26,11 +25,14 @@ const (
 	kSMS
 	kLocationUpdate
 	kSilent
+	kRoamOut
+	kRoamReturn
 	numRuleKinds
 )
 
-var ruleKindNames = [numRuleKinds]string{"region_enter", "region_exit", "dwell", "power_on", "power_off", "roam_in", "call", "sms", "location_update", "silent"}
+var ruleKindNames = [numRuleKinds]string{"region_enter", "region_exit", "dwell", "power_on", "power_off", "roam_in", "call", "sms", "location_update", "silent", "roam_out", "roam_return"}
 
+// Three-way filters: anyone, only those, or all but those.
 const (
 	anyone = iota
 	only
@@ -47,6 +49,10 @@ func (w window) has(m int32) bool {
 	}
 	return m >= w.from || m < w.to
 }
+
+// maxCount bounds count.n: the engine keeps that many timestamps per
+// subscriber and rule.
+const maxCount = 16
 
 // rule is one compiled rule. Durations are nanoseconds.
 type rule struct {
@@ -75,7 +81,21 @@ type rule struct {
 	silentFor int64 // silent
 	direction int8  // call, sms: anyone, mo (only) or mt (exclude)
 	peerPfx   []prefix
-	minDur    int64 // call
+	minDur    int64    // call
+	maxDur    int64    // call; 0: no maximum
+	answered  int8     // call: anyone, answered (only) or not answered (exclude)
+	causes    []uint8  // call: CC causes accepted; nil: any
+	countries []prefix // roam_out, roam_return: E.164 country codes of the foreign VLR
+
+	count        int   // fire when this many matching facts fell within countWithin; 0: no count
+	countWithin  int64 //
+	after        int32 // fire only if rule after matched the subscriber within afterWithin before; -1 none
+	afterWithin  int64 //
+	followed     bool  // another rule's after names this one: its matches are remembered
+	followWithin int64 // the longest after.within of the rules that follow this one
+
+	campaign string
+	control  uint64 // control_share in units of 1/10000
 }
 
 func (r *rule) hasAttrs() bool { return len(r.segments)+len(r.tagsAny)+len(r.tagsAll) > 0 }
@@ -92,9 +112,12 @@ type Set struct {
 	rules       []rule
 	limits      []limiter
 
-	byFact [numKinds][]uint16 // rules evaluated directly on a fact of that kind
-	dwell  []uint16
-	silent []uint16
+	byFact   [numKinds][]uint16 // rules evaluated directly on a fact of that kind
+	dwell    []uint16
+	silent   []uint16
+	roamIn   []uint16
+	counted  bool // some rule has count
+	followed bool // some rule has after
 }
 
 // RuleNames lists the rules in file order (the order of Stats.Rules).
@@ -124,127 +147,155 @@ func Load(path string, regionNames []string) (*Set, error) {
 // resolve the consent list paths; regionNames are the micro-regions in index
 // order (Fact.Region indexes them).
 func Parse(b []byte, name string, regionNames []string) (*Set, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		return nil, fmt.Errorf("%s: %s", name, strings.Join(strings.Fields(msg), " "))
-	}
-	p := parser{regions: make(map[string]int, len(regionNames)), dir: filepath.Dir(name)}
-	for i, r := range regionNames {
-		p.regions[r] = i
-	}
-	s, err := p.file(&doc, regionNames)
+	s, err := parse(b, name, regionNames)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return s, nil
 }
 
-type parser struct {
-	regions map[string]int
-	dir     string
-}
-
-// fieldErr is a validation error at a line of the file.
-func fieldErr(n *yaml.Node, field, format string, args ...any) error {
-	return fmt.Errorf("line %d: %s: %s", n.Line, field, fmt.Sprintf(format, args...))
-}
-
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 8; i++ {
-		n = n.Alias
+func parse(b []byte, name string, regionNames []string) (*Set, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return nil, errors.New(oneLine(err.Error()))
 	}
-	if n == nil || n.Kind == yaml.AliasNode {
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"}
-	}
-	return n
-}
-
-func (p *parser) file(doc *yaml.Node, regionNames []string) (*Set, error) {
-	s := &Set{regionNames: regionNames, loc: time.UTC}
 	var top *yaml.Node
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
-		top = deref(doc.Content[0])
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		top = root.Content[0]
+		for top.Kind == yaml.AliasNode && top.Alias != nil {
+			top = top.Alias
+		}
 	}
-	if top == nil || (top.Kind == yaml.ScalarNode && top.Tag == "!!null") {
+	if top == nil || top.Kind == yaml.ScalarNode && top.Tag == "!!null" {
 		return nil, errors.New("line 1: rules: no rules defined")
 	}
 	if top.Kind != yaml.MappingNode {
-		return nil, fieldErr(top, "(top)", "want a mapping with timezone, max_per_subscriber_per_day, opt_in, opt_out and rules")
+		return nil, lineErr(top.Line, "(top)", "want a mapping with %s", strings.ReplaceAll(topKeys, " or ", " and "))
 	}
-	if err := noDuplicates(top, ""); err != nil {
+	doc, err := decodeFile(b, &root)
+	if err != nil {
 		return nil, err
 	}
-	var rulesNode *yaml.Node
+	c := compiler{dir: filepath.Dir(name), regions: make(map[string]int, len(regionNames))}
+	for i, r := range regionNames {
+		c.regions[r] = i
+	}
+	// Lines of the rules list and of each rule, for errors about them.
+	rulesLine, ruleLines := top.Line, []int(nil)
 	for i := 0; i+1 < len(top.Content); i += 2 {
-		k, v := top.Content[i], deref(top.Content[i+1])
+		if top.Content[i].Value == "rules" {
+			v := top.Content[i+1]
+			rulesLine = v.Line
+			for _, item := range v.Content {
+				ruleLines = append(ruleLines, item.Line)
+			}
+		}
+	}
+	return c.set(doc, regionNames, rulesLine, ruleLines)
+}
+
+type compiler struct {
+	dir     string
+	regions map[string]int
+}
+
+func (c *compiler) set(doc *fileDoc, regionNames []string, rulesLine int, ruleLines []int) (*Set, error) {
+	s := &Set{regionNames: regionNames, loc: time.UTC}
+	if tz := doc.Timezone; tz != nil {
 		var err error
-		switch k.Value {
-		case "timezone":
-			var tz string
-			if tz, err = scalar(v, k.Value); err == nil {
-				if tz == "" || tz == "Local" {
-					err = fieldErr(v, k.Value, "want an IANA zone name like Europe/Berlin or UTC, got %q", tz)
-				} else if s.loc, err = time.LoadLocation(tz); err != nil {
-					err = fieldErr(v, k.Value, "unknown time zone %q", tz)
-				}
-			}
-		case "max_per_subscriber_per_day":
-			s.maxPerDay, err = positive(v, k.Value)
-		case "opt_in", "opt_out":
-			var f string
-			if f, err = scalar(v, k.Value); err == nil {
-				if f == "" {
-					err = fieldErr(v, k.Value, "want a file name")
-				} else if !filepath.IsAbs(f) {
-					f = filepath.Join(p.dir, f)
-				}
-			}
-			if k.Value == "opt_in" {
-				s.optIn = f
-			} else {
-				s.optOut = f
-			}
-		case "rules":
-			rulesNode = v
+		switch {
+		case tz.v == "" || tz.v == "Local":
+			return nil, lineErr(tz.line, "timezone", "want an IANA zone name like Europe/Berlin or UTC, got %q", tz.v)
 		default:
-			err = fieldErr(k, k.Value, "unknown key (want timezone, max_per_subscriber_per_day, opt_in, opt_out or rules)")
+			if s.loc, err = time.LoadLocation(tz.v); err != nil {
+				return nil, lineErr(tz.line, "timezone", "unknown time zone %q", tz.v)
+			}
 		}
+	}
+	if doc.MaxPerDay != nil {
+		s.maxPerDay = doc.MaxPerDay.v
+	}
+	for _, l := range []struct {
+		key string
+		w   *word
+		dst *string
+	}{{"opt_in", doc.OptIn, &s.optIn}, {"opt_out", doc.OptOut, &s.optOut}} {
+		if l.w == nil {
+			continue
+		}
+		if l.w.v == "" {
+			return nil, lineErr(l.w.line, l.key, "want a file name")
+		}
+		*l.dst = l.w.v
+		if !filepath.IsAbs(l.w.v) {
+			*l.dst = filepath.Join(c.dir, l.w.v)
+		}
+	}
+	if len(doc.Rules) == 0 {
+		return nil, lineErr(rulesLine, "rules", "want a non-empty list of rules")
+	}
+	if len(doc.Rules) > math.MaxUint16 {
+		return nil, lineErr(rulesLine, "rules", "too many rules (%d)", len(doc.Rules))
+	}
+	byName := make(map[string]int, len(doc.Rules))
+	for i, rd := range doc.Rules {
+		path, line := fmt.Sprintf("rules[%d]", i), rulesLine
+		if i < len(ruleLines) {
+			line = ruleLines[i]
+		}
+		if rd == nil {
+			return nil, lineErr(line, path, "want a mapping with name, kind and filters")
+		}
+		r, err := c.rule(rd, path, line, s)
 		if err != nil {
 			return nil, err
 		}
-	}
-	if rulesNode == nil || rulesNode.Kind != yaml.SequenceNode || len(rulesNode.Content) == 0 {
-		n := top
-		if rulesNode != nil {
-			n = rulesNode
+		if _, dup := byName[r.name]; dup {
+			return nil, lineErr(rd.Name.line, path+".name", "duplicate rule %q", r.name)
 		}
-		return nil, fieldErr(n, "rules", "want a non-empty list of rules")
-	}
-	if len(rulesNode.Content) > math.MaxUint16 {
-		return nil, fieldErr(rulesNode, "rules", "too many rules (%d)", len(rulesNode.Content))
-	}
-	seen := make(map[string]bool, len(rulesNode.Content))
-	for i, rn := range rulesNode.Content {
-		r, err := p.rule(deref(rn), fmt.Sprintf("rules[%d]", i), s)
-		if err != nil {
-			return nil, err
-		}
-		if seen[r.name] {
-			return nil, fieldErr(rn, fmt.Sprintf("rules[%d].name", i), "duplicate rule %q", r.name)
-		}
-		seen[r.name] = true
+		byName[r.name] = i
 		s.rules = append(s.rules, r)
+	}
+	// after: names a rule of the file; chains are fine, cycles never fire.
+	for i, rd := range doc.Rules {
+		a := rd.After
+		if a == nil {
+			continue
+		}
+		path := fmt.Sprintf("rules[%d].after", i)
+		j, ok := byName[a.Rule.v]
+		switch {
+		case !ok:
+			return nil, lineErr(a.Rule.line, path+".rule", "no rule named %q in this file", a.Rule.v)
+		case j == i:
+			return nil, lineErr(a.Rule.line, path+".rule", "a rule cannot follow itself")
+		}
+		s.rules[i].after, s.rules[i].afterWithin = int32(j), a.Within.ns
+		s.rules[j].followed, s.followed = true, true
+		s.rules[j].followWithin = max(s.rules[j].followWithin, a.Within.ns)
+	}
+	for i := range s.rules {
+		seen := map[int32]bool{int32(i): true}
+		for j := s.rules[i].after; j >= 0; j = s.rules[j].after {
+			if seen[j] {
+				return nil, lineErr(doc.Rules[i].After.Rule.line, fmt.Sprintf("rules[%d].after.rule", i), "rules that follow each other in a circle never fire")
+			}
+			seen[j] = true
+		}
 	}
 	s.limits = make([]limiter, len(s.rules))
 	for i := range s.rules {
 		r := &s.rules[i]
+		s.counted = s.counted || r.count > 0
 		switch r.kind {
 		case kDwell:
 			s.dwell = append(s.dwell, uint16(i))
 		case kSilent:
 			s.silent = append(s.silent, uint16(i))
 		default:
+			if r.kind == kRoamIn {
+				s.roamIn = append(s.roamIn, uint16(i))
+			}
 			s.byFact[factOf(r)] = append(s.byFact[factOf(r)], uint16(i))
 		}
 	}
@@ -271,298 +322,172 @@ func factOf(r *rule) Kind {
 		return Call
 	case kSMS:
 		return SMS
+	case kRoamOut:
+		return RoamOut
+	case kRoamReturn:
+		return RoamReturn
 	default:
 		return LocationUpdate
 	}
 }
 
-// Keys valid only for some kinds.
-var kindKeys = map[string][]ruleKind{
-	"dwell":        {kDwell},
-	"for":          {kSilent},
-	"off_for":      {kPowerOn},
-	"min_stay":     {kRegionExit},
-	"direction":    {kCall, kSMS},
-	"peer_prefix":  {kCall, kSMS},
-	"min_duration": {kCall},
-}
-
-func (p *parser) rule(n *yaml.Node, path string, s *Set) (rule, error) {
-	var r rule
-	if n.Kind != yaml.MappingNode {
-		return r, fieldErr(n, path, "want a mapping with name, kind and filters")
+func (c *compiler) rule(d *ruleDoc, path string, line int, s *Set) (rule, error) {
+	r := rule{after: -1}
+	if d.Name == nil {
+		return r, lineErr(line, path+".name", "missing")
 	}
-	if err := noDuplicates(n, path+"."); err != nil {
-		return r, err
+	if n := d.Name.v; n == "" || strings.ContainsAny(n, " .*>\t\n\r") {
+		return r, lineErr(d.Name.line, path+".name", "want a non-empty name without spaces, dots, '*' or '>', got %q", n)
 	}
-	// name and kind first: other keys are checked against the kind.
-	var nameNode, kindNode *yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		switch n.Content[i].Value {
-		case "name":
-			nameNode = deref(n.Content[i+1])
-		case "kind":
-			kindNode = deref(n.Content[i+1])
-		}
+	r.name = d.Name.v
+	r.hashA, r.hashB = fnv64(0xcbf29ce484222325, r.name), fnv64(0x84222325cbf29ce4, r.name)
+	if d.Kind == nil {
+		return r, lineErr(line, path+".kind", "missing (want one of %s)", strings.Join(ruleKindNames[:], ", "))
 	}
-	if nameNode == nil {
-		return r, fieldErr(n, path+".name", "missing")
-	}
-	name, err := scalar(nameNode, path+".name")
+	k, err := oneOf(d.Kind, path+".kind", ruleKindNames[:]...)
 	if err != nil {
+		return r, lineErr(d.Kind.line, path+".kind", "want one of %s, got %q", strings.Join(ruleKindNames[:], ", "), d.Kind.v)
+	}
+	r.kind = ruleKind(k)
+	kind := ruleKindNames[k]
+	if err := d.kindKeys(kind, path); err != nil {
 		return r, err
 	}
-	if name == "" || strings.ContainsAny(name, " .*>\t\n\r") {
-		return r, fieldErr(nameNode, path+".name", "want a non-empty name without spaces, dots, '*' or '>', got %q", name)
-	}
-	r.name = name
-	r.hashA, r.hashB = fnv64(0xcbf29ce484222325, name), fnv64(0x84222325cbf29ce4, name)
-	if kindNode == nil {
-		return r, fieldErr(n, path+".kind", "missing (want one of %s)", strings.Join(ruleKindNames[:], ", "))
-	}
-	kind, err := scalar(kindNode, path+".kind")
-	if err != nil {
-		return r, err
-	}
-	found := false
-	for k, kn := range ruleKindNames {
-		if kn == kind {
-			r.kind, found = ruleKind(k), true
+	if d.Regions != nil {
+		r.regions = make([]bool, len(s.regionNames))
+		for _, name := range d.Regions.v {
+			idx, ok := c.regions[name]
+			if !ok {
+				return r, lineErr(d.Regions.line, path+".regions", "unknown region %q", name)
+			}
+			r.regions[idx] = true
 		}
 	}
-	if !found {
-		return r, fieldErr(kindNode, path+".kind", "want one of %s, got %q", strings.Join(ruleKindNames[:], ", "), kind)
-	}
-
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
-		field := path + "." + k.Value
-		if kinds, ok := kindKeys[k.Value]; ok {
-			allowed := false
-			for _, kk := range kinds {
-				allowed = allowed || kk == r.kind
-			}
-			if !allowed {
-				names := make([]string, len(kinds))
-				for j, kk := range kinds {
-					names[j] = ruleKindNames[kk]
-				}
-				return r, fieldErr(k, field, "only for %s rules, not %s", strings.Join(names, " and "), kind)
-			}
-		}
-		var err error
-		switch k.Value {
-		case "name", "kind":
-		case "regions":
-			var names []string
-			if names, err = list(v, field); err != nil {
-				break
-			}
-			r.regions = make([]bool, len(s.regionNames))
-			for _, rn := range names {
-				idx, ok := p.regions[rn]
-				if !ok {
-					return r, fieldErr(v, field, "unknown region %q", rn)
-				}
-				r.regions[idx] = true
-			}
-		case "roamers":
-			var x string
-			if x, err = scalar(v, field); err == nil {
-				switch x {
-				case "any":
-					r.roamers = anyone
-				case "only":
-					r.roamers = only
-				case "exclude":
-					r.roamers = exclude
-				default:
-					err = fieldErr(v, field, "want only, exclude or any, got %q", x)
-				}
-				if err == nil && r.kind == kRoamIn {
-					err = fieldErr(k, field, "roam_in rules are for roamers already")
-				}
-			}
-		case "home_plmns":
-			r.plmns, err = prefixes(v, field, 5, 6)
-		case "imsi_prefix":
-			r.imsiPfx, err = prefixes(v, field, 1, 15)
-		case "msisdn_prefix":
-			r.msisdnPfx, err = prefixes(v, field, 1, 15)
-		case "peer_prefix":
-			r.peerPfx, err = prefixes(v, field, 1, 15)
-		case "hours":
-			r.hours, err = windows(v, field)
-		case "weekdays":
-			r.days, err = weekdays(v, field)
-		case "segment":
-			r.segments, err = list(v, field)
-		case "tags_any":
-			r.tagsAny, err = list(v, field)
-		case "tags_all":
-			r.tagsAll, err = list(v, field)
-		case "require_consent":
-			var x string
-			if x, err = scalar(v, field); err == nil {
-				switch strings.ToLower(x) {
-				case "true":
-					r.consent = true
-				case "false":
-				default:
-					err = fieldErr(v, field, "want true or false, got %q", x)
-				}
-				if r.consent && s.optIn == "" {
-					err = fieldErr(v, field, "needs an opt_in list at the top of the file")
-				}
-			}
-		case "min_interval":
-			r.minInterval, err = duration(v, field)
-		case "max_per_minute":
-			r.maxPerMinute, err = positive(v, field)
-		case "dwell":
-			r.dwell, err = duration(v, field)
-		case "for":
-			r.silentFor, err = duration(v, field)
-		case "off_for":
-			r.offFor, err = duration(v, field)
-		case "min_stay":
-			r.minStay, err = duration(v, field)
-		case "min_duration":
-			r.minDur, err = duration(v, field)
-		case "direction":
-			var x string
-			if x, err = scalar(v, field); err == nil {
-				switch x {
-				case "any":
-					r.direction = anyone
-				case "mo":
-					r.direction = only
-				case "mt":
-					r.direction = exclude
-				default:
-					err = fieldErr(v, field, "want mo, mt or any, got %q", x)
-				}
-			}
-		default:
-			err = fieldErr(k, field, "unknown key")
-		}
+	if d.Roamers != nil {
+		x, err := oneOf(d.Roamers, path+".roamers", "any", "only", "exclude")
 		if err != nil {
+			return r, lineErr(d.Roamers.line, path+".roamers", "want only, exclude or any, got %q", d.Roamers.v)
+		}
+		if r.kind == kRoamIn {
+			return r, lineErr(d.Roamers.line, path+".roamers", "roam_in rules are for roamers already")
+		}
+		r.roamers = int8(x)
+	}
+	for _, p := range []struct {
+		key      string
+		l        *digitsList
+		min, max int
+		dst      *[]prefix
+	}{
+		{"home_plmns", d.HomePLMNs, 5, 6, &r.plmns},
+		{"imsi_prefix", d.IMSIPrefix, 1, 15, &r.imsiPfx},
+		{"msisdn_prefix", d.MSISDNPrefix, 1, 15, &r.msisdnPfx},
+		{"peer_prefix", d.PeerPrefix, 1, 15, &r.peerPfx},
+		{"country_codes", d.CountryCodes, 1, 3, &r.countries},
+	} {
+		if p.l != nil {
+			if *p.dst, err = p.l.prefixes(path+"."+p.key, p.min, p.max); err != nil {
+				return r, err
+			}
+		}
+	}
+	if d.Hours != nil {
+		if r.hours, err = windows(d.Hours, path+".hours"); err != nil {
 			return r, err
 		}
 	}
+	if d.Weekdays != nil {
+		if r.days, err = weekdays(d.Weekdays, path+".weekdays"); err != nil {
+			return r, err
+		}
+	}
+	for _, l := range []struct {
+		w   *words
+		dst *[]string
+	}{{d.Segment, &r.segments}, {d.TagsAny, &r.tagsAny}, {d.TagsAll, &r.tagsAll}} {
+		if l.w != nil {
+			*l.dst = l.w.v
+		}
+	}
+	if d.RequireConsent != nil && d.RequireConsent.v {
+		if s.optIn == "" {
+			return r, lineErr(d.RequireConsent.line, path+".require_consent", "needs an opt_in list at the top of the file")
+		}
+		r.consent = true
+	}
+	if d.Direction != nil {
+		x, err := oneOf(d.Direction, path+".direction", "any", "mo", "mt")
+		if err != nil {
+			return r, lineErr(d.Direction.line, path+".direction", "want mo, mt or any, got %q", d.Direction.v)
+		}
+		r.direction = int8(x)
+	}
+	if d.Answered != nil {
+		r.answered = exclude
+		if d.Answered.v {
+			r.answered = only
+		}
+	}
+	if d.Causes != nil {
+		r.causes = d.Causes.v
+	}
+	for _, f := range []struct {
+		d   *duration
+		dst *int64
+	}{{d.MinInterval, &r.minInterval}, {d.Dwell, &r.dwell}, {d.For, &r.silentFor}, {d.OffFor, &r.offFor},
+		{d.MinStay, &r.minStay}, {d.MinDuration, &r.minDur}, {d.MaxDuration, &r.maxDur}} {
+		if f.d != nil {
+			*f.dst = f.d.ns
+		}
+	}
+	if d.MaxPerMinute != nil {
+		r.maxPerMinute = d.MaxPerMinute.v
+	}
+	if r.maxDur > 0 && r.maxDur < r.minDur {
+		return r, lineErr(d.MaxDuration.line, path+".max_duration", "shorter than min_duration")
+	}
+	if r.maxDur > 0 && r.answered == exclude {
+		return r, lineErr(d.MaxDuration.line, path+".max_duration", "unanswered calls have no duration (answered: false)")
+	}
+	if cd := d.Count; cd != nil {
+		l := fieldLine(cd)
+		switch {
+		case cd.N == nil:
+			return r, lineErr(max(l, line), path+".count.n", "missing (how many facts, like 3)")
+		case cd.N.v < 2 || cd.N.v > maxCount:
+			return r, lineErr(cd.N.line, path+".count.n", "want 2 to %d, got %d", maxCount, cd.N.v)
+		case cd.Within == nil:
+			return r, lineErr(l, path+".count.within", "missing (a window like 7d)")
+		}
+		r.count, r.countWithin = int(cd.N.v), cd.Within.ns
+	}
+	if a := d.After; a != nil {
+		l := fieldLine(a)
+		switch {
+		case a.Rule == nil:
+			return r, lineErr(max(l, line), path+".after.rule", "missing (the name of the rule that must match first)")
+		case a.Within == nil:
+			return r, lineErr(l, path+".after.within", "missing (a window like 2h)")
+		}
+	}
+	if d.Campaign != nil {
+		if r.campaign = d.Campaign.v; r.campaign == "" || strings.ContainsAny(r.campaign, " \t\n\r") {
+			return r, lineErr(d.Campaign.line, path+".campaign", "want a name without spaces, got %q", r.campaign)
+		}
+	}
+	if d.ControlShare != nil {
+		if d.Campaign == nil {
+			return r, lineErr(d.ControlShare.line, path+".control_share", "needs campaign: (the control group is per campaign)")
+		}
+		r.control = uint64(d.ControlShare.v*10000 + 0.5)
+	}
 	switch {
 	case r.kind == kDwell && r.dwell == 0:
-		return r, fieldErr(n, path+".dwell", "dwell rules need dwell: (time in the region, like 10m)")
+		return r, lineErr(line, path+".dwell", "dwell rules need dwell: (time in the region, like 10m)")
 	case r.kind == kSilent && r.silentFor == 0:
-		return r, fieldErr(n, path+".for", "silent rules need for: (time without calls or SMS, like 72h)")
+		return r, lineErr(line, path+".for", "silent rules need for: (time without calls or SMS, like 72h)")
 	}
 	return r, nil
-}
-
-// noDuplicates rejects a mapping that repeats a key (the node tree keeps both).
-func noDuplicates(m *yaml.Node, path string) error {
-	first := make(map[string]int, len(m.Content)/2)
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k := m.Content[i]
-		if l, dup := first[k.Value]; dup {
-			return fieldErr(k, path+k.Value, "duplicate key (first at line %d)", l)
-		}
-		first[k.Value] = k.Line
-	}
-	return nil
-}
-
-func scalar(n *yaml.Node, field string) (string, error) {
-	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		return "", fieldErr(n, field, "want a single value")
-	}
-	return n.Value, nil
-}
-
-// list accepts a sequence of scalars or a single scalar.
-func list(n *yaml.Node, field string) ([]string, error) {
-	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
-		return []string{n.Value}, nil
-	}
-	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		return nil, fieldErr(n, field, "want a non-empty list")
-	}
-	out := make([]string, len(n.Content))
-	for i, c := range n.Content {
-		v, err := scalar(deref(c), fmt.Sprintf("%s[%d]", field, i))
-		if err != nil {
-			return nil, err
-		}
-		if v == "" {
-			return nil, fieldErr(c, fmt.Sprintf("%s[%d]", field, i), "empty value")
-		}
-		out[i] = v
-	}
-	return out, nil
-}
-
-func prefixes(n *yaml.Node, field string, minLen, maxLen int) ([]prefix, error) {
-	vs, err := list(n, field)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]prefix, len(vs))
-	for i, v := range vs {
-		ok := len(v) >= minLen && len(v) <= maxLen
-		var x uint64
-		for j := 0; ok && j < len(v); j++ {
-			ok = v[j] >= '0' && v[j] <= '9'
-			x = x*10 + uint64(v[j]-'0')
-		}
-		if !ok {
-			want := fmt.Sprintf("%d-%d digits", minLen, maxLen)
-			if minLen == 5 {
-				want = "MCC+MNC, 5 or 6 digits, quoted"
-			}
-			return nil, fieldErr(n, field, "want %s, got %q", want, v)
-		}
-		out[i] = prefix{v: x, n: len(v)}
-	}
-	return out, nil
-}
-
-const day = 24 * time.Hour
-
-// parseDuration accepts Go durations (90s, 10m, 1h30m) and whole days (3d).
-func parseDuration(s string) (time.Duration, bool) {
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(d)
-		if err != nil || n <= 0 || n > 36500 {
-			return 0, false
-		}
-		return time.Duration(n) * day, true
-	}
-	d, err := time.ParseDuration(s)
-	return d, err == nil && d > 0
-}
-
-func duration(n *yaml.Node, field string) (int64, error) {
-	s, err := scalar(n, field)
-	if err != nil {
-		return 0, err
-	}
-	d, ok := parseDuration(s)
-	if !ok {
-		return 0, fieldErr(n, field, "want a duration like 10m, got %q", s)
-	}
-	return int64(d), nil
-}
-
-func positive(n *yaml.Node, field string) (int64, error) {
-	s, err := scalar(n, field)
-	if err != nil {
-		return 0, err
-	}
-	x, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || x <= 0 {
-		return 0, fieldErr(n, field, "want a positive integer, got %q", s)
-	}
-	return x, nil
 }
 
 // clock parses "HH:MM" into minutes since midnight; "24:00" only as an end.
@@ -570,33 +495,33 @@ func clock(s string, end bool) (int32, bool) {
 	if len(s) != 5 || s[2] != ':' {
 		return 0, false
 	}
-	h, err1 := strconv.Atoi(s[:2])
-	m, err2 := strconv.Atoi(s[3:])
-	if err1 != nil || err2 != nil || h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && (m != 0 || !end)) {
+	h, m := int(s[0]-'0')*10+int(s[1]-'0'), int(s[3]-'0')*10+int(s[4]-'0')
+	for _, c := range []byte{s[0], s[1], s[3], s[4]} {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	if m > 59 || h > 24 || (h == 24 && (m != 0 || !end)) {
 		return 0, false
 	}
 	return int32(h*60 + m), true
 }
 
-func windows(n *yaml.Node, field string) ([]window, error) {
-	vs, err := list(n, field)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]window, len(vs))
-	for i, v := range vs {
+func windows(w *words, field string) ([]window, error) {
+	out := make([]window, len(w.v))
+	for i, v := range w.v {
 		a, b, ok := strings.Cut(v, "-")
-		var w window
+		var win window
 		if ok {
 			var ok1, ok2 bool
-			w.from, ok1 = clock(strings.TrimSpace(a), false)
-			w.to, ok2 = clock(strings.TrimSpace(b), true)
-			ok = ok1 && ok2 && w.from != w.to
+			win.from, ok1 = clock(strings.TrimSpace(a), false)
+			win.to, ok2 = clock(strings.TrimSpace(b), true)
+			ok = ok1 && ok2 && win.from != win.to
 		}
 		if !ok {
-			return nil, fieldErr(n, field, "want a window like \"08:00-20:00\" (may wrap midnight, not empty), got %q", v)
+			return nil, lineErr(w.line, field, "want a window like \"08:00-20:00\" (may wrap midnight, not empty), got %q", v)
 		}
-		out[i] = w
+		out[i] = win
 	}
 	return out, nil
 }
@@ -613,13 +538,9 @@ func weekday(s string) (int, bool) {
 }
 
 // weekdays parses "mon-fri", "sat,sun" or a list of those; ranges may wrap (fri-mon).
-func weekdays(n *yaml.Node, field string) (uint8, error) {
-	vs, err := list(n, field)
-	if err != nil {
-		return 0, err
-	}
+func weekdays(w *words, field string) (uint8, error) {
 	var mask uint8
-	for _, v := range vs {
+	for _, v := range w.v {
 		for part := range strings.SplitSeq(v, ",") {
 			a, b, isRange := strings.Cut(part, "-")
 			from, ok := weekday(a)
@@ -628,7 +549,7 @@ func weekdays(n *yaml.Node, field string) (uint8, error) {
 				to, ok = weekday(b)
 			}
 			if !ok {
-				return 0, fieldErr(n, field, "want days like mon-fri or sat,sun, got %q", v)
+				return 0, lineErr(w.line, field, "want days like mon-fri or sat,sun, got %q", v)
 			}
 			for d := from; ; d = (d + 1) % 7 {
 				mask |= 1 << d

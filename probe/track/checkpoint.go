@@ -23,7 +23,7 @@ import (
 
 // stateVersion is the version of what SaveState writes; LoadState refuses
 // other versions.
-const stateVersion = 3
+const stateVersion = 4
 
 // ErrStateVersion is returned by LoadState for a checkpoint written by a
 // sigprobe with another state layout.
@@ -166,6 +166,7 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 		e.I64(c.release)
 		e.U8(c.cause)
 		e.U64(c.rand)
+		e.U32(uint32(c.callCell))
 		encHeld(e, &c.held)
 	}
 	encInt32s(e, r.cfree)
@@ -348,6 +349,7 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 		c.release = d.I64()
 		c.cause = d.U8()
 		c.rand = d.U64()
+		c.callCell = cellKey(d.U32())
 		decHeld(d, &c.held)
 	}
 	r.cfree = decInt32s(d, len(r.cslab))
@@ -445,6 +447,16 @@ func (s *State) SaveState(e *ckpt.Enc) {
 	for _, l := range s.wheel {
 		encInt32s(e, l)
 	}
+	ab := make([]int32, 0, len(s.abroad))
+	for i := range s.abroad {
+		ab = append(ab, i)
+	}
+	slices.Sort(ab)
+	e.Uvarint(uint64(len(ab)))
+	for _, i := range ab {
+		e.U32(uint32(i))
+		e.U64(uint64(s.abroad[i]))
+	}
 
 	rg := &s.reg
 	e.I64(rg.settled)
@@ -526,6 +538,17 @@ func (s *State) LoadState(d *ckpt.Dec) error {
 	wheel := make([][]int32, d.Count(1))
 	for i := range wheel {
 		wheel[i] = decInt32s(d, len(s.subs))
+	}
+	s.abroad = nil
+	for range d.Count(12) {
+		i, vlr := int32(d.U32()), sink.Digits(d.U64())
+		if i < 0 || int(i) >= len(s.subs) {
+			return d.Fail(ckpt.ErrCorrupt)
+		}
+		if s.abroad == nil {
+			s.abroad = make(map[int32]sink.Digits)
+		}
+		s.abroad[i] = vlr
 	}
 	if timeout == s.timeout && len(wheel) == len(s.wheel) {
 		s.wheel = wheel

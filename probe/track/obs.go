@@ -10,6 +10,7 @@ const (
 	obsDetach                      // IMSI detach
 	obsEvent                       // activity (attach, LU, call, SMS, USSD)
 	obsIdentity                    // MSISDN or IMEI learned
+	obsVLR                         // updateLocation: registers with the VLR numbered Event.Peer
 )
 
 // cellKey packs LAC and CI.

@@ -159,6 +159,7 @@ type conn struct {
 	answer   int64
 	release  int64
 	cause    uint8
+	callCell cellKey // the cell the call was set up in
 	held     heldBuf
 	rand     uint64 // an Authentication Request RAND waiting to be learned
 }
@@ -338,13 +339,25 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 		case bssap.HandoverComplete:
 			if c.target != 0 {
 				c.cell, c.target = c.target, 0
-				// The old connection, cleared next, now shows the new cell too.
+				// The old connection, cleared next, now shows the new cell
+				// too; the call carries on on this one.
 				if i, ok := r.hoSrc[c.imsi]; ok && c.imsi != 0 {
 					delete(r.hoSrc, c.imsi)
 					if old := &r.cslab[i]; old.imsi == c.imsi {
 						old.cell = c.cell
+						if old.inCall && !c.inCall {
+							c.inCall, c.callMO, c.peer, c.callCell = true, old.callMO, old.peer, old.callCell
+							c.setup, c.answer, c.release, c.cause = old.setup, old.answer, old.release, old.cause
+							old.inCall = false
+						}
 					}
 				}
+			}
+		case bssap.ClearRequest, bssap.ClearCommand:
+			// A call cleared without a CC message (radio link failure)
+			// ends here.
+			if c.inCall && c.release == 0 {
+				c.release = ts
 			}
 		case bssap.HandoverPerformed:
 			if m.Loc.LAC != 0 {
@@ -430,7 +443,8 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 	case bssap.PDCC:
 		switch m.Type {
 		case bssap.CCSetup:
-			c.inCall, c.callMO, c.setup = true, up, ts
+			c.inCall, c.callMO, c.setup, c.callCell = true, up, ts, c.cell
+			c.answer, c.release, c.cause = 0, 0, 0
 			if up {
 				c.peer = digits(&m.Called)
 			} else {
@@ -444,6 +458,9 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 			if c.inCall && c.release == 0 {
 				c.release = ts
 			}
+			if c.inCall && c.cause == 0 && m.Has&decode.HasCause != 0 {
+				c.cause = uint8(m.Cause)
+			}
 		}
 	case bssap.PDSMS:
 		if m.Type == bssap.SMSCPData && !c.smsDone && (m.RPOrig.N > 0 || m.RPDest.N > 0) {
@@ -452,7 +469,7 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 			if up {
 				kind = sink.EventSMSMO
 			}
-			r.put(c, Obs{TS: ts, Kind: obsEvent, Cell: c.cell, Event: Event{Kind: kind}})
+			r.put(c, Obs{TS: ts, Kind: obsEvent, Cell: c.cell, Event: Event{Kind: kind, Peer: digits(&m.TPAddr)}})
 		}
 	case bssap.PDSS:
 		if m.Type == bssap.SSRegister {
@@ -461,7 +478,10 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 	}
 }
 
-// finishCall reports a call once its connection ends.
+// finishCall reports a call once its connection ends (or the capture does):
+// set up in callCell at setup, answered at answer (0: never), released by
+// the first clearing message (0: still up), with the CC cause of the first
+// one that carries a cause.
 func (r *Resolver) finishCall(c *conn) {
 	if !c.inCall {
 		return
@@ -471,12 +491,8 @@ func (r *Resolver) finishCall(c *conn) {
 	if c.callMO {
 		kind = sink.EventCallMO
 	}
-	rel := c.release
-	if rel == 0 {
-		rel = c.last
-	}
-	r.put(c, Obs{TS: c.setup, Kind: obsEvent, Cell: c.cell,
-		Event: Event{Kind: kind, Peer: c.peer, SetupTS: c.setup, AnswerTS: c.answer, ReleaseTS: rel}})
+	r.put(c, Obs{TS: c.setup, Kind: obsEvent, Cell: c.callCell,
+		Event: Event{Kind: kind, Peer: c.peer, SetupTS: c.setup, AnswerTS: c.answer, ReleaseTS: c.release, Cause: c.cause}})
 }
 
 // imeiFromSV derives the IMEI (14 digits + Luhn check digit) from an IMEISV.
@@ -647,6 +663,11 @@ func (r *Resolver) mapMsg(m *decode.Message) {
 	}
 	if imsi != 0 {
 		r.Stats.Attributed++
+		if m.Type == tcap.OpUpdateLocation && m.Comp == decode.CompInvoke && m.VLR.N > 0 {
+			// The VLR the subscriber registers with: home or abroad.
+			r.obs = Obs{TS: m.TsNs, IMSI: imsi, Kind: obsVLR, Event: Event{Peer: digits(&m.VLR)}}
+			r.emit(&r.obs)
+		}
 	}
 }
 

@@ -20,7 +20,11 @@ type Config struct {
 	// HomePLMNs are the MCC+MNC prefixes of the operator's own IMSIs; any
 	// other IMSI is an inbound roamer.
 	HomePLMNs []string
-	Regions   *regions.File
+	// HomeCountryCodes are the E.164 country codes of the operator's own
+	// VLR numbers: a home subscriber whose updateLocation comes from a VLR
+	// numbered otherwise is abroad (roam-out).
+	HomeCountryCodes []string
+	Regions          *regions.File
 	// Subscribers, if set, sizes the subscriber table up front (no growth
 	// slack: an operator knows roughly how many subscribers it has).
 	Subscribers int
@@ -30,7 +34,7 @@ type Config struct {
 
 // DefaultConfig matches the simulator's default network.
 func DefaultConfig() Config {
-	return Config{T3212: 2 * time.Hour, SilentFactor: 1.05, HomePLMNs: []string{"00101"}}
+	return Config{T3212: 2 * time.Hour, SilentFactor: 1.05, HomePLMNs: []string{"00101"}, HomeCountryCodes: []string{"999"}}
 }
 
 // State holds every subscriber's cell, dwell and region presence, and
@@ -50,6 +54,10 @@ type State struct {
 	wheelMin int64 // first minute not yet processed
 
 	reg regionState
+
+	// abroad: home subscribers registered with a foreign VLR (by index in
+	// subs), and that VLR's number. Part of the state a checkpoint keeps.
+	abroad map[int32]sink.Digits
 
 	rules *rules.Engine // nil: no trigger rules
 	fact  rules.Fact
@@ -117,13 +125,14 @@ func (s *State) Reconfigure(rf *regions.File, eng *rules.Engine) {
 	}
 }
 
-// fire hands one fact about u to the rules engine.
+// fire hands one fact about u in cell c to the rules engine.
 func (s *State) fire(u *subState, kind rules.Kind, ts int64, c cellKey) {
 	if s.rules == nil {
 		return
 	}
 	f := &s.fact
-	*f = rules.Fact{Kind: kind, TS: ts, IMSI: u.imsi, MSISDN: u.msisdn, Roamer: u.roamer(), Region: -1, LAC: c.lac(), CI: c.ci(), OffS: -1}
+	*f = rules.Fact{Kind: kind, TS: ts, IMSI: u.imsi, MSISDN: u.msisdn, Roamer: u.roamer(), Region: -1, LAC: c.lac(), CI: c.ci(), OffS: -1,
+		Regions: s.reg.cells[c]}
 	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
 }
 
@@ -207,9 +216,10 @@ func NewState(cfg Config, out *sink.Batch, flush func(*sink.Batch)) *State {
 	return s
 }
 
-func (s *State) sub(imsi sink.Digits, ts int64) *subState {
+// sub returns the subscriber of imsi, created (first seen at ts) if new.
+func (s *State) sub(imsi sink.Digits, ts int64) (u *subState, created bool) {
 	if i := s.idx.get(s.subs, imsi); i >= 0 {
-		return &s.subs[i]
+		return &s.subs[i], false
 	}
 	s.Stats.Subscribers++
 	roamer := true
@@ -224,26 +234,27 @@ func (s *State) sub(imsi sink.Digits, ts int64) *subState {
 	}
 	s.subs = append(s.subs, n)
 	s.idx.put(s.subs, imsi, int32(len(s.subs)-1))
-	u := &s.subs[len(s.subs)-1]
-	s.fire(u, rules.Seen, ts, 0)
-	return u
+	return &s.subs[len(s.subs)-1], true
 }
 
 // Observe applies one observation.
 func (s *State) Observe(o *Obs) {
 	s.Stats.Observations++
 	s.advance(o.TS)
-	u := s.sub(o.IMSI, o.TS)
+	u, created := s.sub(o.IMSI, o.TS)
 	if t := sec32(o.TS); t > u.lastAny {
 		u.lastAny = t
 	}
 	switch o.Kind {
 	case obsIdentity:
-		if o.MSISDN != 0 {
-			u.msisdn = o.MSISDN
-		}
 		if o.IMEI != 0 {
 			u.imei = o.IMEI
+		}
+		if o.MSISDN != 0 && o.MSISDN != u.msisdn {
+			u.msisdn = o.MSISDN
+			if !created {
+				s.fire(u, rules.Identity, o.TS, u.cell)
+			}
 		}
 	case obsCell:
 		s.cell(u, o.Cell, o.TS)
@@ -253,9 +264,67 @@ func (s *State) Observe(o *Obs) {
 		s.event(u, o)
 	case obsEvent:
 		s.event(u, o)
+	case obsVLR:
+		s.vlr(u, o)
+	}
+	if created {
+		// First seen: with what this observation showed (its cell, or the
+		// number it revealed).
+		c := u.cell
+		if c == 0 {
+			c = o.Cell
+		}
+		s.fire(u, rules.Seen, o.TS, c)
 	}
 	s.maybeFlush()
 }
+
+// vlr applies an updateLocation: a home subscriber registering with a
+// foreign VLR roams out (again, when the country changes); registering at
+// home after that is the return.
+func (s *State) vlr(u *subState, o *Obs) {
+	if u.roamer() {
+		return
+	}
+	vlr := o.Event.Peer
+	home := false
+	for _, cc := range s.cfg.HomeCountryCodes {
+		home = home || vlr.HasPrefix(cc)
+	}
+	i := s.idxOf(u)
+	prev, away := s.abroad[i]
+	switch {
+	case !home && (!away || prev.CountryCode() != vlr.CountryCode()):
+		if s.abroad == nil {
+			s.abroad = make(map[int32]sink.Digits)
+		}
+		s.abroad[i] = vlr
+		s.roamEvent(u, o.TS, sink.EventRoamOut, rules.RoamOut, vlr)
+	case !home:
+		s.abroad[i] = vlr // another VLR of the same country
+	case away:
+		delete(s.abroad, i)
+		s.roamEvent(u, o.TS, sink.EventRoamReturn, rules.RoamReturn, prev)
+	}
+}
+
+func (s *State) roamEvent(u *subState, ts int64, kind string, fk rules.Kind, vlr sink.Digits) {
+	s.out.Events = append(s.out.Events, sink.Event{TS: ts / 1e9, IMSI: u.imsi, MSISDN: u.msisdn, Kind: kind, Peer: vlr})
+	if s.rules == nil {
+		return
+	}
+	c := u.cell
+	if fk == rules.RoamOut {
+		c = 0 // abroad: in none of our cells
+	}
+	f := &s.fact
+	*f = rules.Fact{Kind: fk, TS: ts, IMSI: u.imsi, MSISDN: u.msisdn, Region: -1, LAC: c.lac(), CI: c.ci(), OffS: -1, Peer: vlr,
+		Regions: s.reg.cells[c]}
+	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
+}
+
+// Abroad is the number of home subscribers registered abroad now.
+func (s *State) Abroad() int { return len(s.abroad) }
 
 // cell: u was seen in c at ts.
 func (s *State) cell(u *subState, c cellKey, ts int64) {
@@ -268,7 +337,7 @@ func (s *State) cell(u *subState, c cellKey, ts int64) {
 		return
 	}
 	if u.cell != 0 && ts-unixOf(u.lastSeen)*1e9 > s.timeout {
-		s.endDwell(u, unixOf(u.lastSeen)*1e9, "silent") // went away unnoticed; back now
+		s.implicitDetach(u) // went away unnoticed; back now, before the wheel saw it
 	}
 	if u.cell != c {
 		if u.cell != 0 {
@@ -313,19 +382,28 @@ func (s *State) event(u *subState, o *Obs) {
 		e.ReleaseTS = o.Event.ReleaseTS / 1e9
 		if o.Event.AnswerTS != 0 {
 			e.AnswerTS = o.Event.AnswerTS / 1e9
-			e.Duration = uint32((o.Event.ReleaseTS - o.Event.AnswerTS) / 1e9)
+			if e.ReleaseTS != 0 {
+				e.Duration = uint32(e.ReleaseTS - e.AnswerTS)
+			}
 		}
 	}
 	s.out.Events = append(s.out.Events, e)
 }
 
-// eventFact turns an activity event into a rules fact.
+// eventFact turns an activity event into a rules fact in the event's cell
+// (else the subscriber's). A call leg is a fact when it was released (at
+// setup if it was still up when the capture ended).
 func (s *State) eventFact(u *subState, o *Obs) {
 	if s.rules == nil {
 		return
 	}
+	c := o.Cell
+	if c == 0 {
+		c = u.cell
+	}
 	f := &s.fact
-	*f = rules.Fact{TS: o.TS, IMSI: u.imsi, MSISDN: u.msisdn, Roamer: u.roamer(), Region: -1, LAC: o.Cell.lac(), CI: o.Cell.ci(), OffS: -1}
+	*f = rules.Fact{TS: o.TS, IMSI: u.imsi, MSISDN: u.msisdn, Roamer: u.roamer(), Region: -1, LAC: c.lac(), CI: c.ci(), OffS: -1,
+		Regions: s.reg.cells[c]}
 	switch o.Event.Kind {
 	case sink.EventAttach:
 		f.Kind = rules.PowerOn
@@ -342,16 +420,32 @@ func (s *State) eventFact(u *subState, o *Obs) {
 		if o.Event.Kind == sink.EventSMSMO || o.Event.Kind == sink.EventSMSMT {
 			f.Kind = rules.SMS
 		}
-		if o.Event.AnswerTS != 0 {
-			f.DurationS = (o.Event.ReleaseTS - o.Event.AnswerTS) / 1e9
+		if f.Kind == rules.Call {
+			f.Answered, f.Cause = o.Event.AnswerTS != 0, o.Event.Cause
+			if o.Event.ReleaseTS != 0 {
+				f.TS = o.Event.ReleaseTS
+				if f.Answered {
+					f.DurationS = o.Event.ReleaseTS/1e9 - o.Event.AnswerTS/1e9
+				}
+			}
 		}
 	default:
 		f.Kind = rules.Activity
 	}
-	if c := u.cell; c != 0 && f.LAC == 0 {
-		f.LAC, f.CI = c.lac(), c.ci()
-	}
 	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
+}
+
+// implicitDetach ends u's dwell at its last message after a silence longer
+// than the timeout: an implicit_detach event dated at that message, and a
+// power_off fact at the minute the silence became known, in u's last cell.
+func (s *State) implicitDetach(u *subState) {
+	s.Stats.Silent++
+	end := unixOf(u.lastSeen) * 1e9
+	last := u.cell
+	s.endDwell(u, end, "silent")
+	s.out.Events = append(s.out.Events, sink.Event{TS: end / 1e9, IMSI: u.imsi, MSISDN: u.msisdn, Kind: sink.EventSilent, Roamer: u.roamer()})
+	u.setOff(u.lastSeen)
+	s.fire(u, rules.PowerOff, s.expiry(u)*60e9, last)
 }
 
 // expiry is the minute u's silence timeout expires.
@@ -385,12 +479,7 @@ func (s *State) advance(ts int64) {
 		for _, i := range list {
 			u := &s.subs[i]
 			if u.cell != 0 && s.expiry(u) == s.wheelMin {
-				s.Stats.Silent++
-				end := unixOf(u.lastSeen) * 1e9
-				s.endDwell(u, end, "silent")
-				s.out.Events = append(s.out.Events, sink.Event{TS: end / 1e9, IMSI: u.imsi, MSISDN: u.msisdn, Kind: sink.EventSilent, Roamer: u.roamer()})
-				u.setOff(u.lastSeen)
-				s.fire(u, rules.PowerOff, s.wheelMin*60e9, 0)
+				s.implicitDetach(u)
 			}
 		}
 		s.wheel[slot] = list[:0]

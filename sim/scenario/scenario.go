@@ -33,6 +33,8 @@ type Scenario struct {
 	Devices    []Device   `yaml:"devices"`
 	Hotlines   []Hotline  `yaml:"hotlines"`
 	Transport  Transport  `yaml:"transport"`
+	Outbound   Outbound   `yaml:"outbound_roaming"`
+	Campaigns  []Campaign `yaml:"campaigns"`
 }
 
 // PLMN is a mobile network code pair; MNC has two or three digits.

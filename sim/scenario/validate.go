@@ -205,6 +205,7 @@ func (s *Scenario) Validate() error {
 	if tr.BundleWindowUS < 0 || tr.BundleWindowUS > 100000 {
 		bad("transport.bundle_window_us", "want 0 to 100000, got %d", tr.BundleWindowUS)
 	}
+	s.validateMarketing(bad, regions)
 	if len(errs) > 0 {
 		if len(errs) > 3 {
 			errs = append(errs[:3], fmt.Sprintf("and %d more", len(errs)-3))

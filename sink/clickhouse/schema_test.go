@@ -88,8 +88,9 @@ func TestColumnsMatchJSONTags(t *testing.T) {
 		Dwell:         []sink.Dwell{{IMSI: d("1"), MSISDN: d("2"), LAC: 3, CI: 4, StartTS: 5, EndTS: 6, Roamer: true, Reason: "x"}},
 		RegionMinutes: []sink.RegionMinute{{Region: "r", MinuteTS: 1, Occupancy: 2, Inflow: 3, Outflow: 4, Roamers: 5, ExitDwell: [8]uint32{6, 7, 8, 9, 10, 11, 12, 13}}},
 		Events:        []sink.Event{{TS: 1, IMSI: d("2"), MSISDN: d("3"), Kind: "k", LAC: 4, CI: 5, Peer: d("6"), SetupTS: 7, AnswerTS: 8, ReleaseTS: 9, Duration: 10, Cause: 11, Roamer: true}},
-		Triggers:      []sink.Trigger{{ID: "i", Rule: "r", Kind: "k", TS: 1, IMSI: d("2"), MSISDN: d("3"), Region: "g", LAC: 4, CI: 5, DwellS: 6, HomeMCC: "7", HomeMNC: "8", Attrs: "a=9"}},
-		Subscribers:   []sink.Subscriber{{IMSI: d("1"), MSISDN: d("2"), IMEI: d("3"), HomeMCC: "4", HomeMNC: "5", FirstSeen: 6, LastSeen: 7}},
+		Triggers: []sink.Trigger{{ID: "i", Rule: "r", Kind: "k", TS: 1, IMSI: d("2"), MSISDN: d("3"), Region: "g", LAC: 4, CI: 5, DwellS: 6, HomeMCC: "7", HomeMNC: "8", Attrs: "a=9",
+			Peer: d("10"), DurationS: 11, Cause: 12, Campaign: "c", Control: true}},
+		Subscribers: []sink.Subscriber{{IMSI: d("1"), MSISDN: d("2"), IMEI: d("3"), HomeMCC: "4", HomeMNC: "5", FirstSeen: 6, LastSeen: 7}},
 	}
 	rows := map[string]any{"trajectories": b.Trajectories[0], "dwell": b.Dwell[0], "region_minute": b.RegionMinutes[0],
 		"events": b.Events[0], "triggers": b.Triggers[0], "subscribers": b.Subscribers[0]}

@@ -26,6 +26,11 @@ type Payload struct {
 	HomeMCC string `json:"home_mcc"`
 	HomeMNC string `json:"home_mnc"`
 	Attrs   string `json:"attrs"`
+	// Added within version 1.
+	Peer      string `json:"peer"`
+	DurationS int64  `json:"duration_s"`
+	Cause     uint8  `json:"cause"`
+	Campaign  string `json:"campaign"`
 	// KeyID names the key that pseudonymized imsi and msisdn (when the
 	// configuration says so for nats); absent when they are in clear.
 	KeyID string `json:"key_id,omitempty"`
@@ -35,7 +40,8 @@ type Payload struct {
 func NewPayload(t *sink.Trigger) Payload {
 	return Payload{V: PayloadVersion, ID: t.ID, Rule: t.Rule, Kind: t.Kind, TS: t.TS,
 		IMSI: t.IMSI.String(), MSISDN: t.MSISDN.String(), Region: t.Region, LAC: t.LAC, CI: t.CI,
-		DwellS: t.DwellS, HomeMCC: t.HomeMCC, HomeMNC: t.HomeMNC, Attrs: t.Attrs, KeyID: t.KeyID}
+		DwellS: t.DwellS, HomeMCC: t.HomeMCC, HomeMNC: t.HomeMNC, Attrs: t.Attrs,
+		Peer: t.Peer.String(), DurationS: t.DurationS, Cause: t.Cause, Campaign: t.Campaign, KeyID: t.KeyID}
 }
 
 // SubjectPrefix starts every trigger subject; the stream takes SubjectPrefix + ">".

@@ -322,6 +322,9 @@ func (p *Publisher) Write(b *sink.Batch) error {
 	p.kept = false
 	for i := range b.Triggers {
 		t := &b.Triggers[i]
+		if t.Control {
+			continue // a campaign's control group: recorded in the triggers table, never published
+		}
 		if t.Seq != 0 && t.Seq <= p.acked {
 			p.skipped.Inc() // published before a crash; fired again by the replay from the checkpoint
 			continue

@@ -322,7 +322,7 @@ func TestSubjectAndPayload(t *testing.T) {
 	}
 	tr := triggers(1, 0)[0]
 	js, _ := json.Marshal(NewPayload(&tr))
-	want := `{"v":1,"id":"t-0","rule":"r1","kind":"dwell","ts":1790000000,"imsi":"001010000000000","msisdn":"491700000001","region":"mall","lac":7,"ci":0,"dwell_s":1800,"home_mcc":"001","home_mnc":"01","attrs":"segment=a"}`
+	want := `{"v":1,"id":"t-0","rule":"r1","kind":"dwell","ts":1790000000,"imsi":"001010000000000","msisdn":"491700000001","region":"mall","lac":7,"ci":0,"dwell_s":1800,"home_mcc":"001","home_mnc":"01","attrs":"segment=a","peer":"","duration_s":0,"cause":0,"campaign":""}`
 	if string(js) != want {
 		t.Fatalf("payload\n%s\nwant\n%s", js, want)
 	}

@@ -97,13 +97,20 @@ type triggerRow struct {
 	HomeMCC string `parquet:"home_mcc,dict"`
 	HomeMNC string `parquet:"home_mnc,dict"`
 	Attrs   string `parquet:"attrs"`
-	Key     string `parquet:"key_id,dict"`
+
+	Peer      string `parquet:"peer"`
+	DurationS uint32 `parquet:"duration_s"`
+	Cause     uint8  `parquet:"cause"`
+	Campaign  string `parquet:"campaign,dict"`
+	Control   bool   `parquet:"control"`
+	Key       string `parquet:"key_id,dict"`
 }
 
 func (r *triggerRow) set(s *sink.Trigger) {
 	*r = triggerRow{ID: s.ID, Rule: s.Rule, Kind: s.Kind, TS: ms(s.TS), IMSI: s.IMSI.String(),
 		MSISDN: s.MSISDN.String(), Region: s.Region, LAC: s.LAC, CI: s.CI, DwellS: clampU32(s.DwellS),
-		HomeMCC: s.HomeMCC, HomeMNC: s.HomeMNC, Attrs: s.Attrs, Key: s.KeyID}
+		HomeMCC: s.HomeMCC, HomeMNC: s.HomeMNC, Attrs: s.Attrs,
+		Peer: s.Peer.String(), DurationS: clampU32(s.DurationS), Cause: s.Cause, Campaign: s.Campaign, Control: s.Control, Key: s.KeyID}
 }
 
 type subscriberRow struct {

@@ -8,9 +8,8 @@
 -- calls and SMS. Roamers are subscribers whose home network is not
 -- {home_mcc}/{home_mnc}.
 --
--- Roam-out (our subscribers abroad) is not here: it shows as updateLocation
--- from foreign VLRs on the HLR links, which the probe does not tap; its
--- tables hold only what happens in our network.
+-- Roam-out (our subscribers abroad) is roam_out.sql: the probe sees it as
+-- updateLocation from foreign VLRs on the international gateway's link.
 --
 -- Parameters:
 --   {from:Date}, {to:Date}   period, whole UTC days, inclusive

@@ -29,7 +29,10 @@ last_dwell AS (
     GROUP BY imsi
 ),
 last_event AS (
-    SELECT imsi, max(ts) AS last_ev FROM (SELECT toInt64(ts) AS ts, imsi, msisdn, kind, lac, ci, peer, roamer FROM events) WHERE ts <= t_at AND ts >= t_from GROUP BY imsi
+    SELECT imsi, max(ts) AS last_ev FROM (SELECT toInt64(ts) AS ts, imsi, msisdn, kind, lac, ci, peer, roamer FROM events)
+    WHERE ts <= t_at AND ts >= t_from
+      AND kind NOT IN ('roam_out', 'roam_return') -- registering abroad is not activity in our network
+    GROUP BY imsi
 )
 SELECT d.imsi AS imsi, s.msisdn AS msisdn,
        toDateTime(greatest(d.last_ts, e.last_ev), 'UTC') AS last_seen,
