@@ -113,7 +113,7 @@ func makeTown() error {
 		return err
 	}
 	if code, _, stderr := run("replay", "-r", e2e.pcap, "--regions", filepath.Join(e2e.truth, "regions.yaml"), "--rules", e2e.rules,
-		"--attributes", filepath.Join(e2e.truth, "attributes.csv"), "--out", e2e.out, "--format", "jsonl", "--nats", "embedded"); code != 0 {
+		"--attributes", filepath.Join(e2e.truth, "attributes.csv"), "--out", e2e.out, "--format", "jsonl", "--nats", "embedded", "--data-dir", e2e.dir); code != 0 {
 		return fmt.Errorf("replay: %s", stderr)
 	}
 	return nil

@@ -82,13 +82,19 @@ func TestPublishedTriggersMatchSchema(t *testing.T) {
 	tw := town(t)
 	sch := payloadSchema(t)
 
-	// The replay's embedded server kept its store under --out.
-	srv, err := natsbus.Embedded(filepath.Join(tw.out, "nats"), "127.0.0.1:0")
+	// The replay's embedded server kept its store in its data directory;
+	// read it as the consumer the first start generated.
+	store := filepath.Join(tw.dir, "nats")
+	srv, err := natsbus.Embedded(natsbus.EmbeddedConfig{StoreDir: store, Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	nc, err := nats.Connect(srv.URL())
+	seed, err := nats.NkeyOptionFromSeed(filepath.Join(store, "consumer.nk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(srv.URL(), seed)
 	if err != nil {
 		t.Fatal(err)
 	}
