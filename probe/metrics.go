@@ -38,6 +38,7 @@ import (
 //	sigprobe_messages_lines_total               JSON lines written to the messages file
 //	sigprobe_rules_fired_total                  triggers fired, all rules
 //	sigprobe_rules_rule_fired_total{rule}       triggers fired by rule
+//	sigprobe_rules_control_total{rule}          of those, held out as a campaign's control group (not published)
 //	sigprobe_rules_suppressed_total{rule,reason} firings suppressed (filtered, opted_out,
 //	                                            no_opt_in, min_interval, daily_cap, rate_limited)
 //	sigprobe_output_*{output}                   rows, write errors, queue, lag, spool, drops per output
@@ -71,7 +72,7 @@ type probeMetrics struct {
 }
 
 type ruleMetrics struct {
-	fired                                                           *metrics.Counter
+	fired, control                                                  *metrics.Counter
 	filtered, optedOut, noOptIn, minInterval, dailyCap, rateLimited *metrics.Counter
 }
 
@@ -135,6 +136,7 @@ func newProbeMetrics(regionNames []string, eng *rules.Engine) *probeMetrics {
 			}
 			m.byRule = append(m.byRule, ruleMetrics{
 				fired:    s.NewCounter(fmt.Sprintf("sigprobe_rules_rule_fired_total{rule=%q}", r.Rule)),
+				control:  s.NewCounter(fmt.Sprintf("sigprobe_rules_control_total{rule=%q}", r.Rule)),
 				filtered: sup("filtered"), optedOut: sup("opted_out"), noOptIn: sup("no_opt_in"),
 				minInterval: sup("min_interval"), dailyCap: sup("daily_cap"), rateLimited: sup("rate_limited"),
 			})
@@ -182,6 +184,7 @@ func (m *probeMetrics) setRules(eng *rules.Engine) uint64 {
 		if i < len(m.byRule) {
 			b := &m.byRule[i]
 			b.fired.Set(r.Fired)
+			b.control.Set(r.Control)
 			b.filtered.Set(r.Filtered)
 			b.optedOut.Set(r.OptedOut)
 			b.noOptIn.Set(r.NoOptIn)
@@ -239,6 +242,7 @@ func (m *probeMetrics) rebind(regionNames []string, eng *rules.Engine) {
 		}
 		m.byRule = append(m.byRule, ruleMetrics{
 			fired:    m.s.GetOrCreateCounter(fmt.Sprintf("sigprobe_rules_rule_fired_total{rule=%q}", r.Rule)),
+			control:  m.s.GetOrCreateCounter(fmt.Sprintf("sigprobe_rules_control_total{rule=%q}", r.Rule)),
 			filtered: sup("filtered"), optedOut: sup("opted_out"), noOptIn: sup("no_opt_in"),
 			minInterval: sup("min_interval"), dailyCap: sup("daily_cap"), rateLimited: sup("rate_limited"),
 		})

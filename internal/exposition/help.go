@@ -49,6 +49,7 @@ var help = map[string]string{
 	"sigprobe_messages_lines_total":        "JSON lines written to the messages file.",
 	"sigprobe_rules_fired_total":           "Triggers fired, all rules.",
 	"sigprobe_rules_rule_fired_total":      "Triggers fired, by rule.",
+	"sigprobe_rules_control_total":         "Of the triggers fired, those held out as a campaign's control group (recorded, not published), by rule.",
 
 	// outputs
 	"sigprobe_sink_rows_total":             "Rows an output wrote (NATS: triggers acknowledged by JetStream), by sink and table.",
