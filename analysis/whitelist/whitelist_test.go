@@ -72,6 +72,7 @@ func TestIntegerWidths(t *testing.T) {
 	}
 	subs := []sub{{"a", "1"}, {"b", "2"}, {"c", "3"}}
 	run := func(write func(path string) error) []Member {
+		t.Helper()
 		dir := t.TempDir()
 		for _, tbl := range []string{"dwell", "subscribers"} {
 			os.MkdirAll(filepath.Join(dir, tbl), 0o755)
@@ -84,11 +85,11 @@ func TestIntegerWidths(t *testing.T) {
 		}
 		p := Defaults()
 		p.Group, p.Month, p.Known, p.CallGraph = "g", time.Date(2026, 10, 15, 0, 0, 0, 0, time.UTC), []string{"1"}, false
-		ms, err := Run(dir, rf, p)
+		res, err := Run(dir, rf, p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return ms
+		return res.Members
 	}
 	a := run(func(path string) error { return parquet.WriteFile(path, r16) })
 	b := run(func(path string) error { return parquet.WriteFile(path, r64) })
@@ -119,10 +120,11 @@ func TestSimulatedMonth(t *testing.T) {
 		known, _ := m.Known(g.Name, 0.15, 1)
 		p := Defaults()
 		p.Group, p.Month, p.Known = g.Name, monthtest.Start, known
-		ms, err := Run(m.Dir, rf, p)
+		res, err := Run(m.Dir, rf, p)
 		if err != nil {
 			t.Fatal(err)
 		}
+		ms := res.Members
 		tp := 0
 		for _, x := range ms {
 			if truth[x.IMSI] {
