@@ -74,7 +74,7 @@ func features(dir string, g *group, p Params) (*Input, error) {
 	}
 	in.Month.DataDays = len(dataDays)
 	night := func(sec int64) bool { return sec >= 2*3600 && sec < 5*3600 }
-	pool := map[string]*Presence{}
+	pool, all := map[string]*Presence{}, map[string]*Presence{}
 	for imsi, h := range hits {
 		nightDays := map[cell]map[int64]bool{}
 		for x := range h {
@@ -101,6 +101,7 @@ func features(dir string, g *group, p Params) (*Input, error) {
 			}
 		}
 		f := &Presence{IMSI: imsi, Nights: len(nights)}
+		all[imsi] = f
 		for d, s := range slots {
 			if len(s) < p.MinSlots {
 				continue
@@ -147,7 +148,10 @@ func features(dir string, g *group, p Params) (*Input, error) {
 			continue
 		}
 		if pool[imsi] == nil {
-			pool[imsi] = &Presence{IMSI: imsi}
+			pool[imsi] = all[imsi]
+			if pool[imsi] == nil {
+				pool[imsi] = &Presence{IMSI: imsi}
+			}
 		}
 		pool[imsi].Known = true
 	}

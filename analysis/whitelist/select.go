@@ -63,10 +63,10 @@ type Month struct {
 type Presence struct {
 	IMSI, MSISDN string
 	Known        bool
-	PDays        int // working days with MinSlots slots in non-home region cells
-	Offdays      int // rest days with as many
-	Nights       int // nights (02:00-05:00 local) seen in the region
-	Degree       int // distinct on-net peers in working-hours calls
+	PDays        int      // working days with MinSlots slots in non-home region cells
+	Offdays      int      // rest days with as many
+	Nights       int      // nights (02:00-05:00 local) seen in the region
+	Degree       int      // distinct on-net peers in working-hours calls
 	Peers        []string // those of them in the pool (IMSIs)
 }
 
