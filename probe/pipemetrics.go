@@ -22,6 +22,9 @@ import (
 //	sigprobe_track_held_dropped_total        observations dropped: held-history buffer full
 //	sigprobe_track_tmsi_mapped_total         TMSI→IMSI mappings learned
 //	sigprobe_track_expired_total             stale connections, transactions, mappings dropped
+//	sigprobe_track_calls_linked_total        A-only tap: callee Setups matched to their caller's
+//	sigprobe_track_calls_unlinked_total{reason="ambiguous"|"no_caller"}  callee Setups not matched
+//	sigprobe_track_msisdn_learned_total      A-only tap: MSISDNs learned from matched calls
 //	sigprobe_track_subscribers               subscribers tracked
 //	sigprobe_track_observations_total        observations applied
 //	sigprobe_track_dwell_rows_total          dwell intervals closed
@@ -35,6 +38,7 @@ type pipeMetrics struct {
 	s                                                                  *metrics.Set
 	messages, attributed, deferred, replayed, unresolved, noConn, held *metrics.Counter
 	mapped, expired, observations, dwell, silent, outOfOrder, late     *metrics.Counter
+	linked, ambiguous, noCaller, learned                               *metrics.Counter
 	subscribers                                                        *metrics.Gauge
 	rows, writeErrors                                                  *metrics.Counter
 	occupancy                                                          []*metrics.Gauge
@@ -57,6 +61,10 @@ func newPipeMetrics(regionNames []string) *pipeMetrics {
 		silent:       s.NewCounter("sigprobe_track_silent_total"),
 		outOfOrder:   s.NewCounter("sigprobe_track_out_of_order_total"),
 		late:         s.NewCounter("sigprobe_track_region_late_total"),
+		linked:       s.NewCounter("sigprobe_track_calls_linked_total"),
+		ambiguous:    s.NewCounter(`sigprobe_track_calls_unlinked_total{reason="ambiguous"}`),
+		noCaller:     s.NewCounter(`sigprobe_track_calls_unlinked_total{reason="no_caller"}`),
+		learned:      s.NewCounter("sigprobe_track_msisdn_learned_total"),
 		subscribers:  s.NewGauge("sigprobe_track_subscribers", nil),
 		rows:         s.NewCounter("sigprobe_pipeline_rows_total"),
 		writeErrors:  s.NewCounter("sigprobe_pipeline_write_errors_total"),
@@ -81,6 +89,10 @@ func (p *Pipeline) update() {
 	m.held.Set(r.ProvDropped)
 	m.mapped.Set(r.TMSIMapped)
 	m.expired.Set(r.Expired)
+	m.linked.Set(r.Link.Linked)
+	m.ambiguous.Set(r.Link.Ambiguous)
+	m.noCaller.Set(r.Link.Unmatched)
+	m.learned.Set(r.Link.Learned)
 	m.observations.Set(st.Observations)
 	m.dwell.Set(st.DwellRows)
 	m.silent.Set(st.Silent)
