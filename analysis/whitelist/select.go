@@ -21,11 +21,12 @@ type Params struct {
 	K float64
 	// KnownPass is the share of known members the first threshold must pass.
 	KnownPass float64
-	// BandPurity and Patience: the threshold is lowered one presence day at
-	// a time while the call graph confirms at least this share of the
-	// subscribers a step admits; Patience failing steps in a row end it.
-	BandPurity float64
-	Patience   int
+	// BandZ and Patience: the threshold is lowered one presence day at a
+	// time while the call graph confirms more of the subscribers a step
+	// admits than chance would (by BandZ standard deviations); Patience
+	// failing steps in a row end it.
+	BandZ    float64
+	Patience int
 	// KMin bounds the calibration from below.
 	KMin float64
 	// MinSlots is the number of present hourly slots that make a presence day.
@@ -35,19 +36,21 @@ type Params struct {
 	// MaxOffdays: more presence days on days off than this is not a member.
 	MaxOffdays int
 	// CallGraph enables the call-graph stage; a candidate is admitted when at
-	// least MinPeers of its distinct on-net peers are members and its
-	// peer lift is at least MinPeerLift.
+	// least MinPeers of its distinct on-net peers are members, its peer lift
+	// is at least MinPeerLift, and calling at random would give it as many
+	// member peers with a probability of at most Alpha (Poisson tail).
 	CallGraph   bool
 	MinPeers    int
 	MinPeerLift float64
+	Alpha       float64
 	// MinDays is the least number of days with data in the month.
 	MinDays int
 }
 
 // Defaults returns the parameters used by `sigprobe whitelist`.
 func Defaults() Params {
-	return Params{KnownPass: 0.9, BandPurity: 0.2, Patience: 2, KMin: 0.3, MinSlots: 3, HomeNights: 5, MaxOffdays: 3,
-		CallGraph: true, MinPeers: 2, MinPeerLift: 4, MinDays: 14}
+	return Params{KnownPass: 0.9, BandZ: 3, Patience: 2, KMin: 0.3, MinSlots: 3, HomeNights: 5, MaxOffdays: 3,
+		CallGraph: true, MinPeers: 2, MinPeerLift: 4, Alpha: 1e-3, MinDays: 14}
 }
 
 // Month is what the features say about the month.
@@ -93,7 +96,7 @@ type Member struct {
 	Peers        int     // distinct on-net peers (working-hours calls)
 	MemberPeers  int     // of them members
 	PeerLift     float64 // (MemberPeers/Peers) / (members/numbers): 1 is calling at random
-	Score        float64 // PeerLift capped at 100, 100 for known members
+	Score        float64 // -log10 P(as many member peers calling at random), at most 99; 99 for known members
 	Stage        string
 	Round        int // the call-graph round that admitted it (0: known or no call graph)
 }
@@ -182,7 +185,7 @@ func Select(in *Input, p Params, sharing int) (*Result, error) {
 		sortMembers(res.Members)
 		return res, nil
 	}
-	g := graph{pool: in.Pool, idx: idx, numbers: max(mo.Numbers, 1), minPeers: p.MinPeers, minLift: p.MinPeerLift}
+	g := graph{pool: in.Pool, idx: idx, numbers: max(mo.Numbers, 1), minPeers: p.MinPeers, minLift: p.MinPeerLift, alpha: p.Alpha}
 	if len(known) == 0 {
 		if sharing > 1 {
 			return nil, fmt.Errorf("%w: %d groups work in this region and without known members the call graph cannot tell them apart; give a few with --known", ErrNoSeparation, sharing)
@@ -225,15 +228,16 @@ func Select(in *Input, p Params, sharing int) (*Result, error) {
 				continue
 			}
 			S2 := g.grow(known, cands(t))
-			ok := 0
+			ok, chance := 0, 0.0
 			for i := range in.Pool {
 				if x := &in.Pool[i]; x.PDays == t && located(x) && !x.Known {
 					if _, yes := S2[i]; yes {
 						ok++
 					}
+					chance += g.falseAdmit(i, S2)
 				}
 			}
-			if ok == 0 || float64(ok) < p.BandPurity*float64(band)-1e-9 {
+			if ok == 0 || float64(ok) <= chance+p.BandZ*math.Sqrt(chance)+1e-9 {
 				bad++
 				continue
 			}
@@ -256,9 +260,15 @@ func Select(in *Input, p Params, sharing int) (*Result, error) {
 }
 
 func member(x *Presence, t int, k float64, stage string, round, mp int, lift float64) Member {
-	score := math.Min(lift, 100)
+	// The score is the evidence against calling at random: -log10 of the
+	// chance of as many member peers (99 for known members).
+	score := 0.0
+	if lift > 0 {
+		lam := float64(mp) / lift
+		score = math.Min(99, -math.Log10(max(poissonTail(lam, mp), 1e-99)))
+	}
 	if stage == StageKnown {
-		score = 100
+		score = 99
 	}
 	return Member{IMSI: x.IMSI, MSISDN: x.MSISDN, PresenceDays: x.PDays, Threshold: float64(t), K: k, Nights: x.Nights,
 		Offdays: x.Offdays, Peers: x.Degree, MemberPeers: mp, PeerLift: lift, Score: score, Stage: stage, Round: round}
@@ -313,6 +323,7 @@ type graph struct {
 	numbers  int
 	minPeers int
 	minLift  float64
+	alpha    float64
 }
 
 // lift returns how many of i's peers are in set and the lift of that share
@@ -333,9 +344,39 @@ func (g *graph) lift(i int, set map[int]int) (int, float64) {
 	return in, (float64(in) / float64(x.Degree)) / (float64(len(set)) / float64(g.numbers))
 }
 
+// chance is the expected number of i's peers in set if i called at random.
+func (g *graph) chance(i int, set map[int]int) float64 {
+	return float64(g.pool[i].Degree) * float64(len(set)) / float64(g.numbers)
+}
+
 func (g *graph) admits(i int, set map[int]int) bool {
 	in, lift := g.lift(i, set)
-	return in >= g.minPeers && lift >= g.minLift-1e-9
+	return in >= g.minPeers && lift >= g.minLift-1e-9 && poissonTail(g.chance(i, set), in) <= g.alpha
+}
+
+// falseAdmit is the probability that i, calling at random, would be admitted.
+func (g *graph) falseAdmit(i int, set map[int]int) float64 {
+	lam := g.chance(i, set)
+	d := g.pool[i].Degree
+	for k := g.minPeers; k <= d; k++ {
+		if lift := (float64(k) / float64(d)) / (float64(len(set)) / float64(g.numbers)); lift >= g.minLift-1e-9 && poissonTail(lam, k) <= g.alpha {
+			return poissonTail(lam, k)
+		}
+	}
+	return 0
+}
+
+// poissonTail returns P(X >= k) for X ~ Poisson(lam).
+func poissonTail(lam float64, k int) float64 {
+	if k <= 0 {
+		return 1
+	}
+	term, cdf := math.Exp(-lam), 0.0
+	for j := 0; j < k; j++ {
+		cdf += term
+		term *= lam / float64(j+1)
+	}
+	return math.Max(0, 1-cdf)
 }
 
 // grow starts from the seeds and admits, round by round, the candidates

@@ -85,9 +85,9 @@ func TestSelect(t *testing.T) {
 		wantA, wantOther int
 		method           string
 	}{
-		{name: "known members seed their company only", in: func() *Input { in := town(40, 3); know(in, every4...); return in },
+		{name: "known members seed their company only", in: func() *Input { in := town(40, 5); know(in, every4...); return in },
 			sharing: 2, wantA: 40, method: "known+bands"},
-		{name: "fixed k", in: func() *Input { in := town(40, 3); know(in, every4...); return in },
+		{name: "fixed k", in: func() *Input { in := town(40, 5); know(in, every4...); return in },
 			// threshold 19 days: the 8 members with 18 are out, but for the 2 known.
 			sharing: 2, p: func(p Params) Params { p.K = 0.9; return p }, wantA: 34, method: "fixed"},
 		{name: "no known members, one group: the candidates' core", in: func() *Input {
