@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/sigprobe
 DEMO    := demo-out
 
-.PHONY: all build demo test bench fuzz clean
+.PHONY: all build demo test bench sweep fuzz clean
 
 all: build
 
@@ -30,6 +30,14 @@ test:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The whitelist sweep: eight simulated months (colleague shares, co-located
+# enterprises, a large enterprise, shifts and six-day weeks, UTC+8 with
+# holidays, an A-interface-only tap) through the probe, the Go and the SQL
+# whitelist; about 40 minutes on two cores. Table: bench/sweep/results.md.
+sweep:
+	SIGPROBE_SWEEP=1 SIGPROBE_SWEEP_OUT=$(CURDIR)/bench/sweep/results.md \
+		$(GO) test -count=1 -timeout 3h -run TestWhitelistSweep -v ./deploy/clickhouse/chdb/
 
 clean:
 	rm -rf bin $(DEMO)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -56,6 +57,7 @@ func FromRows(rows []Row) (*Input, int, error) {
 	if !facts || sharing == 0 {
 		return nil, 0, ErrNoGroup
 	}
+	sort.Slice(in.Pool, func(i, j int) bool { return in.Pool[i].IMSI < in.Pool[j].IMSI })
 	return in, sharing, nil
 }
 

@@ -140,7 +140,8 @@ calls AS (
       AND (e.imsi IN (SELECT imsi FROM pool) OR o.imsi IN (SELECT imsi FROM pool))
 ),
 edges AS (
-    SELECT DISTINCT a, b FROM (SELECT a, b FROM calls UNION ALL SELECT b AS a, a AS b FROM calls)
+    -- both directions (distinct names: an alias is visible in its own SELECT)
+    SELECT DISTINCT x AS a, y AS b FROM (SELECT a AS x, b AS y FROM calls UNION ALL SELECT b AS x, a AS y FROM calls)
 ),
 graph AS (
     SELECT a AS imsi, count() AS degree, arraySort(groupArrayIf(b, b IN (SELECT imsi FROM pool))) AS peers
@@ -148,6 +149,7 @@ graph AS (
     WHERE a IN (SELECT imsi FROM pool)
     GROUP BY a
 )
+SELECT * FROM (
 SELECT p.imsi AS imsi, s.msisdn AS msisdn, toInt64(p.imsi IN (SELECT imsi FROM known_imsis)) AS known,
        toInt64(f.pdays) AS pdays, toInt64(f.offdays) AS offdays, toInt64(f.nights) AS nights,
        toInt64(gr.degree) AS degree, gr.peers AS peers,
@@ -162,4 +164,5 @@ SELECT '' AS imsi, '' AS msisdn, toInt64(0) AS known, toInt64(0) AS pdays, toInt
        toInt64(0) AS degree, CAST([], 'Array(String)') AS peers,
        toInt64(n_days) AS days, toInt64(rest_days) AS rest, toInt64(data_days) AS data,
        toInt64((SELECT count() FROM owner)) AS numbers, toInt64(sharing) AS groups_in_region
+)
 ORDER BY imsi
