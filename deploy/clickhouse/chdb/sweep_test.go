@@ -103,7 +103,7 @@ func TestWhitelistSweep(t *testing.T) {
 					t.Fatal(err)
 				}
 				bare := p
-				bare.HomeNights, bare.MaxOffdays, bare.CallGraph = 1 << 20, 1 << 20, false
+				bare.HomeNights, bare.MaxOffdays, bare.CallGraph = 1<<20, 1<<20, false
 				inBare, err := whitelist.Features(m.Dir, rf, bare)
 				if err != nil {
 					t.Fatal(err)
