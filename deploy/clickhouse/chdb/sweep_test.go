@@ -25,6 +25,7 @@ var sweepPoints = []struct{ name, file string }{
 	{"shift work and a 6-day week", "shifts.yaml"},
 	{"UTC+8 with Golden Week holidays", "utc8.yaml"},
 	{"A-interface-only capture", "a-only.yaml"},
+	{"two enterprises in one park, no calls among staff", "colocated-nocalls.yaml"},
 }
 
 // TestWhitelistSweep measures the whitelist on every sweep point, through
@@ -35,7 +36,7 @@ var sweepPoints = []struct{ name, file string }{
 // $SIGPROBE_SWEEP_OUT (markdown) and the log.
 func TestWhitelistSweep(t *testing.T) {
 	if os.Getenv("SIGPROBE_SWEEP") == "" {
-		t.Skip("the sweep simulates eight months (about 40 minutes): run `make sweep` (SIGPROBE_SWEEP=1)")
+		t.Skip("the sweep simulates nine months (about an hour): run `make sweep` (SIGPROBE_SWEEP=1)")
 	}
 	nodePath(t)
 	var out strings.Builder
