@@ -33,8 +33,9 @@ bench:
 
 # The whitelist sweep: nine simulated months (colleague shares, co-located
 # enterprises, a large enterprise, shifts and six-day weeks, UTC+8 with
-# holidays, an A-interface-only tap, a park without colleague calls) through the probe, the Go and the SQL
-# whitelist; about an hour on two cores. Table: bench/sweep/results.md.
+# holidays, an A-interface-only tap, a park without colleague calls) through
+# the probe, the Go and the SQL whitelist; about an hour on two cores.
+# Table: bench/sweep/results.md.
 sweep:
 	SIGPROBE_SWEEP=1 SIGPROBE_SWEEP_OUT=$(CURDIR)/bench/sweep/results.md \
 		$(GO) test -count=1 -timeout 3h -run TestWhitelistSweep -v ./deploy/clickhouse/chdb/
