@@ -1,12 +1,9 @@
 package chdb
 
 import (
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -150,7 +147,6 @@ func sameFeatures(a, b *whitelist.Input) error {
 
 func TestGroupWhitelist(t *testing.T) {
 	nodePath(t)
-	bin := buildSigprobe(t)
 	for _, seed := range seeds(t) {
 		m, db := monthDB(t, seed)
 		rf, err := regions.Load(m.Regions())
@@ -186,27 +182,14 @@ func TestGroupWhitelist(t *testing.T) {
 			if pr < 0.95 || rc < 0.95 {
 				t.Errorf("seed %d group %s: precision %.4f recall %.4f, want >= 0.95 each", seed, g.Name, pr, rc)
 			}
-			// sigprobe whitelist --data DIR (no ClickHouse) lists the same members.
-			kf := filepath.Join(t.TempDir(), "known.csv")
-			if err := monthtest.WriteKnown(kf, known); err != nil {
+			// The Go path's selection on its own features lists the same members
+			// (cmd/sigprobe tests `sigprobe whitelist --data` end to end).
+			goRes, err := whitelist.Select(goIn, p, sharing(rf, g.Region))
+			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := exec.Command(bin, "whitelist", "--group", g.Name, "--month", "2026-10", "--known", kf,
-				"--data", m.Dir, "--regions", m.Regions()).Output()
-			if err != nil {
-				t.Fatalf("sigprobe whitelist: %v", err)
-			}
-			recs, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
-			if err != nil || len(recs) == 0 || !slices.Equal(recs[0], whitelist.Header) {
-				t.Fatalf("sigprobe whitelist: want CSV with header %v: %v", whitelist.Header, err)
-			}
-			var cli []string
-			for _, r := range recs[1:] {
-				cli = append(cli, r[0])
-			}
-			if got := imsis(res.Members); !slices.Equal(cli, got) {
-				t.Errorf("seed %d group %s: sigprobe whitelist --data lists %d members, the SQL on chDB %d; differ: %v",
-					seed, g.Name, len(cli), len(got), symDiff(cli, got))
+			if a, b := imsis(goRes.Members), imsis(res.Members); !slices.Equal(a, b) {
+				t.Errorf("seed %d group %s: the Go path lists %d members, the SQL on chDB %d; differ: %v", seed, g.Name, len(a), len(b), symDiff(a, b))
 			}
 		}
 	}
@@ -246,16 +229,15 @@ func TestWhitelistTooLittleData(t *testing.T) {
 	}
 }
 
-// buildSigprobe builds the sigprobe command for the test.
-func buildSigprobe(t testing.TB) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "sigprobe")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/sigprobe")
-	cmd.Dir = repoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+// sharing is the number of groups working in region.
+func sharing(rf *regions.File, region string) int {
+	n := 0
+	for _, g := range rf.Groups {
+		if g.Region == region {
+			n++
+		}
 	}
-	return bin
+	return n
 }
 
 func symDiff(a, b []string) []string {
