@@ -162,7 +162,11 @@ func (g *gen) populate(n int) {
 			}
 		}
 		for k, m := range members {
-			subs[m].rel = members[(k+1)%len(members)]
+			// A member's closest contact is a colleague (work_friends of
+			// them); the others keep none (they call relatives at random).
+			if gc.WorkFriends >= 1 || rng.Float64() < gc.WorkFriends {
+				subs[m].rel = members[(k+1)%len(members)]
+			}
 		}
 	}
 	p := sc.Population

@@ -246,6 +246,10 @@ func Select(in *Input, p Params, sharing int) (*Result, error) {
 		}
 	}
 	res.K = kOf(T)
+	if grown := len(S) - len(known); grown <= 0 {
+		return nil, fmt.Errorf("%w: the call graph admitted none of the %d candidates beyond the %d known members (at least %d member peers, p <= %g under random calling); the list would be the known members alone",
+			ErrNoSignal, len(cands(T)), len(known), p.MinPeers, p.Alpha)
+	}
 	for i, r := range S {
 		x := &in.Pool[i]
 		mp, lift := g.lift(i, S)

@@ -105,6 +105,8 @@ func TestSelect(t *testing.T) {
 			wantErr: ErrNoSeparation, errText: "2 groups work in this region"},
 		{name: "no calls among staff", in: func() *Input { in := town(40, 0); know(in, "a000", "a010", "a020"); return in },
 			sharing: 2, wantErr: ErrNoSignal, errText: "3 known members have 1 working-hours call peers"},
+		{name: "calls only between pairs of colleagues", in: func() *Input { in := town(40, 1); know(in, every4...); return in },
+			sharing: 2, wantErr: ErrNoSignal, errText: "admitted none of the"},
 		{name: "too little data", in: func() *Input { in := town(40, 3); in.Month.DataDays = 1; return in },
 			wantErr: ErrTooLittleData, errText: "1 day(s) of data in 2026-10; the method needs at least 14"},
 		{name: "call graph off: presence and location", in: func() *Input { in := town(40, 3); know(in, "a000"); return in },

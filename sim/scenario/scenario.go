@@ -95,11 +95,15 @@ type Group struct {
 	// ArrivalJitterMinutes: members arrive and leave up to this much before
 	// or after the hours.
 	ArrivalJitterMinutes int     `yaml:"arrival_jitter_minutes"`
-	Meetings             float64 `yaml:"meetings"`   // chance of a meeting in another building of the region on a working day
-	WFH                  float64 `yaml:"wfh"`        // probability a member works from home on a working day
-	Neighbours           float64 `yaml:"neighbours"` // people living in/next to the region, per member
-	Visitors             float64 `yaml:"visitors"`   // occasional visitors, per member
-	Relatives            float64 `yaml:"relatives"`  // relatives and friends who call members, per member
+	Meetings             float64 `yaml:"meetings"` // chance of a meeting in another building of the region on a working day
+	// WorkFriends: share of members whose closest contact (called with
+	// traffic.relative_share of their other on-net calls, at any hour) is a
+	// colleague.
+	WorkFriends float64 `yaml:"work_friends"`
+	WFH         float64 `yaml:"wfh"`        // probability a member works from home on a working day
+	Neighbours  float64 `yaml:"neighbours"` // people living in/next to the region, per member
+	Visitors    float64 `yaml:"visitors"`   // occasional visitors, per member
+	Relatives   float64 `yaml:"relatives"`  // relatives and friends who call members, per member
 }
 
 // Population sets the shares of the behaviour classes.

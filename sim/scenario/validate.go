@@ -123,6 +123,7 @@ func (s *Scenario) Validate() error {
 			bad(key+".arrival_jitter_minutes", "want 0 to 180, got %d", g.ArrivalJitterMinutes)
 		}
 		share(key+".meetings", g.Meetings)
+		share(key+".work_friends", g.WorkFriends)
 		share(key+".part_time", g.PartTime)
 		share(key+".shift", g.Shift)
 		share(key+".wfh", g.WFH)
