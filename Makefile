@@ -4,7 +4,7 @@ BIN     ?= bin/sigprobe
 DIST    ?= dist
 DEMO    := demo-out
 
-.PHONY: all build package demo test test-deps bench bench-latency e2e-long fuzz clean
+.PHONY: all build package demo test test-deps bench bench-latency e2e-long sweep fuzz clean
 
 all: build
 
@@ -62,6 +62,15 @@ bench:
 e2e-long:
 	SIGPROBE_E2E_SEED=29 SIGPROBE_E2E_SUBSCRIBERS=10000 SIGPROBE_E2E_DAYS=4 \
 		$(GO) test -count=1 -timeout 60m -v -run 'MatchTruth|MatchSchema|RoamOutQueries|CampaignResponse' ./cmd/sigprobe/
+
+# The whitelist sweep: nine simulated months (colleague shares, co-located
+# enterprises, a large enterprise, shifts and six-day weeks, UTC+8 with
+# holidays, an A-interface-only tap, a park without colleague calls) through
+# the probe, the Go and the SQL whitelist; about an hour on two cores.
+# Table: bench/sweep/results.md.
+sweep:
+	SIGPROBE_SWEEP=1 SIGPROBE_SWEEP_OUT=$(CURDIR)/bench/sweep/results.md \
+		$(GO) test -count=1 -timeout 3h -run TestWhitelistSweep -v ./deploy/clickhouse/chdb/
 
 clean:
 	rm -rf bin $(DIST) $(DEMO)

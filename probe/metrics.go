@@ -31,7 +31,10 @@ import (
 //	sigprobe_decode_out_of_scope_total          SCCP users out of scope
 //	sigprobe_decode_bad_checksums_total         packets with a wrong SCTP CRC32c or IPv4 checksum, dropped
 //	sigprobe_decode_zero_checksums_total        of those, SCTP checksums all zero (captured before offload)
-//	sigprobe_track_*                            the resolver's and state's counters (see below)
+//	sigprobe_track_*                            the resolver's and state's counters (README), among them
+//	sigprobe_track_calls_linked_total           A-only tap: callee Setups matched to their caller's
+//	sigprobe_track_calls_unlinked_total{reason} callee Setups not matched (ambiguous, no_caller)
+//	sigprobe_track_msisdn_learned_total         A-only tap: MSISDNs learned from matched calls
 //	sigprobe_region_occupancy{region}           subscribers inside each micro-region now
 //	sigprobe_pipeline_batches_total             message batches tracked
 //	sigprobe_pipeline_rows_total                rows handed to the outputs
@@ -57,6 +60,7 @@ type probeMetrics struct {
 
 	messages, attributed, deferred, replayed, unresolved, noConn, held *metrics.Counter
 	mapped, expired, observations, dwell, silent, outOfOrder, late     *metrics.Counter
+	linked, ambiguous, noCaller, learned                               *metrics.Counter
 	subscribers                                                        *metrics.Gauge
 	occupancy                                                          []*metrics.Gauge
 
@@ -108,6 +112,10 @@ func newProbeMetrics(regionNames []string, eng *rules.Engine) *probeMetrics {
 		silent:        s.NewCounter("sigprobe_track_silent_total"),
 		outOfOrder:    s.NewCounter("sigprobe_track_out_of_order_total"),
 		late:          s.NewCounter("sigprobe_track_region_late_total"),
+		linked:        s.NewCounter("sigprobe_track_calls_linked_total"),
+		ambiguous:     s.NewCounter(`sigprobe_track_calls_unlinked_total{reason="ambiguous"}`),
+		noCaller:      s.NewCounter(`sigprobe_track_calls_unlinked_total{reason="no_caller"}`),
+		learned:       s.NewCounter("sigprobe_track_msisdn_learned_total"),
 		subscribers:   s.NewGauge("sigprobe_track_subscribers", nil),
 		batches:       s.NewCounter("sigprobe_pipeline_batches_total"),
 		rows:          s.NewCounter("sigprobe_pipeline_rows_total"),
@@ -215,6 +223,10 @@ func (p *pipeline) updateMetrics() {
 	m.silent.Set(st.Silent)
 	m.outOfOrder.Set(st.OutOfOrder)
 	m.late.Set(p.state.RegionLate())
+	m.linked.Set(r.Link.Linked)
+	m.ambiguous.Set(r.Link.Ambiguous)
+	m.noCaller.Set(r.Link.Unmatched)
+	m.learned.Set(r.Link.Learned)
 	m.subscribers.Set(float64(st.Subscribers))
 	m.rows.Set(p.rowsOut)
 	m.batches.Set(p.batches)

@@ -20,6 +20,7 @@ const (
 type gen struct {
 	sc           *scenario.Scenario
 	rng          *rand.Rand
+	clk          *clock
 	nw           *network
 	start        time.Time
 	days         int
@@ -166,8 +167,9 @@ func (g *gen) step(i int32) {
 	s := &g.subs[i]
 	now := g.now
 	if s.next[tDay] <= now {
-		g.planDay(i, s.next[tDay]/sec)
-		s.next[tDay] += 86400 * sec
+		d0 := s.next[tDay] / sec
+		g.planDay(i, d0)
+		s.next[tDay] = g.clk.next(d0) * sec
 	}
 	if s.next[tCallEnd] <= now {
 		s.next[tCallEnd] = never
@@ -224,14 +226,13 @@ func (g *gen) poisson(from int64, perDay float64) int64 {
 		if t >= g.end {
 			return never
 		}
-		h := (t / sec / 3600) % 24
-		if g.rng.Float64()*hourPeak < hourProfile[h] {
+		if g.rng.Float64()*hourPeak < hourProfile[g.clk.hour(t)] {
 			return t
 		}
 	}
 }
 
-// hourProfile is the relative call/SMS activity per hour of the day (UTC),
+// hourProfile is the relative call/SMS activity per local hour of the day,
 // normalised to average 1; busy hours late morning and early evening.
 var hourProfile = [24]float64{0.15, 0.08, 0.05, 0.04, 0.05, 0.12, 0.35, 0.8, 1.3, 1.6, 1.75, 1.8,
 	1.6, 1.5, 1.55, 1.6, 1.65, 1.75, 1.7, 1.5, 1.3, 1.0, 0.6, 0.3}
@@ -251,8 +252,9 @@ func (g *gen) planDay(i int32, d0 int64) {
 		p = append(p, stay{t: (d0+sec)*1e9 + rng.Int64N(1e9), off: true, detach: detach})
 	}
 	u := func(lo, hi int64) int64 { return lo + rng.Int64N(hi-lo+1) } // seconds
-	wd := time.Unix(d0, 0).UTC().Weekday()
-	weekday := wd >= time.Monday && wd <= time.Friday
+	_, _, _, wd := g.clk.date(d0)
+	weekday := g.clk.works(d0, monFri) // office hours for daytime workers and visitors
+	s.worksToday = false
 	mall := nw.regionByKind("mall")
 	shop := func(from int64) int64 {
 		if mall < 0 {
@@ -283,12 +285,14 @@ func (g *gen) planDay(i int32, d0 int64) {
 		at(0, home)
 		r := nw.regionByName(g.sc.Groups[s.group].Region)
 		gc := g.sc.Groups[s.group]
-		if s.workMask&(1<<wd) != 0 && rng.Float64() >= gc.WFH {
-			arrive := s.workStart + u(-1800, 1800)
+		s.worksToday = g.clk.works(d0, s.workMask)
+		if s.worksToday && rng.Float64() >= gc.WFH {
+			j := int64(gc.ArrivalJitterMinutes) * 60
+			arrive := s.workStart + u(-j, j)
 			at(arrive-u(900, 1800), nw.between(home, s.day, 0.5))
 			at(arrive, s.day)
-			leave := s.workEnd + u(-1800, 1800)
-			if rng.Float64() < 0.3 { // a meeting in another building of the region
+			leave := s.workEnd + u(-j, j)
+			if rng.Float64() < gc.Meetings { // a meeting in another building of the region
 				m := arrive + u(3600, 3*3600)
 				if m+3600 < leave {
 					at(m, nw.regionCell(r, rng))

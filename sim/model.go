@@ -123,11 +123,15 @@ func build(sc *scenario.Scenario, rng *rand.Rand) *network {
 		m := &n.mscs[n.las[i].msc]
 		n.bscs[i].link = mk(&n.bscs[i], m, [4]byte{198, 51, 100, byte(10 + i)}, [4]byte{192, 0, 2, byte(10 + n.las[i].msc)})
 	}
+	core := len(n.links)
 	for i := range n.mscs {
 		n.mscs[i].link = mk(&n.mscs[i], &n.stp, [4]byte{192, 0, 2, byte(10 + i)}, [4]byte{192, 0, 2, 1})
 	}
 	n.smsc.link = mk(&n.smsc, &n.stp, [4]byte{192, 0, 2, 2}, [4]byte{192, 0, 2, 1})
 	n.scf.link = mk(&n.scf, &n.stp, [4]byte{192, 0, 2, 3}, [4]byte{192, 0, 2, 1})
+	for i := core; i < len(n.links); i++ {
+		n.links[i].core = true
+	}
 	for _, nd := range []*node{&n.stp, &n.smsc, &n.scf} {
 		nd.tid = rng.Uint32()
 	}

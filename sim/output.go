@@ -26,6 +26,7 @@ type link struct {
 	ipID     [2]uint16
 	maxChunk int
 	ni       uint8
+	core     bool // toward the STP: MAP
 }
 
 // row is one signaling message (BSSMAP, DTAP or MAP) for messages.csv and the dwell truth.
@@ -99,6 +100,7 @@ type output struct {
 	dLast   []int64
 	dSilent []bool // went silent without detaching; not yet decided whether knowably
 	silence int64  // a silence longer than this is knowable (1.05 × T3212)
+	aOnly   bool   // the tap does not see the core links (transport.capture_map false)
 	nMsgs   uint64
 	nDwell  uint64
 	nBytes  uint64
@@ -137,6 +139,7 @@ func newOutput(pcap, msgs, dwell, events io.Writer, nw *network, subs []subscrib
 	o.dLast = make([]int64, len(subs))
 	o.dSilent = make([]bool, len(subs))
 	o.silence = int64(nw.sc.Network.T3212Minutes) * 63 * sec // 1.05 × T3212
+	o.aOnly = !nw.sc.Transport.CaptureMAP
 	return o, nil
 }
 
@@ -235,6 +238,12 @@ func (o *output) writeNext() error {
 		return nil
 	}
 	l := &o.links[p.link]
+	if l.core && o.aOnly {
+		// Not on the tap: neither in the capture nor in messages.csv. MAP
+		// shows no cell, so the dwell truth is the same.
+		o.free = append(o.free, p)
+		return nil
+	}
 	src, dst := l.a, l.b
 	if p.dir == 1 {
 		src, dst = dst, src

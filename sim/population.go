@@ -29,7 +29,8 @@ type subscriber struct {
 	group                      int16 // group index for members, neighbours, visitors, relatives
 	home, day                  int32 // home and daytime cells (day -1: none)
 	workMask                   uint8 // working weekdays (members)
-	workStart, workEnd         int64 // seconds after midnight
+	workStart, workEnd         int64 // seconds after local midnight
+	worksToday                 bool  // members: today is a working day of theirs (at the office or at home)
 	nightOff, silentOff        bool
 	rel                        int32 // the member a relative calls; a member's first colleague
 	arrive, depart             int64 // roamers: unix seconds
@@ -126,6 +127,8 @@ func (g *gen) populate(n int) {
 		mask, _ := scenario.ParseWeekdays(gc.Workdays)
 		st, _ := scenario.ParseClock(gc.Start)
 		en, _ := scenario.ParseClock(gc.End)
+		ss, _ := scenario.ParseClock(gc.ShiftStart)
+		se, _ := scenario.ParseClock(gc.ShiftEnd)
 		size := max(3, int(gc.Share*float64(n)+0.5))
 		for range size {
 			s := add(roleMember, int16(gi))
@@ -136,7 +139,7 @@ func (g *gen) populate(n int) {
 			case x < gc.PartTime:
 				s.workMask = partTime(mask, rng)
 			case x < gc.PartTime+gc.Shift:
-				s.workStart, s.workEnd = 14*3600, 22*3600
+				s.workStart, s.workEnd = int64(ss.Seconds()), int64(se.Seconds())
 			}
 			groups[gi].members = append(groups[gi].members, int32(len(subs)-1))
 		}
@@ -163,7 +166,11 @@ func (g *gen) populate(n int) {
 			}
 		}
 		for k, m := range members {
-			subs[m].rel = members[(k+1)%len(members)]
+			// A member's closest contact is a colleague (work_friends of
+			// them); the others keep none (they call relatives at random).
+			if gc.WorkFriends >= 1 || rng.Float64() < gc.WorkFriends {
+				subs[m].rel = members[(k+1)%len(members)]
+			}
 		}
 	}
 	p := sc.Population

@@ -2,7 +2,9 @@ package sim
 
 // truthReadme is written beside the truth files.
 const truthReadme = `Ground truth of a sigprobe simulator run. Times are unix seconds (UTC)
-unless a column says _ns. Identities are synthetic.
+unless a column says _ns. Identities are synthetic. The town lives in the
+scenario's time zone: days start at local midnight, and working hours,
+nights, weekdays and holidays are local (regions.yaml names the zone).
 
 subscribers.csv  imsi, msisdn, imei, home_mcc, home_mnc, group, role, msisdn_ts_ns
                  role: resident, member (of group), neighbour (lives in or next
@@ -69,7 +71,10 @@ consent/         opt_in.txt and opt_out.txt: MSISDNs that opted in to
                  location-based offers / out of all marketing (an operator's
                  consent export, for trigger rules).
 regions.yaml     micro-regions (named sets of cells) and the groups working in
-                 them: the same format the probe reads as configuration.
+                 them, with their time zone and calendar: the same format the
+                 probe reads as configuration.
+calendar.csv     the holiday calendar the town followed (public holidays and
+                 make-up working days; format/calendar), when it had one.
 messages.csv     one row per BSSMAP, DTAP or MAP message in the capture:
                  frame (1-based pcap frame that completes it), ts_ns, imsi (the
                  subscriber it concerns, empty for none), proto (bssmap, dtap,
@@ -81,4 +86,23 @@ messages.csv     one row per BSSMAP, DTAP or MAP message in the capture:
                  and ci (';'-separated, every cell or location area in it) and
                  cell (lac-ci: the cell this message shows the subscriber in,
                  used for dwell.csv).
+
+A-interface-only capture (scenario transport.capture_map: false): the tap
+sees the BSC-MSC links only; the MAP (core) links are neither in the capture
+nor in messages.csv. What such a probe can know:
+  - cells, dwell and events exactly as with MAP: dwell.csv is the same;
+  - IMSI<->TMSI from Paging (both identities), Identity Responses and TMSI
+    allocation on a connection that showed its IMSI; not from the
+    authentication RAND (the vectors travel in MAP);
+  - IMEI from IMEISV Identity Responses;
+  - MSISDNs only from calls between two of the network's subscribers: the
+    called number of the caller's Setup is the callee's MSISDN and the
+    calling number of the callee's Setup is the caller's, once the two legs
+    are matched in time; subscribers who never take part in such a call keep
+    no number;
+  - the call graph among subscribers (who called whom, by IMSI) for those
+    matched calls; SMS peers and calls to other networks show numbers only.
+It cannot know: MSISDNs of subscribers without matched on-net calls,
+roamers' home numbers unless they call a subscriber, anything of the HLR
+(subscription data, location queries, SMS routing).
 `

@@ -20,7 +20,7 @@ type Config struct {
 	Seed        uint64
 	Subscribers int
 	Days        int
-	Start       time.Time // midnight UTC of the first day
+	Start       time.Time // the first day: a date, starting at midnight in the scenario's time zone
 	Scenario    *scenario.Scenario
 	PCAP        string // output capture path
 	TruthDir    string
@@ -105,13 +105,16 @@ func Run(c Config) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	start := c.Start.UTC().Truncate(24 * time.Hour)
+	clk := newClock(c.Scenario.Loc, c.Scenario.Cal)
+	y, m, d := c.Start.Date()
+	start := time.Unix(clk.midnight(y, m, d), 0).UTC()
 	g := &gen{
 		sc:       c.Scenario,
 		rng:      rand.New(rand.NewPCG(c.Seed, 0x5167_7072_6f62_6500)),
+		clk:      clk,
 		start:    start,
 		days:     c.Days,
-		end:      start.Add(time.Duration(c.Days) * 24 * time.Hour).UnixNano(),
+		end:      clk.midnight(y, m, d+c.Days) * sec,
 		t3212:    int64(c.Scenario.Network.T3212Minutes) * 60 * sec,
 		progress: c.Progress,
 	}
@@ -177,7 +180,7 @@ func (g *gen) initState() {
 		}
 		s.serving = -1
 		g.planDay(i, d0)
-		s.next[tDay] = (d0 + 86400) * sec
+		s.next[tDay] = g.clk.next(d0) * sec
 		first := s.plan[0]
 		switch {
 		case s.role == roleCardFarm || s.role == roleRoamer && s.arrive >= d0:
@@ -226,6 +229,9 @@ func (g *gen) resets() {
 		la := &g.nw.las[g.rng.IntN(len(g.nw.las))]
 		b, m := &g.nw.bscs[la.bsc], &g.nw.mscs[la.msc]
 		t := g.start.UnixNano() + int64(d)*86400*sec + g.rng.Int64N(86400*sec)
+		if t >= g.end {
+			continue
+		}
 		p := g.out.msg(t, b.link, 0, 0)
 		g.bss = wire.Reset(g.bss[:0], 0x07) // O&M intervention
 		p.buf = wire.UDT(p.buf, 0, aAddr(m), aAddr(b), g.bss)
@@ -382,13 +388,23 @@ func (g *gen) writeTruth(dir string) error {
 			}
 			rf.Regions = append(rf.Regions, reg)
 		}
+		cal := ""
+		if g.sc.Cal != nil {
+			cal = "calendar.csv"
+		}
 		for _, gr := range g.sc.Groups {
-			rf.Groups = append(rf.Groups, regions.Group{Name: gr.Name, Region: gr.Region, Workdays: gr.Workdays, Start: gr.Start, End: gr.End})
+			rf.Groups = append(rf.Groups, regions.Group{Name: gr.Name, Region: gr.Region, Workdays: gr.Workdays, Start: gr.Start, End: gr.End,
+				Timezone: g.sc.Timezone, Calendar: cal})
 		}
 		return rf.Write(f)
 	})
 	if err != nil {
 		return err
+	}
+	if g.sc.Cal != nil {
+		if err := write("calendar.csv", func(f *os.File) error { return g.sc.Cal.Write(f) }); err != nil {
+			return err
+		}
 	}
 	return write("README", func(f *os.File) error {
 		_, err := f.WriteString(truthReadme)

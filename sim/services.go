@@ -65,12 +65,11 @@ func (g *gen) pickPeer(i int32) (int32, string) {
 		return -1, g.sc.CC + "71" + digitsFrom(g.rng.Uint64(), 7)
 	}
 	var p int32 = -1
-	h := (g.now / sec / 3600) % 24
 	switch {
-	case s.role == roleMember && h >= 8 && h < 18 && g.rng.Float64() < 0.7:
+	case s.role == roleMember && g.atWork(s) && g.rng.Float64() < tr.ColleagueShare:
 		ms := g.groupMembers[s.group]
 		p = ms[g.rng.IntN(len(ms))]
-	case s.rel >= 0 && g.rng.Float64() < 0.6:
+	case s.rel >= 0 && g.rng.Float64() < tr.RelativeShare:
 		p = s.rel
 	default:
 		p = int32(g.rng.IntN(len(g.subs)))
@@ -82,6 +81,19 @@ func (g *gen) pickPeer(i int32) (int32, string) {
 		}
 	}
 	return p, g.subs[p].msisdn
+}
+
+// atWork: a member is in its own working hours (shift included) on one of
+// its working days, local time.
+func (g *gen) atWork(s *subscriber) bool {
+	if !s.worksToday {
+		return false
+	}
+	t := g.clk.secOfDay(g.now)
+	if s.workEnd > s.workStart {
+		return t >= s.workStart && t < s.workEnd
+	}
+	return t >= s.workStart || t < s.workEnd // a night shift past midnight
 }
 
 func digitsFrom(v uint64, n int) string {

@@ -1,9 +1,11 @@
 package whitelist
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,6 +94,7 @@ func TestIntegerWidths(t *testing.T) {
 	}
 	subs := []sub{{"a", "1"}, {"b", "2"}, {"c", "3"}}
 	run := func(write func(path string) error) []Member {
+		t.Helper()
 		dir := t.TempDir()
 		for _, tbl := range []string{"dwell", "subscribers"} {
 			os.MkdirAll(filepath.Join(dir, tbl), 0o755)
@@ -104,11 +107,11 @@ func TestIntegerWidths(t *testing.T) {
 		}
 		p := Defaults()
 		p.Group, p.Month, p.Known, p.CallGraph = "g", time.Date(2026, 10, 15, 0, 0, 0, 0, time.UTC), []string{"1"}, false
-		ms, err := Run(dir, rf, p)
+		res, err := Run(dir, rf, p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return ms
+		return res.Members
 	}
 	a := run(func(path string) error { return parquet.WriteFile(path, r16) })
 	b := run(func(path string) error { return parquet.WriteFile(path, r64) })
@@ -145,10 +148,11 @@ func TestSimulatedMonth(t *testing.T) {
 		known, _ := m.Known(g.Name, 0.15, 1)
 		p := Defaults()
 		p.Group, p.Month, p.Known = g.Name, monthtest.Start, known
-		ms, err := Run(m.Dir, rf, p)
+		res, err := Run(m.Dir, rf, p)
 		if err != nil {
 			t.Fatal(err)
 		}
+		ms := res.Members
 		tp := 0
 		for _, x := range ms {
 			if truth[x.IMSI] {
@@ -160,5 +164,94 @@ func TestSimulatedMonth(t *testing.T) {
 		if pr < 0.95 || rc < 0.95 {
 			t.Errorf("%s: precision %.4f recall %.4f, want >= 0.95", g.Name, pr, rc)
 		}
+	}
+}
+
+// One day of data gives a reason, not an empty list.
+func TestTooLittleDataFromParquet(t *testing.T) {
+	type dwell struct {
+		IMSI    string `parquet:"imsi"`
+		LAC     uint16 `parquet:"lac"`
+		CI      uint16 `parquet:"ci"`
+		StartTS int64  `parquet:"start_ts"`
+		EndTS   int64  `parquet:"end_ts"`
+	}
+	type sub struct {
+		IMSI   string `parquet:"imsi"`
+		MSISDN string `parquet:"msisdn"`
+	}
+	dir := t.TempDir()
+	for _, tbl := range []string{"dwell", "subscribers", "events"} {
+		os.MkdirAll(filepath.Join(dir, tbl), 0o755)
+	}
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	d0 := time.Date(2026, 10, 9, 0, 0, 0, 0, loc).Unix() // a local Friday
+	if err := parquet.WriteFile(filepath.Join(dir, "dwell", "p.parquet"), []dwell{{"a", 300, 40000, d0 + 9*3600, d0 + 17*3600}}); err != nil {
+		t.Fatal(err)
+	}
+	parquet.WriteFile(filepath.Join(dir, "subscribers", "p.parquet"), []sub{{"a", "1"}})
+	type ev struct {
+		IMSI string `parquet:"imsi"`
+		TS   int64  `parquet:"ts"`
+		Peer string `parquet:"peer"`
+	}
+	parquet.WriteFile(filepath.Join(dir, "events", "p.parquet"), []ev{{"a", d0 + 10*3600, "2"}})
+	rf := &regions.File{
+		Regions: []regions.Region{{Name: "park", Kind: "office_park", Cells: []regions.Cell{{LAC: 300, CI: 40000}}}},
+		Groups:  []regions.Group{{Name: "g", Region: "park", Workdays: "mon-fri", Start: "09:00", End: "18:00", Timezone: "Asia/Shanghai"}},
+	}
+	p := Defaults()
+	p.Group, p.Month = "g", time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	_, err := Run(dir, rf, p)
+	if !errors.Is(err, ErrTooLittleData) || !strings.Contains(err.Error(), "1 day(s) of data in 2026-10; the method needs at least 14") {
+		t.Fatalf("one day of data: %v", err)
+	}
+	// The same day is a presence day on the local axis: 8 slots from 09:00 local.
+	in, err := Features(dir, rf, p)
+	if err != nil || len(in.Pool) != 1 || in.Pool[0].PDays != 1 || in.Month.Rest != 9 || in.Month.DataDays != 1 {
+		t.Fatalf("features %+v, %v", in, err)
+	}
+}
+
+// A holiday is a rest day and a make-up Saturday a working day, in local time.
+func TestCalendarDays(t *testing.T) {
+	type dwell struct {
+		IMSI    string `parquet:"imsi"`
+		LAC     uint16 `parquet:"lac"`
+		CI      uint16 `parquet:"ci"`
+		StartTS int64  `parquet:"start_ts"`
+		EndTS   int64  `parquet:"end_ts"`
+	}
+	type sub struct {
+		IMSI   string `parquet:"imsi"`
+		MSISDN string `parquet:"msisdn"`
+	}
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	var rows []dwell
+	for _, d := range []int{1, 9, 10, 11} { // holiday Thursday, Friday, make-up Saturday, Sunday
+		d0 := time.Date(2026, 10, d, 0, 0, 0, 0, loc).Unix()
+		rows = append(rows, dwell{"a", 300, 40000, d0 + 9*3600, d0 + 17*3600})
+	}
+	dir := t.TempDir()
+	for _, tbl := range []string{"dwell", "subscribers"} {
+		os.MkdirAll(filepath.Join(dir, tbl), 0o755)
+	}
+	parquet.WriteFile(filepath.Join(dir, "dwell", "p.parquet"), rows)
+	parquet.WriteFile(filepath.Join(dir, "subscribers", "p.parquet"), []sub{{"a", "1"}})
+	rf := &regions.File{
+		Regions: []regions.Region{{Name: "park", Kind: "office_park", Cells: []regions.Cell{{LAC: 300, CI: 40000}}}},
+		Groups: []regions.Group{{Name: "g", Region: "park", Workdays: "mon-fri", Start: "09:00", End: "18:00",
+			Timezone: "Asia/Shanghai", Calendar: "../../format/calendar/testdata/cn-2026.csv"}},
+	}
+	p := Defaults()
+	p.Group, p.Month, p.CallGraph = "g", time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), false
+	in, err := Features(dir, rf, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// October 2026: 22 weekdays, 6 of them holidays (1-2 and 5-8; the
+	// weekend 3-4 rests anyway), one make-up Saturday: 17 working days.
+	if x := in.Pool[0]; x.PDays != 2 || x.Offdays != 2 || in.Month.Rest != 31-17 {
+		t.Fatalf("presence days %d, days off %d, rest days %d; want 2, 2, 14", x.PDays, x.Offdays, in.Month.Rest)
 	}
 }

@@ -20,7 +20,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed; the same seed and scenario give the same capture")
 	subs := fs.Int("subscribers", 10000, "number of subscribers")
 	days := fs.Int("days", 1, "days to simulate")
-	start := fs.String("start", "2026-10-01", "first day (YYYY-MM-DD, UTC)")
+	start := fs.String("start", "2026-10-01", "first day (YYYY-MM-DD, starting at midnight in the scenario's timezone)")
 	scen := fs.String("scenario", "", "scenario YAML (default: the built-in scenario, see deploy/scenario.yaml)")
 	out := fs.String("o", "", "output pcap file")
 	truth := fs.String("truth", "", "directory for the ground-truth files")

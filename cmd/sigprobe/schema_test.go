@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -20,6 +22,8 @@ func TestSchemaBadInput(t *testing.T) {
 		{"http unreachable", []string{"schema", "apply", "--dsn", "http://u:secret@127.0.0.1:1/x", "--timeout", "2s"}, 1, "127.0.0.1:1"},
 		{"unreachable", []string{"schema", "apply", "--dsn", "clickhouse://127.0.0.1:1/x", "--timeout", "2s"}, 1, "127.0.0.1:1"},
 		{"stray", []string{"schema", "apply", "--dsn", "clickhouse://h/x", "extra"}, 2, "unexpected argument"},
+		{"missing regions", []string{"schema", "apply", "--dsn", "clickhouse://127.0.0.1:1/x", "--regions", "/nonexistent/regions.yaml"}, 1, "/nonexistent/regions.yaml"},
+		{"bad calendar", []string{"schema", "apply", "--dsn", "clickhouse://127.0.0.1:1/x", "--regions", badCalendarRegions(t)}, 1, "line 2: kind: want holiday or workday"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := run(tc.args...)
@@ -48,4 +52,13 @@ func TestSchemaPrint(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "ON CLUSTER 'probes'") || strings.Contains(out, "{cluster}") {
 		t.Fatalf("cluster schema: exit %d", code)
 	}
+}
+
+// badCalendarRegions writes a regions file whose group's calendar has a bad line.
+func badCalendarRegions(t *testing.T) string {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "cal.csv"), []byte("date,kind,name\n2026-10-01,vacation,x\n"), 0o644)
+	p := filepath.Join(dir, "regions.yaml")
+	os.WriteFile(p, []byte("regions:\n  - {name: park, kind: office_park, cells: [{lac: 1, ci: 2}]}\ngroups:\n  - {name: g, region: park, workdays: mon-fri, start: \"09:00\", end: \"18:00\", timezone: Asia/Shanghai, calendar: cal.csv}\n"), 0o644)
+	return p
 }

@@ -26,7 +26,8 @@ func TestWhitelistBadInput(t *testing.T) {
 		{"both sources", []string{"whitelist", "--group", "acme", "--month", "2026-10", "--data", dir, "--dsn", "clickhouse://x"}, 2, "exactly one"},
 		{"bad known", []string{"whitelist", "--group", "acme", "--month", "2026-10", "--data", dir, "--known", badKnown}, 1, "want imsi or msisdn"},
 		{"no regions", []string{"whitelist", "--group", "acme", "--month", "2026-10", "--data", dir}, 1, "regions.yaml"},
-		{"dsn", []string{"whitelist", "--group", "acme", "--month", "2026-10", "--dsn", "clickhouse://x"}, 1, "--param_group=\"acme\""},
+		{"http dsn", []string{"whitelist", "--group", "acme", "--month", "2026-10", "--dsn", "http://127.0.0.1:8123/x"}, 1, "native protocol"},
+		{"unreachable dsn", []string{"whitelist", "--group", "acme", "--month", "2026-10", "--dsn", "clickhouse://127.0.0.1:1/x", "--timeout", "3s"}, 1, "127.0.0.1:1"},
 	} {
 		code, _, stderr := run(tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {

@@ -160,3 +160,57 @@ SETTINGS replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS subscribers ON CLUSTER '{cluster}' AS subscribers_local
 ENGINE = Distributed('{cluster}', currentDatabase(), subscribers_local, cityHash64(imsi));
+
+-- Reference tables (see schema.sql): small, so every replica of every shard
+-- keeps all of them (one replication path for the whole cluster, no
+-- Distributed table); queries join the local copy.
+
+CREATE TABLE IF NOT EXISTS regions ON CLUSTER '{cluster}'
+(
+    region LowCardinality(String),
+    kind   LowCardinality(String),
+    lac    UInt16,
+    ci     UInt16
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/{table}', '{replica}')
+ORDER BY (region, lac, ci);
+
+CREATE TABLE IF NOT EXISTS groups ON CLUSTER '{cluster}'
+(
+    name     String,
+    region   LowCardinality(String),
+    workdays String,
+    start    String,
+    end      String,
+    timezone String,
+    calendar String
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/{table}', '{replica}')
+ORDER BY name;
+
+CREATE TABLE IF NOT EXISTS calendar_days ON CLUSTER '{cluster}'
+(
+    calendar LowCardinality(String),
+    day      Date,
+    kind     LowCardinality(String),
+    name     String
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/{table}', '{replica}')
+ORDER BY (calendar, day);
+
+CREATE TABLE IF NOT EXISTS number_prefixes ON CLUSTER '{cluster}'
+(
+    prefix String,
+    area   String
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/{table}', '{replica}')
+ORDER BY prefix;
+
+CREATE TABLE IF NOT EXISTS group_members ON CLUSTER '{cluster}'
+(
+    group_name LowCardinality(String),
+    month      Date,
+    imsi       String
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/{table}', '{replica}')
+ORDER BY (group_name, month, imsi);

@@ -191,3 +191,68 @@ ENGINE = ReplacingMergeTree(last_seen)
 ORDER BY imsi
 TTL last_seen + INTERVAL 90 DAY
 SETTINGS non_replicated_deduplication_window = 1000;
+
+-- Reference tables: what the analysis queries join. `sigprobe schema apply
+-- --regions regions.yaml` fills regions, groups and calendar_days from the
+-- regions file and the groups' calendar files (replacing what was there);
+-- number_prefixes comes from the operator's numbering plan and
+-- group_members from accepted whitelists. Small, so plain MergeTree, no TTL.
+
+-- regions: one row per cell of a micro-region (a cell may be in several).
+CREATE TABLE IF NOT EXISTS regions
+(
+    region LowCardinality(String),
+    kind   LowCardinality(String),
+    lac    UInt16,
+    ci     UInt16
+)
+ENGINE = MergeTree
+ORDER BY (region, lac, ci);
+
+-- groups: enterprises. workdays as in regions.yaml ("mon-fri", "mon,wed,fri");
+-- start and end "HH:MM" in the group's IANA timezone; calendar names the
+-- calendar_days rows that apply ('' for none).
+CREATE TABLE IF NOT EXISTS groups
+(
+    name     String,
+    region   LowCardinality(String),
+    workdays String,
+    start    String,
+    end      String,
+    timezone String,
+    calendar String
+)
+ENGINE = MergeTree
+ORDER BY name;
+
+-- calendar_days: public holidays and make-up working days (kind 'holiday' or
+-- 'workday'), by calendar name (the calendar file's base name).
+CREATE TABLE IF NOT EXISTS calendar_days
+(
+    calendar LowCardinality(String),
+    day      Date,
+    kind     LowCardinality(String),
+    name     String
+)
+ENGINE = MergeTree
+ORDER BY (calendar, day);
+
+-- number_prefixes: E.164 prefixes (longest match wins) and their area.
+CREATE TABLE IF NOT EXISTS number_prefixes
+(
+    prefix String,
+    area   String
+)
+ENGINE = MergeTree
+ORDER BY prefix;
+
+-- group_members: a group's whitelist as accepted for a month (the output of
+-- `sigprobe whitelist`); the per-group reports read it.
+CREATE TABLE IF NOT EXISTS group_members
+(
+    group_name LowCardinality(String),
+    month      Date,
+    imsi       String
+)
+ENGINE = MergeTree
+ORDER BY (group_name, month, imsi);

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
+	_ "time/tzdata" // IANA zones even where the system has none
 
 	"go.yaml.in/yaml/v3"
 )
@@ -15,6 +18,7 @@ import (
 type File struct {
 	Regions []Region `yaml:"regions"`
 	Groups  []Group  `yaml:"groups,omitempty"`
+	dir     string   // directory of the file, for calendar paths
 }
 
 // Region is a named set of cells; a cell may belong to several regions.
@@ -38,7 +42,30 @@ type Group struct {
 	Workdays string `yaml:"workdays"`
 	Start    string `yaml:"start"`
 	End      string `yaml:"end"`
+	// Timezone is the IANA name of the zone the hours, nights, weekdays and
+	// calendar are in ("" is UTC).
+	Timezone string `yaml:"timezone,omitempty"`
+	// Calendar is a holiday calendar file (format/calendar), relative to
+	// this file; "" for none.
+	Calendar string `yaml:"calendar,omitempty"`
 	line     int
+}
+
+// Location returns the group's time zone.
+func (g *Group) Location() (*time.Location, error) {
+	if g.Timezone == "" {
+		return time.UTC, nil
+	}
+	return time.LoadLocation(g.Timezone)
+}
+
+// CalendarPath returns the path of g's calendar file ("" for none): relative
+// paths are taken from the directory of the regions file.
+func (f *File) CalendarPath(g *Group) string {
+	if g.Calendar == "" || filepath.IsAbs(g.Calendar) {
+		return g.Calendar
+	}
+	return filepath.Join(f.dir, g.Calendar)
 }
 
 // Write encodes f as YAML.
@@ -57,7 +84,12 @@ func Load(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Parse(b, path)
+	f, err := Parse(b, path)
+	if err != nil {
+		return nil, err
+	}
+	f.dir = filepath.Dir(path)
+	return f, nil
 }
 
 // Parse decodes and validates a regions file; name is used in errors.
@@ -130,6 +162,9 @@ func (f *File) validate() error {
 		}
 		if !seen[g.Region] {
 			return fmt.Errorf("line %d: groups[%d].region: unknown region %q", g.line, i, g.Region)
+		}
+		if _, err := g.Location(); err != nil {
+			return fmt.Errorf("line %d: groups[%d].timezone: want an IANA zone name like Asia/Shanghai, got %q", g.line, i, g.Timezone)
 		}
 	}
 	return nil

@@ -2,8 +2,11 @@ package regions
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const good = `regions:
@@ -48,6 +51,7 @@ func TestParseErrorsNameFileLineField(t *testing.T) {
 		{"ci out of range", strings.Replace(good, "ci: 10100", "ci: 70000", 1), "f.yaml: line 7"},
 		{"bad name", strings.Replace(good, "name: mall", "name: big mall", 1), "regions[0].name"},
 		{"not yaml", "regions: [", "f.yaml:"},
+		{"bad zone", strings.Replace(good, "end: \"18:00\"", "end: \"18:00\"\n    timezone: Mars/Olympus", 1), "f.yaml: line 9: groups[0].timezone: want an IANA zone name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.yaml), "f.yaml")
@@ -55,5 +59,41 @@ func TestParseErrorsNameFileLineField(t *testing.T) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestZoneAndCalendar(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "regions.yaml")
+	y := strings.Replace(good, "end: \"18:00\"", "end: \"18:00\"\n    timezone: Asia/Shanghai\n    calendar: cn.csv", 1)
+	if err := os.WriteFile(path, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &f.Groups[0]
+	loc, err := g.Location()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, off := time.Date(2026, 10, 1, 0, 0, 0, 0, loc).Zone(); off != 8*3600 {
+		t.Errorf("Asia/Shanghai offset %d s, want 28800", off)
+	}
+	if p := f.CalendarPath(g); p != filepath.Join(dir, "cn.csv") {
+		t.Errorf("calendar path %q", p)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "timezone: Asia/Shanghai") || !strings.Contains(buf.String(), "calendar: cn.csv") {
+		t.Errorf("written file lost the zone or calendar:\n%s", buf.String())
+	}
+	// Without them: UTC and no calendar, and the keys are not written.
+	h, _ := Parse([]byte(good), "good.yaml")
+	if loc, _ := h.Groups[0].Location(); loc != time.UTC || h.CalendarPath(&h.Groups[0]) != "" {
+		t.Error("a group without timezone must be UTC and without calendar")
 	}
 }

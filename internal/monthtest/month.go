@@ -1,7 +1,9 @@
 package monthtest
 
 import (
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -19,12 +21,12 @@ import (
 	"github.com/sigprobe/sigprobe/sim/scenario"
 )
 
-// version is part of the cache key: bump it when the files change (4: the
-// probe writes times as Parquet timestamps, the chDB tests' probe also
-// writes pseudonymized tables beside Dir, roam-out travellers and campaign
-// replies in the simulated month; 6: checksums and sendIdentification in
-// the decoder, all of these together).
-const version = 6
+// version is part of the cache key: bump it when the simulator, the probe or
+// this package changes what a month holds (7: times as Parquet timestamps,
+// pseudonymized copies, roam-out and campaigns, checksums and
+// sendIdentification, local time and calendars). A scenario file's content
+// (and its calendar's) is part of the key too.
+const version = 7
 
 // Probe makes a month's tables from the simulator's capture instead of its
 // truth: the month's pcap arrives on the named pipe pcap and the function
@@ -46,6 +48,8 @@ type Month struct {
 	// Truth is the simulator's truth directory (subscribers.csv, dwell.csv,
 	// regions.yaml, ...); messages.csv is not kept.
 	Truth string
+	// Scenario is the scenario file ("" for the built-in default).
+	Scenario string
 
 	probe Probe
 }
@@ -81,12 +85,34 @@ type Subscriber struct {
 // test binary, reuse it (a lock file serialises concurrent callers).
 // With probe nil the tables are the truth as a perfect probe would write it.
 func Get(seed uint64, subscribers, days int, probe Probe) (*Month, error) {
+	return GetScenario("", seed, subscribers, days, probe)
+}
+
+// GetScenario is Get for the scenario file at path ("" for the default).
+func GetScenario(path string, seed uint64, subscribers, days int, probe Probe) (*Month, error) {
 	source := "truth"
 	if probe != nil {
 		source = "probe"
 	}
-	root := filepath.Join(os.TempDir(), fmt.Sprintf("sigprobe-month-v%d-%s-s%d-n%d-d%d-%s", version, source, seed, subscribers, days, Start.Format("20060102")))
-	m := &Month{Seed: seed, Subscribers: subscribers, Days: days, probe: probe, Dir: filepath.Join(root, "tables"), Truth: filepath.Join(root, "truth")}
+	name := "default"
+	if path != "" {
+		sc, err := scenario.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		h := sha256.New()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		h.Write(b)
+		if sc.Cal != nil {
+			sc.Cal.Write(h)
+		}
+		name = sc.Name + "-" + hex.EncodeToString(h.Sum(nil))[:12]
+	}
+	root := filepath.Join(os.TempDir(), fmt.Sprintf("sigprobe-month-v%d-%s-%s-s%d-n%d-d%d-%s", version, source, name, seed, subscribers, days, Start.Format("20060102")))
+	m := &Month{Seed: seed, Subscribers: subscribers, Days: days, Scenario: path, probe: probe, Dir: filepath.Join(root, "tables"), Truth: filepath.Join(root, "truth")}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, err
 	}
@@ -146,7 +172,7 @@ func (m *Month) generate() error {
 		if err := os.MkdirAll(m.Truth, 0o755); err != nil {
 			return err
 		}
-		sc, err := scenario.Load("")
+		sc, err := scenario.Load(m.Scenario)
 		if err != nil {
 			return err
 		}
@@ -157,7 +183,7 @@ func (m *Month) generate() error {
 			return err
 		}
 	}
-	sc, err := scenario.Load("")
+	sc, err := scenario.Load(m.Scenario)
 	if err != nil {
 		return err
 	}

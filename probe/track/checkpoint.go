@@ -23,7 +23,7 @@ import (
 
 // stateVersion is the version of what SaveState writes; LoadState refuses
 // other versions.
-const stateVersion = 4
+const stateVersion = 5
 
 // ErrStateVersion is returned by LoadState for a checkpoint written by a
 // sigprobe with another state layout.
@@ -167,6 +167,7 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 		e.U8(c.cause)
 		e.U64(c.rand)
 		e.U32(uint32(c.callCell))
+		e.U32(c.moLeg)
 		encHeld(e, &c.held)
 	}
 	encInt32s(e, r.cfree)
@@ -260,27 +261,64 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 		e.U32(w.tmsi)
 		e.I64(w.ts)
 	}
+	e.Bool(r.mapMSISDN)
+	l := &r.link
+	e.U32(l.next)
+	for i := range l.legs {
+		g := &l.legs[i]
+		e.U32(g.seq)
+		e.I64(g.ts)
+		e.U64(uint64(g.caller))
+		e.U64(uint64(g.called))
+		e.Bool(g.open)
+	}
+	e.Uvarint(uint64(len(l.votes)))
+	for _, k := range sortedKeys(l.votes) {
+		v := l.votes[k]
+		e.U64(uint64(k))
+		e.U64(uint64(v.num))
+		e.U8(v.n)
+		e.U64(uint64(v.told))
+	}
 }
 
-// encCounters writes every field of a struct of uint64 counters (the
-// Stats types), so a counter added later is saved without a change here.
+// encCounters writes every uint64 counter of a Stats struct (nested
+// structs of counters included, in field order), so a counter added later
+// is saved without a change here.
 func encCounters(e *ckpt.Enc, v any) {
-	rv := reflect.ValueOf(v).Elem()
-	e.Uvarint(uint64(rv.NumField()))
-	for i := range rv.NumField() {
-		e.U64(rv.Field(i).Uint())
+	var vals []uint64
+	counters(reflect.ValueOf(v).Elem(), func(f reflect.Value) { vals = append(vals, f.Uint()) })
+	e.Uvarint(uint64(len(vals)))
+	for _, x := range vals {
+		e.U64(x)
 	}
 }
 
 // decCounters reads what encCounters wrote; counters a newer sigprobe
 // added stay zero, ones it removed are skipped.
 func decCounters(d *ckpt.Dec, v any) {
-	rv := reflect.ValueOf(v).Elem()
 	n := d.Count(8)
-	for i := range n {
-		x := d.U64()
-		if i < rv.NumField() {
-			rv.Field(i).SetUint(x)
+	vals := make([]uint64, n)
+	for i := range vals {
+		vals[i] = d.U64()
+	}
+	i := 0
+	counters(reflect.ValueOf(v).Elem(), func(f reflect.Value) {
+		if i < len(vals) {
+			f.SetUint(vals[i])
+		}
+		i++
+	})
+}
+
+// counters visits the uint64 fields of a struct, depth first.
+func counters(v reflect.Value, fn func(reflect.Value)) {
+	for i := range v.NumField() {
+		switch f := v.Field(i); f.Kind() {
+		case reflect.Uint64:
+			fn(f)
+		case reflect.Struct:
+			counters(f, fn)
 		}
 	}
 }
@@ -350,6 +388,7 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 		c.cause = d.U8()
 		c.rand = d.U64()
 		c.callCell = cellKey(d.U32())
+		c.moLeg = d.U32()
 		decHeld(d, &c.held)
 	}
 	r.cfree = decInt32s(d, len(r.cslab))
@@ -419,6 +458,17 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 	for range d.Count(20) {
 		k := d.U64()
 		r.waitingTMSI[k] = waitTMSI{tmsi: d.U32(), ts: d.I64()}
+	}
+	r.mapMSISDN = d.Bool()
+	l := &r.link
+	l.next = d.U32()
+	for i := range l.legs {
+		l.legs[i] = moLeg{seq: d.U32(), ts: d.I64(), caller: sink.Digits(d.U64()), called: sink.Digits(d.U64()), open: d.Bool()}
+	}
+	clear(l.votes)
+	for range d.Count(25) {
+		k := sink.Digits(d.U64())
+		l.votes[k] = numberVote{num: sink.Digits(d.U64()), n: d.U8(), told: sink.Digits(d.U64())}
 	}
 	return d.Err()
 }

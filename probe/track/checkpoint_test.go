@@ -19,9 +19,12 @@ func TestCheckpointCoversEveryField(t *testing.T) {
 		v              any
 		saved, derived []string
 	}{
-		{Resolver{}, []string{"Stats", "conns", "cslab", "cfree", "txns", "tslab", "tfree", "tmsi", "prov", "hoSrc", "rands", "waiting", "waitingTMSI", "sweep", "hourly"},
+		{Resolver{}, []string{"Stats", "conns", "cslab", "cfree", "txns", "tslab", "tfree", "tmsi", "prov", "hoSrc", "rands", "waiting", "waitingTMSI", "sweep", "hourly", "mapMSISDN", "link"},
 			[]string{"emit", "Trace", "pfree", "maxAge", "gap", "obs"}},
-		{conn{}, []string{"assoc", "refs", "has", "bscSide", "imsi", "tmsi", "cell", "target", "detached", "last", "luType", "callMO", "inCall", "smsDone", "peer", "setup", "answer", "release", "cause", "held", "rand", "callCell"}, nil},
+		{conn{}, []string{"assoc", "refs", "has", "bscSide", "imsi", "tmsi", "cell", "target", "detached", "last", "luType", "callMO", "inCall", "smsDone", "peer", "setup", "answer", "release", "cause", "held", "rand", "callCell", "moLeg"}, nil},
+		{callLinker{}, []string{"legs", "next", "votes"}, []string{"window", "need"}},
+		{moLeg{}, []string{"seq", "ts", "caller", "called", "open"}, nil},
+		{numberVote{}, []string{"num", "n", "told"}, nil},
 		{txn{}, []string{"imsi", "msisdn", "keys", "nkeys", "last", "told", "sendIDTMSI"}, nil},
 		{heldBuf{}, []string{"cut", "runs", "evs", "last", "frames"}, nil},
 		{provisional{}, []string{"held", "tmsis"}, nil},
@@ -43,15 +46,22 @@ func TestCheckpointCoversEveryField(t *testing.T) {
 }
 
 // The Stats types are saved field by field by reflection: they must hold
-// uint64 counters only.
+// uint64 counters only (or structs of them).
 func TestStatsAreCounters(t *testing.T) {
-	for _, v := range []any{ResolverStats{}, StateStats{}} {
-		typ := reflect.TypeOf(v)
+	var check func(typ reflect.Type)
+	check = func(typ reflect.Type) {
 		for i := range typ.NumField() {
-			if typ.Field(i).Type.Kind() != reflect.Uint64 {
-				t.Errorf("%s.%s is %v: checkpoints save only uint64 counters", typ.Name(), typ.Field(i).Name, typ.Field(i).Type)
+			switch f := typ.Field(i); f.Type.Kind() {
+			case reflect.Uint64:
+			case reflect.Struct:
+				check(f.Type)
+			default:
+				t.Errorf("%s.%s is %v: checkpoints save only uint64 counters", typ.Name(), f.Name, f.Type)
 			}
 		}
+	}
+	for _, v := range []any{ResolverStats{}, StateStats{}} {
+		check(reflect.TypeOf(v))
 	}
 }
 

@@ -60,6 +60,10 @@ type Resolver struct {
 	sweep       int64 // next sweep time
 	hourly      int64 // next sweep of the TMSI map and held history
 	obs         Obs
+	// link matches the two legs of on-net calls to learn MSISDNs where no
+	// MAP is captured (calllink.go); mapMSISDN says MAP gave one already.
+	link      callLinker
+	mapMSISDN bool
 }
 
 // ResolverStats counts what the Resolver could and could not attribute.
@@ -75,6 +79,7 @@ type ResolverStats struct {
 	Expired      uint64 // stale connections, transactions and mappings dropped
 	ByRAND       uint64 // connections identified by their Authentication Request's RAND
 	BySendID     uint64 // TMSIs learned from a MAP sendIdentification dialogue
+	Link         LinkStats
 }
 
 // NewResolver returns a Resolver that passes observations to emit. emit
@@ -92,6 +97,7 @@ func NewResolver(emit func(*Obs)) *Resolver {
 		waitingTMSI: make(map[uint64]waitTMSI),
 		maxAge:      3 * 86400e9,
 		gap:         3600e9,
+		link:        newCallLinker(),
 	}
 }
 
@@ -162,6 +168,7 @@ type conn struct {
 	callCell cellKey // the cell the call was set up in
 	held     heldBuf
 	rand     uint64 // an Authentication Request RAND waiting to be learned
+	moLeg    uint32 // the caller's Setup waiting for its callee (callLinker seq)
 }
 
 type waitTMSI struct {
@@ -450,6 +457,12 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 			} else {
 				c.peer = digits(&m.Calling)
 			}
+			r.linkSetup(c, up, ts)
+		case 0x01: // Alerting
+			if c.moLeg != 0 && !up {
+				r.link.close(c.moLeg) // the callee is ringing: its Setup came before
+				c.moLeg = 0
+			}
 		case 0x07: // Connect
 			if c.answer == 0 {
 				c.answer = ts
@@ -460,6 +473,10 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 			}
 			if c.inCall && c.cause == 0 && m.Has&decode.HasCause != 0 {
 				c.cause = uint8(m.Cause)
+			}
+			if c.moLeg != 0 {
+				r.link.close(c.moLeg)
+				c.moLeg = 0
 			}
 		}
 	case bssap.PDSMS:
@@ -475,6 +492,27 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 		if m.Type == bssap.SSRegister {
 			r.put(c, Obs{TS: ts, Kind: obsEvent, Cell: c.cell, Event: Event{Kind: sink.EventUSSD}})
 		}
+	}
+}
+
+// linkSetup hands a call's Setup to the call linker on an A-only tap.
+func (r *Resolver) linkSetup(c *conn, up bool, ts int64) {
+	if r.mapMSISDN || c.peer == 0 {
+		return
+	}
+	if up {
+		// A caller not identified yet still waits: its callee's Setup must
+		// not be matched to another caller instead.
+		c.moLeg = r.link.mo(ts, c.imsi, c.peer)
+		return
+	}
+	if c.imsi == 0 {
+		return
+	}
+	got, n := r.link.mt(ts, c.imsi, c.peer, &r.Stats.Link)
+	for _, x := range got[:n] {
+		r.obs = Obs{TS: ts, IMSI: x.imsi, Kind: obsIdentity, MSISDN: x.msisdn}
+		r.emit(&r.obs)
 	}
 }
 
@@ -648,6 +686,9 @@ func (r *Resolver) mapMsg(m *decode.Message) {
 			r.Stats.BySendID++
 			r.learnTMSI(t.sendIDTMSI, imsi, m.TsNs)
 			t.sendIDTMSI = 0
+		}
+		if msisdn != 0 {
+			r.mapMSISDN = true
 		}
 		if imsi != 0 && msisdn != 0 && !t.told {
 			t.told = true

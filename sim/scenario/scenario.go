@@ -7,9 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
+	_ "time/tzdata" // IANA zones even where the system has none
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/sigprobe/sigprobe/format/calendar"
 )
 
 //go:embed default.yaml
@@ -20,7 +25,14 @@ func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
 
 // Scenario is a city's mobile network and the behaviour of its subscribers.
 type Scenario struct {
-	Name       string     `yaml:"name"`
+	Name string `yaml:"name"`
+	// Timezone is the town's IANA zone: days, hours, weekdays and the
+	// calendar are local to it; --start is a local date.
+	Timezone string `yaml:"timezone"`
+	// Calendar is a holiday calendar file (format/calendar), relative to the
+	// scenario file; "" for none. Groups and daytime workers rest on its
+	// holidays and work on its make-up days.
+	Calendar   string     `yaml:"calendar"`
 	PLMN       PLMN       `yaml:"plmn"`
 	CC         string     `yaml:"country_code"` // E.164 country code of the home network
 	NDC        string     `yaml:"ndc"`          // national destination code of the home operator's MSISDNs
@@ -35,6 +47,10 @@ type Scenario struct {
 	Transport  Transport  `yaml:"transport"`
 	Outbound   Outbound   `yaml:"outbound_roaming"`
 	Campaigns  []Campaign `yaml:"campaigns"`
+
+	// Loc and Cal are Timezone and Calendar, resolved by Parse.
+	Loc *time.Location     `yaml:"-"`
+	Cal *calendar.Calendar `yaml:"-"`
 }
 
 // PLMN is a mobile network code pair; MNC has two or three digits.
@@ -76,10 +92,20 @@ type Group struct {
 	End        string  `yaml:"end"`      // "18:00"
 	PartTime   float64 `yaml:"part_time"`
 	Shift      float64 `yaml:"shift"`
-	WFH        float64 `yaml:"wfh"`        // probability a member works from home on a working day
-	Neighbours float64 `yaml:"neighbours"` // people living in/next to the region, per member
-	Visitors   float64 `yaml:"visitors"`   // occasional visitors, per member
-	Relatives  float64 `yaml:"relatives"`  // relatives and friends who call members, per member
+	ShiftStart string  `yaml:"shift_start"` // shift workers' hours
+	ShiftEnd   string  `yaml:"shift_end"`
+	// ArrivalJitterMinutes: members arrive and leave up to this much before
+	// or after the hours.
+	ArrivalJitterMinutes int     `yaml:"arrival_jitter_minutes"`
+	Meetings             float64 `yaml:"meetings"` // chance of a meeting in another building of the region on a working day
+	// WorkFriends: share of members whose closest contact (called with
+	// traffic.relative_share of their other on-net calls, at any hour) is a
+	// colleague.
+	WorkFriends float64 `yaml:"work_friends"`
+	WFH         float64 `yaml:"wfh"`        // probability a member works from home on a working day
+	Neighbours  float64 `yaml:"neighbours"` // people living in/next to the region, per member
+	Visitors    float64 `yaml:"visitors"`   // occasional visitors, per member
+	Relatives   float64 `yaml:"relatives"`  // relatives and friends who call members, per member
 }
 
 // Population sets the shares of the behaviour classes.
@@ -113,7 +139,13 @@ type Traffic struct {
 	InternationalShare    float64 `yaml:"international_share"`
 	HotlineShare          float64 `yaml:"hotline_share"`
 	OffNetShare           float64 `yaml:"offnet_share"`
-	IMEICheckShare        float64 `yaml:"imei_check_share"` // share of attaches with Identity Request (IMEISV) + checkIMEI
+	// ColleagueShare: of a member's on-net calls and SMS in its own working
+	// hours on a working day, the share to a colleague of its group.
+	ColleagueShare float64 `yaml:"colleague_share"`
+	// RelativeShare: of the other on-net calls of a member or relative, the
+	// share to its relative (or member).
+	RelativeShare  float64 `yaml:"relative_share"`
+	IMEICheckShare float64 `yaml:"imei_check_share"` // share of attaches with Identity Request (IMEISV) + checkIMEI
 }
 
 // Roaming is a foreign network whose subscribers visit.
@@ -144,6 +176,9 @@ type Transport struct {
 	FragmentShare  float64 `yaml:"fragment_share"`   // share of links with that small fragmentation point
 	XUDTThreshold  int     `yaml:"xudt_threshold"`   // SCCP data size above which MAP goes in segmented XUDT
 	BundleWindowUS int     `yaml:"bundle_window_us"` // messages on one link within this window share a packet
+	// CaptureMAP: the tap sees the core links (MAP). false models a probe on
+	// the BSC-MSC links only: the capture has the A-interface alone.
+	CaptureMAP bool `yaml:"capture_map"`
 }
 
 // Load reads a scenario from path; "" means the built-in default.
@@ -158,7 +193,8 @@ func Load(path string) (*Scenario, error) {
 	return Parse(b, path)
 }
 
-// Parse decodes and validates a scenario. Unknown keys are errors.
+// Parse decodes and validates a scenario. Unknown keys are errors. A
+// relative calendar path is taken from the directory of name.
 func Parse(b []byte, name string) (*Scenario, error) {
 	var s Scenario
 	dec := yaml.NewDecoder(bytes.NewReader(b))
@@ -168,6 +204,18 @@ func Parse(b []byte, name string) (*Scenario, error) {
 	}
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", name, err)
+	}
+	s.Loc, _ = time.LoadLocation(s.Timezone) // checked by Validate
+	if s.Calendar != "" {
+		path := s.Calendar
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(name), path)
+		}
+		c, err := calendar.Load(path)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: calendar: %w", name, err)
+		}
+		s.Cal = c
 	}
 	return &s, nil
 }

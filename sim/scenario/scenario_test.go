@@ -47,6 +47,12 @@ func TestParseRejects(t *testing.T) {
 		{"region outside grid", edit("center: [5, 4]", "center: [50, 4]"), "outside"},
 		{"not yaml", "network: [", "scenario x"},
 		{"wrong type", edit("mscs: 3", "mscs: three"), "cannot unmarshal"},
+		{"bad zone", edit("timezone: UTC", "timezone: Mars/Olympus"), "timezone: want an IANA zone"},
+		{"no zone", edit("timezone: UTC ", "timezone: \"\" "), "timezone: missing"},
+		{"missing calendar", edit(`calendar: ""`, `calendar: nowhere.csv`), "calendar: open nowhere.csv"},
+		{"colleague share", edit("colleague_share: 0.7", "colleague_share: 7"), "traffic.colleague_share"},
+		{"short shift", edit(`shift_end: "22:00"`, `shift_end: "14:30"`), "groups[0].shift_end"},
+		{"jitter", edit("arrival_jitter_minutes: 30", "arrival_jitter_minutes: 300"), "groups[0].arrival_jitter_minutes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.yaml), "x")

@@ -26,6 +26,11 @@ func (s *Scenario) Validate() error {
 			bad(key, "want a share between 0 and 1, got %v", v)
 		}
 	}
+	if s.Timezone == "" {
+		bad("timezone", "missing (an IANA zone name such as UTC or Asia/Shanghai)")
+	} else if _, err := time.LoadLocation(s.Timezone); err != nil {
+		bad("timezone", "want an IANA zone name such as UTC or Asia/Shanghai, got %q", s.Timezone)
+	}
 	checkPLMN("plmn", s.PLMN)
 	if !digits(s.CC, 1, 3) {
 		bad("country_code", "want 1-3 digits, got %q", s.CC)
@@ -103,6 +108,22 @@ func (s *Scenario) Validate() error {
 		if err1 == nil && err2 == nil && en-st < time.Hour {
 			bad(key+".end", "working day %s-%s is shorter than an hour", g.Start, g.End)
 		}
+		ss, err1 := ParseClock(g.ShiftStart)
+		se, err2 := ParseClock(g.ShiftEnd)
+		if err1 != nil {
+			bad(key+".shift_start", "%v", err1)
+		}
+		if err2 != nil {
+			bad(key+".shift_end", "%v", err2)
+		}
+		if err1 == nil && err2 == nil && se-ss < time.Hour {
+			bad(key+".shift_end", "shift %s-%s is shorter than an hour", g.ShiftStart, g.ShiftEnd)
+		}
+		if g.ArrivalJitterMinutes < 0 || g.ArrivalJitterMinutes > 180 {
+			bad(key+".arrival_jitter_minutes", "want 0 to 180, got %d", g.ArrivalJitterMinutes)
+		}
+		share(key+".meetings", g.Meetings)
+		share(key+".work_friends", g.WorkFriends)
 		share(key+".part_time", g.PartTime)
 		share(key+".shift", g.Shift)
 		share(key+".wfh", g.WFH)
@@ -158,6 +179,8 @@ func (s *Scenario) Validate() error {
 	share("traffic.hotline_share", t.HotlineShare)
 	share("traffic.offnet_share", t.OffNetShare)
 	share("traffic.imei_check_share", t.IMEICheckShare)
+	share("traffic.colleague_share", t.ColleagueShare)
+	share("traffic.relative_share", t.RelativeShare)
 	if t.InternationalShare+t.HotlineShare+t.OffNetShare > 1 {
 		bad("traffic", "international, hotline and off-net shares add up to more than 1")
 	}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	ddl "github.com/sigprobe/sigprobe/deploy/clickhouse"
 	"github.com/sigprobe/sigprobe/format/regions"
 	"github.com/sigprobe/sigprobe/internal/envtest"
 	"github.com/sigprobe/sigprobe/internal/monthtest"
@@ -79,7 +80,7 @@ func (db *DB) run(args ...string) ([]byte, error) {
 var (
 	tmpRoot string // removed by TestMain
 	dbMu    sync.Mutex
-	dbs     = map[uint64]*DB{}
+	dbs     = map[string]*DB{} // by month directory
 )
 
 func TestMain(m *testing.M) {
@@ -104,12 +105,18 @@ func monthDB(t testing.TB, seed uint64) (*monthtest.Month, *DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if db := dbs[seed]; db != nil {
-		return m, db
+	return m, monthDBOf(t, m)
+}
+
+// monthDBOf loads month m into chDB once per test binary; the caller holds dbMu.
+func monthDBOf(t testing.TB, m *monthtest.Month) *DB {
+	t.Helper()
+	if db := dbs[m.Dir]; db != nil {
+		return db
 	}
-	db := load(t, m, filepath.Join(tmpRoot, fmt.Sprintf("db-%d", seed)))
-	dbs[seed] = db
-	return m, db
+	db := load(t, m, filepath.Join(tmpRoot, fmt.Sprintf("db-%d", len(dbs))))
+	dbs[m.Dir] = db
+	return db
 }
 
 // load creates the schema and loads the month's Parquet tables and the
@@ -131,18 +138,13 @@ func load(t testing.TB, m *monthtest.Month, dir string) *DB {
 		fmt.Fprintf(&sql, "INSERT INTO %s SELECT * FROM file('%s', Parquet) SETTINGS use_structure_from_insertion_table_in_table_functions = 1, input_format_parquet_allow_missing_columns = 1;\n",
 			tbl, filepath.Join(m.Dir, tbl, "*.parquet"))
 	}
-	for _, r := range rf.Regions {
-		sql.WriteString("INSERT INTO regions VALUES ")
-		for i, c := range r.Cells {
-			if i > 0 {
-				sql.WriteString(", ")
-			}
-			fmt.Fprintf(&sql, "(%s, %s, %d, %d)", quote(r.Name), quote(r.Kind), c.LAC, c.CI)
-		}
-		sql.WriteString(";\n")
+	// The reference tables as `sigprobe schema apply --regions` loads them.
+	ref, err := refStatements(rf)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, g := range rf.Groups {
-		fmt.Fprintf(&sql, "INSERT INTO groups VALUES (%s, %s, %s, %s, %s);\n", quote(g.Name), quote(g.Region), quote(g.Workdays), quote(g.Start), quote(g.End))
+	for _, st := range ref {
+		sql.WriteString(st + ";\n")
 	}
 	loadSQL := dir + "-load.sql"
 	if err := os.WriteFile(loadSQL, []byte(sql.String()), 0o644); err != nil {
@@ -150,7 +152,7 @@ func load(t testing.TB, m *monthtest.Month, dir string) *DB {
 	}
 	// The real schema expires rows after 90 days: the simulated month is
 	// fixed in October 2026, so the tests keep it whatever the date.
-	args := []string{"--exec", schemaFile(), "--exec", filepath.Join(here(), "reference.sql")}
+	args := []string{"--exec", schemaFile()}
 	for _, tbl := range []string{"dwell", "events", "subscribers", "trajectories", "region_minute", "triggers"} {
 		args = append(args, "--try", "ALTER TABLE "+tbl+" REMOVE TTL")
 	}
@@ -163,9 +165,9 @@ func load(t testing.TB, m *monthtest.Month, dir string) *DB {
 	return db
 }
 
-func quote(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
-}
+func quote(s string) string { return ddl.Quote(s) }
+
+func refStatements(rf *regions.File) ([]string, error) { return ddl.ReferenceStatements(rf) }
 
 // Rows is a query result: a header and records.
 type Rows struct {

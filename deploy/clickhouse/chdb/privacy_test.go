@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sigprobe/sigprobe/analysis/whitelist"
 	"github.com/sigprobe/sigprobe/format/regions"
 	"github.com/sigprobe/sigprobe/internal/monthtest"
 	"github.com/sigprobe/sigprobe/sink"
@@ -61,22 +62,29 @@ func TestWhitelistPseudonymized(t *testing.T) {
 			t.Fatalf("pseudonymized known list: %v for %v", pknown, known)
 		}
 
-		clear := db.query(t, "group_whitelist", whitelistParams(g.Name, known))
-		ps := pdb.query(t, "group_whitelist", whitelistParams(g.Name, pknown))
-		want := map[string][]string{} // pseudonym -> the clear row, identities pseudonymized
-		for _, r := range clear.Recs {
-			r = slices.Clone(r)
-			r[clear.Col(t, "imsi")], r[clear.Col(t, "msisdn")] = imsi(r[clear.Col(t, "imsi")]), msisdn(r[clear.Col(t, "msisdn")])
-			want[r[clear.Col(t, "imsi")]] = r
+		_, clearRes, err := sqlWhitelist(t, db, params(g.Name, known))
+		if err != nil {
+			t.Fatal(err)
 		}
-		if len(ps.Recs) != len(clear.Recs) || len(clear.Recs) == 0 {
-			t.Errorf("group %s: %d members pseudonymized, %d clear", g.Name, len(ps.Recs), len(clear.Recs))
+		_, psRes, err := sqlWhitelist(t, pdb, params(g.Name, pknown))
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, r := range ps.Recs {
-			if w, ok := want[r[0]]; !ok {
-				t.Errorf("group %s: %s is not the pseudonym of a clear member", g.Name, r[0])
-			} else if !slices.Equal(r, w) {
-				t.Errorf("group %s: %v, want %v", g.Name, r, w)
+		// Every pseudonymized member is the pseudonym of a clear member,
+		// with the same evidence.
+		want := map[string]whitelist.Member{}
+		for _, mb := range clearRes.Members {
+			mb.IMSI, mb.MSISDN = imsi(mb.IMSI), msisdn(mb.MSISDN)
+			want[mb.IMSI] = mb
+		}
+		if len(psRes.Members) != len(clearRes.Members) || len(clearRes.Members) == 0 {
+			t.Errorf("group %s: %d members pseudonymized, %d clear", g.Name, len(psRes.Members), len(clearRes.Members))
+		}
+		for _, mb := range psRes.Members {
+			if w, ok := want[mb.IMSI]; !ok {
+				t.Errorf("group %s: %s is not the pseudonym of a clear member", g.Name, mb.IMSI)
+			} else if mb != w {
+				t.Errorf("group %s: %+v, want %+v", g.Name, mb, w)
 			}
 		}
 		// The Go twin on the pseudonymized Parquet files lists the same.
@@ -86,15 +94,12 @@ func TestWhitelistPseudonymized(t *testing.T) {
 			t.Fatalf("sigprobe whitelist: %v", err)
 		}
 		goList := readColumn(t, cli, "imsi")
-		var sqlList []string
-		for _, r := range ps.Recs {
-			sqlList = append(sqlList, r[0])
-		}
+		sqlList := imsis(psRes.Members)
 		slices.Sort(sqlList)
 		if !slices.Equal(goList, sqlList) {
 			t.Errorf("group %s: sigprobe whitelist --data lists %d, the SQL %d; differ: %v", g.Name, len(goList), len(sqlList), symDiff(goList, sqlList))
 		}
-		t.Logf("group %-8s %3d members, the same pseudonymized (known %d)", g.Name, len(ps.Recs), len(pknown))
+		t.Logf("group %-8s %3d members, the same pseudonymized (known %d)", g.Name, len(psRes.Members), len(pknown))
 	}
 }
 
@@ -129,4 +134,16 @@ func writeBytes(t testing.TB, path string, b []byte) {
 	if err := os.WriteFile(path, b, 0o640); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// buildSigprobe builds the sigprobe binary for the command-line steps.
+func buildSigprobe(t testing.TB) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "sigprobe")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/sigprobe")
+	cmd.Dir = repoRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

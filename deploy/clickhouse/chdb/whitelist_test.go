@@ -1,16 +1,17 @@
 package chdb
 
 import (
-	"bytes"
-	"encoding/csv"
+	"errors"
+	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/sigprobe/sigprobe/analysis/whitelist"
 	"github.com/sigprobe/sigprobe/format/regions"
 	"github.com/sigprobe/sigprobe/internal/monthtest"
 )
@@ -48,20 +49,59 @@ func seeds(t testing.TB) []uint64 {
 	return out
 }
 
-// whitelistParams are the defaults documented in group_whitelist.sql.
-func whitelistParams(group string, known []string) map[string]string {
-	return map[string]string{
-		"group": group, "month": "2026-10-01", "known": sqlArray(known),
-		"k": "0", "k_margin": "0.2", "known_pass": "0.9", "min_slots": "3",
-		"home_nights": "5", "max_offdays": "3", "call_graph": "1", "min_peer_lift": "4",
+// params are the defaults of `sigprobe whitelist` for October 2026.
+func params(group string, known []string) whitelist.Params {
+	p := whitelist.Defaults()
+	p.Group, p.Month, p.Known = group, monthtest.Start, known
+	return p
+}
+
+// sqlFeatures runs group_whitelist.sql on chDB and parses its rows the way
+// QueryClickHouse scans them.
+func sqlFeatures(t testing.TB, db *DB, p whitelist.Params) []whitelist.Row {
+	t.Helper()
+	rows := db.query(t, "group_whitelist", p.QueryParams())
+	if !slices.Equal(rows.Header, whitelist.Columns) {
+		t.Fatalf("group_whitelist.sql columns %v, want %v", rows.Header, whitelist.Columns)
 	}
+	out := make([]whitelist.Row, len(rows.Recs))
+	n := func(s string) int64 {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatalf("group_whitelist.sql: not an integer: %q", s)
+		}
+		return v
+	}
+	for i, r := range rows.Recs {
+		var peers []string
+		for _, x := range strings.Split(strings.Trim(r[7], "[]"), ",") {
+			if x = strings.Trim(x, "'"); x != "" {
+				peers = append(peers, x)
+			}
+		}
+		out[i] = whitelist.Row{IMSI: r[0], MSISDN: r[1], Known: n(r[2]), PDays: n(r[3]), Offdays: n(r[4]), Nights: n(r[5]),
+			Degree: n(r[6]), Peers: peers, Days: n(r[8]), Rest: n(r[9]), Data: n(r[10]), Numbers: n(r[11]), GroupsInRegion: n(r[12])}
+	}
+	return out
+}
+
+// sqlWhitelist is what `sigprobe whitelist --dsn` does: the SQL features,
+// then the shared selection.
+func sqlWhitelist(t testing.TB, db *DB, p whitelist.Params) (*whitelist.Input, *whitelist.Result, error) {
+	t.Helper()
+	in, sharing, err := whitelist.FromRows(sqlFeatures(t, db, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := whitelist.Select(in, p, sharing)
+	return in, res, err
 }
 
 // score compares a whitelist with the truth.
-func score(got []string, truth map[string]bool) (precision, recall float64, fp, fn int) {
+func score(got []whitelist.Member, truth map[string]bool) (precision, recall float64, fp, fn int) {
 	tp := 0
 	for _, s := range got {
-		if truth[s] {
+		if truth[s.IMSI] {
 			tp++
 		} else {
 			fp++
@@ -77,9 +117,36 @@ func score(got []string, truth map[string]bool) (precision, recall float64, fp, 
 	return precision, recall, fp, fn
 }
 
+func imsis(ms []whitelist.Member) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.IMSI
+	}
+	return out
+}
+
+// sameFeatures reports the first difference between the Go and SQL features.
+func sameFeatures(a, b *whitelist.Input) error {
+	if a.Month != b.Month {
+		return fmt.Errorf("month facts: Go %+v, SQL %+v", a.Month, b.Month)
+	}
+	if len(a.Pool) != len(b.Pool) {
+		return fmt.Errorf("pool: Go %d subscribers, SQL %d", len(a.Pool), len(b.Pool))
+	}
+	for i := range a.Pool {
+		x, y := a.Pool[i], b.Pool[i]
+		if len(x.Peers) == 0 && len(y.Peers) == 0 {
+			x.Peers, y.Peers = nil, nil
+		}
+		if !reflect.DeepEqual(x, y) {
+			return fmt.Errorf("pool row %d: Go %+v, SQL %+v", i, x, y)
+		}
+	}
+	return nil
+}
+
 func TestGroupWhitelist(t *testing.T) {
 	nodePath(t)
-	bin := buildSigprobe(t)
 	for _, seed := range seeds(t) {
 		m, db := monthDB(t, seed)
 		rf, err := regions.Load(m.Regions())
@@ -95,95 +162,82 @@ func TestGroupWhitelist(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			variants := []struct {
-				name string
-				set  map[string]string
-				must bool
-			}{
-				{"seed+location+calls", nil, true},
+			p := params(g.Name, known)
+			in, res, err := sqlWhitelist(t, db, p)
+			if err != nil {
+				t.Fatalf("seed %d group %s: %v", seed, g.Name, err)
 			}
-			if os.Getenv("SIGPROBE_STAGES") != "" {
-				// Measure what each stage of the method adds.
-				variants = append(variants, []struct {
-					name string
-					set  map[string]string
-					must bool
-				}{
-					{"seed only", map[string]string{"home_nights": "1000", "max_offdays": "1000", "call_graph": "0"}, false},
-					{"seed+location", map[string]string{"call_graph": "0"}, false},
-					{"seed+calls", map[string]string{"home_nights": "1000", "max_offdays": "1000"}, false},
-				}...)
+			// The Go path computes the same features from the Parquet files.
+			goIn, err := whitelist.Features(m.Dir, rf, p)
+			if err != nil {
+				t.Fatal(err)
 			}
-			for _, v := range variants {
-				p := whitelistParams(g.Name, known)
-				for k, x := range v.set {
-					p[k] = x
-				}
-				rows := db.query(t, "group_whitelist", p)
-				ic := rows.Col(t, "imsi")
-				got := make([]string, len(rows.Recs))
-				for i, r := range rows.Recs {
-					got[i] = r[ic]
-				}
-				k := ""
-				if len(rows.Recs) > 0 {
-					k = rows.Recs[0][rows.Col(t, "k")]
-				}
-				pr, rc, fp, fn := score(got, truth)
-				t.Logf("seed %d %-8s %-20s members %3d known %2d k %-6s listed %3d precision %.4f recall %.4f (fp %d, fn %d)",
-					seed, g.Name, v.name, len(truth), len(known), k, len(got), pr, rc, fp, fn)
-				if !v.must {
-					continue
-				}
-				db.setMembers(t, g.Name, got)
-				if pr < 0.95 || rc < 0.95 {
-					t.Errorf("seed %d group %s: precision %.4f recall %.4f, want >= 0.95 each", seed, g.Name, pr, rc)
-				}
-				// sigprobe whitelist --data DIR (no ClickHouse) lists the same members.
-				kf := filepath.Join(t.TempDir(), "known.csv")
-				if err := monthtest.WriteKnown(kf, known); err != nil {
-					t.Fatal(err)
-				}
-				out, err := exec.Command(bin, "whitelist", "--group", g.Name, "--month", "2026-10", "--known", kf,
-					"--data", m.Dir, "--regions", m.Regions()).Output()
-				if err != nil {
-					t.Fatalf("sigprobe whitelist: %v", err)
-				}
-				recs, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
-				if err != nil || len(recs) == 0 || recs[0][0] != "imsi" {
-					t.Fatalf("sigprobe whitelist: want CSV with imsi first: %v", err)
-				}
-				var cli []string
-				for _, r := range recs[1:] {
-					cli = append(cli, r[0])
-				}
-				if !slices.Equal(cli, got) {
-					t.Errorf("seed %d group %s: sigprobe whitelist --data lists %d members, the SQL on chDB %d; differ: %v",
-						seed, g.Name, len(cli), len(got), symDiff(cli, got))
-				}
-				// The evidence columns agree too.
-				for i := 1; i < len(recs) && i <= len(rows.Recs); i++ {
-					for _, c := range []string{"presence_days", "nights", "offdays"} {
-						if a, b := recs[i][slices.Index(recs[0], c)], rows.Recs[i-1][rows.Col(t, c)]; a != b {
-							t.Errorf("seed %d group %s imsi %s: %s %s (Go) vs %s (SQL)", seed, g.Name, recs[i][0], c, a, b)
-						}
-					}
-				}
+			if err := sameFeatures(goIn, in); err != nil {
+				t.Errorf("seed %d group %s: %v", seed, g.Name, err)
+			}
+			pr, rc, fp, fn := score(res.Members, truth)
+			t.Logf("seed %d %-8s members %3d known %2d k %.3f (%s) listed %3d precision %.4f recall %.4f (fp %d, fn %d)",
+				seed, g.Name, len(truth), len(known), res.K, res.Method, len(res.Members), pr, rc, fp, fn)
+			db.setMembers(t, g.Name, imsis(res.Members))
+			if pr < 0.95 || rc < 0.95 {
+				t.Errorf("seed %d group %s: precision %.4f recall %.4f, want >= 0.95 each", seed, g.Name, pr, rc)
+			}
+			// The Go path's selection on its own features lists the same members
+			// (cmd/sigprobe tests `sigprobe whitelist --data` end to end).
+			goRes, err := whitelist.Select(goIn, p, sharing(rf, g.Region))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := imsis(goRes.Members), imsis(res.Members); !slices.Equal(a, b) {
+				t.Errorf("seed %d group %s: the Go path lists %d members, the SQL on chDB %d; differ: %v", seed, g.Name, len(a), len(b), symDiff(a, b))
 			}
 		}
 	}
 }
 
-// buildSigprobe builds the sigprobe command for the test.
-func buildSigprobe(t testing.TB) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "sigprobe")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/sigprobe")
-	cmd.Dir = repoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+// Too little data: a month with only its first day gives a reason, not a header.
+func TestWhitelistTooLittleData(t *testing.T) {
+	m, db := monthDB(t, 1)
+	dir := filepath.Join(t.TempDir(), "db")
+	one := &DB{dir: dir, modules: db.modules, members: map[string][]string{}}
+	rf, _ := regions.Load(m.Regions())
+	if _, err := one.run("--exec", schemaFile()); err != nil {
+		t.Fatal(err)
 	}
-	return bin
+	// The first day of dwell only, and the reference tables.
+	first := monthtest.Start.Unix()
+	var stmts []string
+	stmts = append(stmts, fmt.Sprintf("INSERT INTO dwell SELECT * FROM file('%s', Parquet) WHERE toInt64(end_ts) < %d SETTINGS use_structure_from_insertion_table_in_table_functions = 1, input_format_parquet_allow_missing_columns = 1",
+		filepath.Join(m.Dir, "dwell", "*.parquet"), first+86400))
+	stmts = append(stmts, fmt.Sprintf("INSERT INTO subscribers SELECT * FROM file('%s', Parquet) SETTINGS use_structure_from_insertion_table_in_table_functions = 1, input_format_parquet_allow_missing_columns = 1",
+		filepath.Join(m.Dir, "subscribers", "*.parquet")))
+	refs, err := refStatements(rf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts = append(stmts, refs...)
+	f := dir + "-load.sql"
+	if err := os.WriteFile(f, []byte(strings.Join(stmts, ";\n")+";\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := one.run("--exec", f); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = sqlWhitelist(t, one, params("acme", nil))
+	if !errors.Is(err, whitelist.ErrTooLittleData) || !strings.Contains(err.Error(), "1 day(s) of data in 2026-10; the method needs at least 14") {
+		t.Fatalf("one day of data: %v", err)
+	}
+}
+
+// sharing is the number of groups working in region.
+func sharing(rf *regions.File, region string) int {
+	n := 0
+	for _, g := range rf.Groups {
+		if g.Region == region {
+			n++
+		}
+	}
+	return n
 }
 
 func symDiff(a, b []string) []string {
@@ -204,8 +258,9 @@ func symDiff(a, b []string) []string {
 	return out
 }
 
-// members returns the group's SQL whitelist (known: 15% of the truth),
-// computing and storing it in group_members if no test did yet.
+// members returns the group's whitelist (known: 15% of the truth) as
+// `sigprobe whitelist --dsn` computes it, storing it in group_members if no
+// test did yet.
 func members(t testing.TB, m *monthtest.Month, db *DB, group string) []string {
 	t.Helper()
 	if ms, ok := db.members[group]; ok {
@@ -215,11 +270,11 @@ func members(t testing.TB, m *monthtest.Month, db *DB, group string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := db.query(t, "group_whitelist", whitelistParams(group, known))
-	var got []string
-	for _, r := range rows.Recs {
-		got = append(got, r[0])
+	_, res, err := sqlWhitelist(t, db, params(group, known))
+	if err != nil {
+		t.Fatal(err)
 	}
+	got := imsis(res.Members)
 	db.setMembers(t, group, got)
 	return got
 }

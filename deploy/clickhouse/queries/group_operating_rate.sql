@@ -1,22 +1,29 @@
 -- group_operating_rate: a group's daily operating rate.
 --
--- Answers: for each working day of {group} in the month, how many of its
+-- Answers: for each working day of {group} in the month (its weekdays and
+-- make-up working days, not its holidays: groups.calendar), how many of its
 -- whitelisted members (group_members for that month) were present in the
 -- group's region for at least {min_minutes} minutes between the group's start
--- and end, and that share of the members: the operating rate.
+-- and end, and that share of the members: the operating rate. Days, hours
+-- and the month are in the group's time zone (groups.timezone).
 --
 -- Parameters:
 --   {group:String}        group name (groups, group_members)
 --   {month:Date}          any day of the month
 --   {min_minutes:UInt16}  60
--- Times are UTC. Tables: dwell, regions, groups, group_members.
+-- Tables: dwell, regions, groups, calendar_days, group_members.
 -- Time columns are read through toInt64(): the schema may store unix
 -- seconds as Int64 or as DateTime('UTC').
 WITH
+    (SELECT (region, workdays, start, end, timezone, calendar) FROM groups WHERE name = {group:String} LIMIT 1) AS g,
+    g.5 AS tz,
     toStartOfMonth({month:Date}) AS m_day,
-    toInt64(toUnixTimestamp(toDateTime(m_day, 'UTC'))) AS m0,
-    toInt64(toUnixTimestamp(toDateTime(addMonths(m_day, 1), 'UTC'))) AS m1,
-    (SELECT (region, workdays, start, end) FROM groups WHERE name = {group:String} LIMIT 1) AS g,
+    toInt64(toUnixTimestamp(toDateTime(m_day, tz))) AS m0,
+    toInt64(toUnixTimestamp(toDateTime(addMonths(m_day, 1), tz))) AS m1,
+    (SELECT groupArrayIf(day, kind = 'holiday') FROM calendar_days
+     WHERE calendar != '' AND calendar = (SELECT calendar FROM groups WHERE name = {group:String} LIMIT 1)) AS holidays,
+    (SELECT groupArrayIf(day, kind = 'workday') FROM calendar_days
+     WHERE calendar != '' AND calendar = (SELECT calendar FROM groups WHERE name = {group:String} LIMIT 1)) AS makeups,
     ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] AS day_names,
     arrayDistinct(arrayFlatten(arrayMap(p -> arrayMap(
             x -> (indexOf(day_names, trim(splitByChar('-', p)[1])) - 1 + x) % 7,
@@ -28,9 +35,10 @@ members AS (
     SELECT DISTINCT imsi FROM group_members WHERE group_name = {group:String} AND month = m_day
 ),
 workdays AS (
-    SELECT m_day + number AS day, toInt64(toUnixTimestamp(toDateTime(day, 'UTC'))) AS d0
+    -- d0: the day's local midnight (the hours below are local too)
+    SELECT m_day + number AS day, toInt64(toUnixTimestamp(toDateTime(day, tz))) AS d0
     FROM numbers(toUInt64(dateDiff('day', m_day, addMonths(m_day, 1))))
-    WHERE has(wdays, toDayOfWeek(day) % 7)
+    WHERE (has(wdays, toDayOfWeek(day) % 7) AND NOT has(holidays, day)) OR has(makeups, day)
 ),
 presence AS (
     -- seconds in the region within working hours, per member and day
