@@ -218,6 +218,7 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 		}
 		p.ck = newCheckpointer(cfg.State.Dir, meta, p.wal, p.log.With("component", "checkpoint"), p.m)
 		p.pipe.ck = p.ck
+		p.m.ckptInterval.Set(cfg.State.CheckpointInterval.Seconds())
 	}
 	if p.wal != nil {
 		if err := p.recoverWAL(); err != nil {
