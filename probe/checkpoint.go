@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -218,6 +219,7 @@ type checkpointer struct {
 	errMu   chanMutex
 	lastErr error
 	commits uint64
+	failing atomic.Pointer[error] // the last commit's error, nil after a good one (/readyz)
 }
 
 // chanMutex is a mutex usable from the commit goroutine and Stats.
@@ -240,7 +242,11 @@ func (c *checkpointer) submit(p pending, wait bool) {
 	done := make(chan struct{})
 	go func() {
 		defer func() { <-c.inflight; close(done) }()
-		if err := c.commit(&p); err != nil {
+		err := c.commit(&p)
+		if err == nil {
+			c.failing.Store(nil)
+		} else {
+			c.failing.Store(&err)
 			c.m.ckptFailures.Inc()
 			c.log.Error("checkpoint not committed", "epoch", p.epoch, "err", err)
 			c.errMu.lock()

@@ -521,7 +521,7 @@ func (p *Probe) Run(ctx context.Context) (Stats, error) {
 	var bg sync.WaitGroup
 	bg.Add(1)
 	go func() { defer bg.Done(); p.statsLoop(stop) }()
-	p.runState.setRunning(true, p.outs)
+	p.runState.setRunning(true, p.outs, p.ck)
 	if p.live != nil {
 		p.log.Info("capturing", "interfaces", strings.Join(p.cfg.Capture.Interfaces, ","), "workers", len(p.ws), "fanout", p.live.c.Mode())
 	}
@@ -536,7 +536,7 @@ func (p *Probe) Run(ctx context.Context) (Stats, error) {
 		runErr = nil
 	}
 	t := time.Now()
-	p.runState.setRunning(false, nil)
+	p.runState.setRunning(false, nil, nil)
 	if p.live != nil {
 		p.live.c.Close()
 	}

@@ -258,7 +258,8 @@ func scrapeReplay(t *testing.T) (map[string]bool, string) {
 	os.WriteFile(rules, b, 0o644)
 	addr := freeAddr(t)
 	cfg := filepath.Join(dir, "sigprobe.yaml")
-	os.WriteFile(cfg, []byte("output:\n  clickhouse:\n    dial_timeout: 200ms\n    close_timeout: 1s\n"), 0o644)
+	// Small blocks and a small spool: /readyz turns 503 once it is half full.
+	os.WriteFile(cfg, []byte("output:\n  clickhouse:\n    batch_rows: 1000\n    spool_max_bytes: 262144\n    dial_timeout: 200ms\n    close_timeout: 1s\n"), 0o644)
 	done := make(chan string)
 	go func() {
 		code, _, stderr := run("replay", "-r", pcap, "--config", cfg, "--regions", filepath.Join(truth, "regions.yaml"), "--rules", rules,
@@ -272,11 +273,15 @@ func scrapeReplay(t *testing.T) (map[string]bool, string) {
 	}()
 	seen := map[string]bool{}
 	var last string
+	var unready []string // what /readyz said when not ready
 	for {
 		select {
 		case stderr, ok := <-done:
 			if ok {
 				t.Fatalf("replay failed: %s", stderr)
+			}
+			if !slices.ContainsFunc(unready, func(s string) bool { return strings.Contains(s, "output clickhouse cannot deliver") }) {
+				t.Errorf("/readyz never said the ClickHouse output's spool is past half full: %q", unready)
 			}
 			if !seen["sigprobe_sink_publish_seconds"] || !seen["sigprobe_sink_insert_seconds"] || !seen["sigprobe_track_subscribers"] {
 				t.Fatalf("the replay ended before a scrape saw its outputs and pipeline: %v", seen)
@@ -291,6 +296,19 @@ func scrapeReplay(t *testing.T) (map[string]bool, string) {
 				last = string(b)
 			}
 			families(strings.NewReader(string(b)), seen)
+		}
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusServiceUnavailable && !slices.Contains(unready, string(b)) {
+				unready = append(unready, string(b))
+			}
+		}
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("/healthz: %s", resp.Status)
+			}
 		}
 	}
 }
