@@ -14,6 +14,7 @@ import (
 
 	"github.com/sigprobe/sigprobe/decode"
 	"github.com/sigprobe/sigprobe/format/regions"
+	"github.com/sigprobe/sigprobe/internal/sdnotify"
 	"github.com/sigprobe/sigprobe/probe/capture"
 	"github.com/sigprobe/sigprobe/probe/ckpt"
 	"github.com/sigprobe/sigprobe/probe/rules"
@@ -42,6 +43,10 @@ type Options struct {
 	// Linger leaves the embedded NATS server running after Run; Linger(ctx)
 	// then serves until ctx is done.
 	Linger bool
+	// Notify tells systemd (Type=notify) when the probe is ready and that
+	// its pipeline turns (WATCHDOG=1 every half WatchdogSec, from the
+	// pipeline's own goroutine); nil outside systemd.
+	Notify *sdnotify.Notifier
 }
 
 // NamedWriter is an output given by the caller.
@@ -146,6 +151,7 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 	p.pipe.m = p.m
 	p.pipe.live = opt.Mode == ModeRun
 	p.pipe.flushEvery = cfg.Output.FlushInterval
+	p.pipe.notify = opt.Notify
 	if p.loaded != nil {
 		if err := p.pipe.restore(p.loaded.sections); err != nil {
 			return nil, fmt.Errorf("%w: %s: %v; start afresh with --reset-state", ErrBadCheckpoint, filepath.Join(cfg.State.Dir, checkpointFile), err)
@@ -522,9 +528,12 @@ func (p *Probe) Run(ctx context.Context) (Stats, error) {
 	bg.Add(1)
 	go func() { defer bg.Done(); p.statsLoop(stop) }()
 	p.runState.setRunning(true, p.outs, p.ck)
+	status := "reading " + p.cfg.Capture.File
 	if p.live != nil {
 		p.log.Info("capturing", "interfaces", strings.Join(p.cfg.Capture.Interfaces, ","), "workers", len(p.ws), "fanout", p.live.c.Mode())
+		status = fmt.Sprintf("capturing on %s (%d workers, %s fanout)", strings.Join(p.cfg.Capture.Interfaces, ","), len(p.ws), p.live.c.Mode())
 	}
+	p.notify("READY=1\nSTATUS=" + status)
 
 	runErr := p.src.run(ctx, p.ws)
 	interrupted := errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded)
@@ -537,6 +546,7 @@ func (p *Probe) Run(ctx context.Context) (Stats, error) {
 	}
 	t := time.Now()
 	p.runState.setRunning(false, nil, nil)
+	p.notify("STOPPING=1\nSTATUS=stopping: draining the pipeline, closing the outputs")
 	if p.live != nil {
 		p.live.c.Close()
 	}
@@ -558,6 +568,13 @@ func (p *Probe) Run(ctx context.Context) (Stats, error) {
 		}
 	}
 	return p.shutdown(runErr, end)
+}
+
+// notify tells systemd (if any) the probe's state; a failure is logged.
+func (p *Probe) notify(state string) {
+	if err := p.opt.Notify.Notify(state); err != nil {
+		p.log.Warn("cannot notify systemd", "err", err)
+	}
 }
 
 func (p *Probe) shutdown(runErr error, end int64) (Stats, error) {
