@@ -159,9 +159,8 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 	}
 	p.pipe.state.Persist = cfg.State.Dir != ""
 
-	if opt.Mode == ModeReplay && cfg.Output.Dir == "" && cfg.Output.ClickHouse.DSN == "" && cfg.NATS.URL == "" &&
-		cfg.NATS.Embedded.StoreDir == "" && len(opt.Extra) == 0 {
-		return nil, fieldErr("output", "no output: give --out DIR, --clickhouse DSN or --nats (config: output.dir, output.clickhouse.dsn, nats)")
+	if err := cfg.needOutput(opt.Mode, len(opt.Extra)); err != nil {
+		return nil, err
 	}
 
 	// The source.

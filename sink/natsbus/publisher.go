@@ -206,16 +206,7 @@ func NewPublisher(cfg Config) (*Publisher, error) {
 			}
 		}),
 	}
-	if cfg.CredsFile != "" {
-		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
-	}
-	if cfg.TLSCert != "" || cfg.TLSKey != "" {
-		opts = append(opts, nats.ClientCert(cfg.TLSCert, cfg.TLSKey))
-	}
-	if cfg.TLSCA != "" {
-		opts = append(opts, nats.RootCAs(cfg.TLSCA))
-	}
-	nc, err := nats.Connect(cfg.URL, opts...)
+	nc, err := nats.Connect(cfg.URL, append(opts, cfg.connectOptions()...)...)
 	if err != nil {
 		p.closeAckFile()
 		return nil, fmt.Errorf("natsbus: %w", err)

@@ -1,0 +1,52 @@
+package natsbus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// connectOptions are how the publisher and Ping authenticate and secure
+// their connection: credentials, client certificate, CA.
+func (c *Config) connectOptions() []nats.Option {
+	var opts []nats.Option
+	if c.CredsFile != "" {
+		opts = append(opts, nats.UserCredentials(c.CredsFile))
+	}
+	if c.TLSCert != "" || c.TLSKey != "" {
+		opts = append(opts, nats.ClientCert(c.TLSCert, c.TLSKey))
+	}
+	if c.TLSCA != "" {
+		opts = append(opts, nats.RootCAs(c.TLSCA))
+	}
+	return opts
+}
+
+// Ping connects to cfg.URL as the publisher would, within timeout, and
+// asks JetStream for the account's limits: it answers whether triggers
+// could be published there now (sigprobe check). The publisher itself
+// does not need the server at start: it buffers until it is there.
+func Ping(ctx context.Context, cfg Config, timeout time.Duration) error {
+	if cfg.URL == "" {
+		return errors.New("natsbus: no URL")
+	}
+	nc, err := nats.Connect(cfg.URL, append(cfg.connectOptions(), nats.Name("sigprobe check"), nats.Timeout(timeout), nats.NoReconnect())...)
+	if err != nil {
+		return fmt.Errorf("natsbus: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("natsbus: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if _, err := js.AccountInfo(ctx); err != nil {
+		return fmt.Errorf("natsbus: JetStream: %w", err)
+	}
+	return nil
+}
