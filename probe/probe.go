@@ -434,6 +434,16 @@ func (p *Probe) NATSURL() string {
 	return p.nats.URL()
 }
 
+// CaptureProgress is how far a replay has read its capture file: the bytes
+// read and the file's size (0 for a pipe). Safe while Run runs; the
+// reading loop pays for it one atomic add per megabyte.
+func (p *Probe) CaptureProgress() (read, size int64) {
+	if p.file == nil {
+		return 0, 0
+	}
+	return p.file.r.BytesRead(), p.file.id.Size
+}
+
 // MetricsAddr is the address /metrics is served on ("" without).
 func (p *Probe) MetricsAddr() string {
 	if p.http == nil {
