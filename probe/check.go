@@ -68,6 +68,9 @@ func (r *Report) Count(s Severity) int {
 type CheckOptions struct {
 	// Timeout bounds each question to ClickHouse or NATS (default 3s).
 	Timeout time.Duration
+	// ResetState: the run would move an unusable checkpoint aside
+	// (--reset-state), so one is a warning, not an error.
+	ResetState bool
 }
 
 // Check validates cfg for mode as Open would and without starting
@@ -173,6 +176,8 @@ func Check(ctx context.Context, cfg Config, mode Mode, opt CheckOptions) *Report
 			add(Warning, "state.dir", "%s is in use by a running sigprobe (pid %s): another would not start beside it (fine before restarting that one)", d, pid)
 		}
 		switch l, err := readCheckpoint(d); {
+		case err != nil && opt.ResetState:
+			add(Warning, "state.dir", "%v (--reset-state moves it aside)", err)
 		case err != nil:
 			add(Error, "state.dir", "%v", err)
 		case l == nil:

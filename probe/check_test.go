@@ -88,11 +88,12 @@ func TestCheck(t *testing.T) {
 		msg   string // part of Msg
 	}
 	for _, tc := range []struct {
-		name string
-		mode Mode
-		yaml string // appended to checkBase, or replacing it when it starts with "!"
-		want []want // findings that must be there (besides OKs)
-		ok   []want // OK findings that must be there
+		name  string
+		mode  Mode
+		reset bool   // --reset-state
+		yaml  string // appended to checkBase, or replacing it when it starts with "!"
+		want  []want // findings that must be there (besides OKs)
+		ok    []want // OK findings that must be there
 	}{
 		{name: "good", mode: ModeReplay, ok: []want{
 			{OK, "capture.file", "", "a capture file of"},
@@ -128,6 +129,8 @@ func TestCheck(t *testing.T) {
 			want: []want{{Error, "output.dir", "c.yaml: line 5: ", "a.pcap: not a directory"}}},
 		{name: "corrupt checkpoint", mode: ModeReplay, yaml: "state:\n  dir: " + badState + "\n",
 			want: []want{{Error, "state.dir", "c.yaml: line 11: ", "the checkpoint cannot be used"}}},
+		{name: "corrupt checkpoint with --reset-state", mode: ModeReplay, reset: true, yaml: "state:\n  dir: " + badState + "\n",
+			want: []want{{Warning, "state.dir", "c.yaml: line 11: ", "(--reset-state moves it aside)"}}},
 		{name: "state in use", mode: ModeReplay, yaml: "state:\n  dir: " + heldState + "\n",
 			want: []want{{Warning, "state.dir", "", fmt.Sprintf("in use by a running sigprobe (pid %d)", os.Getpid())}}},
 		{name: "listen address in use by the running probe", mode: ModeReplay, yaml: "!regions: {D}/regions.yaml\ncapture:\n  file: {D}/a.pcap\noutput:\n  dir: {D}/out\nstate:\n  dir: " + heldState + "\nmetrics:\n  listen: " + busy.Addr().String() + "\n",
@@ -158,7 +161,7 @@ func TestCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := Check(context.Background(), cfg, tc.mode, CheckOptions{Timeout: time.Second})
+			r := Check(context.Background(), cfg, tc.mode, CheckOptions{Timeout: time.Second, ResetState: tc.reset})
 			var lines []string
 			for _, f := range r.Findings {
 				lines = append(lines, f.Severity.String()+" "+f.String())

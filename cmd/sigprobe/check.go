@@ -32,7 +32,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	rep := probe.Check(ctx, cfg, mode, probe.CheckOptions{Timeout: *timeout})
+	rep := probe.Check(ctx, cfg, mode, probe.CheckOptions{Timeout: *timeout, ResetState: pf.resetState()})
 	source := *pf.config
 	if source == "" {
 		source = "no configuration file"

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sigprobe/sigprobe/internal/envtest"
 )
 
 // openPTY returns a pseudo-terminal's two ends: what the program writes to
@@ -20,7 +22,7 @@ func openPTY(t *testing.T) (ptm, tty *os.File) {
 	t.Helper()
 	ptm, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
 	if err != nil {
-		t.Skipf("no pseudo-terminals here (/dev/ptmx: %v)", err)
+		envtest.Skip(t, "no pseudo-terminals here (/dev/ptmx: %v)", err)
 	}
 	t.Cleanup(func() { ptm.Close() })
 	if err := unix.IoctlSetPointerInt(int(ptm.Fd()), unix.TIOCSPTLCK, 0); err != nil {
