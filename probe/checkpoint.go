@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -103,7 +104,6 @@ func openState(dir string, reset bool, log *slog.Logger) (lock *os.File, l *load
 	}
 	lock.Truncate(0)
 	fmt.Fprintf(lock, "%d\n", os.Getpid())
-	path := filepath.Join(dir, checkpointFile)
 	if reset {
 		if err := setAside(dir, log); err != nil {
 			lock.Close()
@@ -111,20 +111,45 @@ func openState(dir string, reset bool, log *slog.Logger) (lock *os.File, l *load
 		}
 		return lock, nil, nil
 	}
-	s, err := ckpt.Read(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return lock, nil, nil
-	}
-	if err != nil {
+	if l, err = readCheckpoint(dir); err != nil {
 		lock.Close()
-		return nil, nil, fmt.Errorf("%w: %v; start afresh with --reset-state (it moves the state aside; outputs written from it must then be moved too)", ErrBadCheckpoint, err)
-	}
-	l = &loaded{sections: s}
-	if err := json.Unmarshal(s.Get("meta"), &l.meta); err != nil || l.meta.Instance == "" {
-		lock.Close()
-		return nil, nil, fmt.Errorf("%w: %s: no valid meta section; start afresh with --reset-state", ErrBadCheckpoint, path)
+		return nil, nil, err
 	}
 	return lock, l, nil
+}
+
+// readCheckpoint reads dir's checkpoint: nil when there is none, an error
+// wrapping ErrBadCheckpoint when it cannot be used.
+func readCheckpoint(dir string) (*loaded, error) {
+	path := filepath.Join(dir, checkpointFile)
+	s, err := ckpt.Read(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v; start afresh with --reset-state (it moves the state aside; outputs written from it must then be moved too)", ErrBadCheckpoint, err)
+	}
+	l := &loaded{sections: s}
+	if err := json.Unmarshal(s.Get("meta"), &l.meta); err != nil || l.meta.Instance == "" {
+		return nil, fmt.Errorf("%w: %s: no valid meta section; start afresh with --reset-state", ErrBadCheckpoint, path)
+	}
+	return l, nil
+}
+
+// stateInUse reports whether another process holds dir's lock, and the
+// pid it wrote there. It takes nothing: the lock is tried and released.
+func stateInUse(dir string) (pid string, inUse bool) {
+	f, err := os.Open(filepath.Join(dir, lockFile))
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		b, _ := os.ReadFile(f.Name())
+		return strings.TrimSpace(string(b)), true
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return "", false
 }
 
 // setAside moves the checkpoint and the write-ahead log of dir into a
@@ -218,6 +243,7 @@ type checkpointer struct {
 	errMu   chanMutex
 	lastErr error
 	commits uint64
+	failing atomic.Pointer[error] // the last commit's error, nil after a good one (/readyz)
 }
 
 // chanMutex is a mutex usable from the commit goroutine and Stats.
@@ -240,7 +266,11 @@ func (c *checkpointer) submit(p pending, wait bool) {
 	done := make(chan struct{})
 	go func() {
 		defer func() { <-c.inflight; close(done) }()
-		if err := c.commit(&p); err != nil {
+		err := c.commit(&p)
+		if err == nil {
+			c.failing.Store(nil)
+		} else {
+			c.failing.Store(&err)
 			c.m.ckptFailures.Inc()
 			c.log.Error("checkpoint not committed", "epoch", p.epoch, "err", err)
 			c.errMu.lock()

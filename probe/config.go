@@ -44,9 +44,9 @@ type Config struct {
 	// HomeCountryCodes are the E.164 country codes of the operator's own
 	// VLR numbers: a home subscriber updating its location from a VLR
 	// numbered otherwise is abroad (roam-out, roam_out/roam_return rules).
-	HomeCountryCodes []string `yaml:"home_country_codes"`
-	State      StateConfig   `yaml:"state"`
-	Output     OutputConfig  `yaml:"output"`
+	HomeCountryCodes []string     `yaml:"home_country_codes"`
+	State            StateConfig  `yaml:"state"`
+	Output           OutputConfig `yaml:"output"`
 	// Messages, when set, receives every decoded message as a JSON line, the
 	// same as `sigprobe decode` ("-": standard output). A debugging aid: it
 	// is not part of checkpoints.
@@ -55,6 +55,8 @@ type Config struct {
 	NATS     NATSConfig    `yaml:"nats"`
 	Log      LogConfig     `yaml:"log"`
 	Privacy  PrivacyConfig `yaml:"privacy"`
+
+	src *configSource // the file it was parsed from, for Check's line numbers
 }
 
 // PrivacyConfig says which subscriber identities each output gets
@@ -87,6 +89,12 @@ func (c *Config) PseudonymSet(output string) pseudonym.Set {
 	}
 	s, _ := pseudonym.ParseSet(l)
 	return s
+}
+
+// configSource is a configuration file's name and parsed YAML.
+type configSource struct {
+	name string
+	root *yaml.Node
 }
 
 // CaptureConfig is where packets come from: tap interfaces (run) or a
@@ -280,6 +288,7 @@ func ParseConfig(b []byte, name string) (Config, error) {
 	if err := yaml.Unmarshal(b, &root); err != nil {
 		return Config{}, yamlErr(name, err)
 	}
+	c.src = &configSource{name: name, root: &root}
 	if len(root.Content) == 0 { // an empty file
 		return c, nil
 	}
@@ -299,6 +308,54 @@ func ParseConfig(b []byte, name string) (Config, error) {
 	}
 	return c, nil
 }
+
+// where says where key is set: "FILE: line N: " when the file sets it,
+// "FILE: " when it came from a default or a flag, "" without a file.
+func (c *Config) where(key string) string {
+	if c.src == nil {
+		return ""
+	}
+	if line := keyLineExact(c.src.root, key); line > 0 {
+		return fmt.Sprintf("%s: line %d: ", c.src.name, line)
+	}
+	return c.src.name + ": "
+}
+
+// keyLineExact is keyLine for a key the document holds in full, else 0.
+func keyLineExact(root *yaml.Node, key string) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := 0
+	for _, part := range strings.Split(key, ".") {
+		if n.Kind != yaml.MappingNode {
+			return 0
+		}
+		found := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == part {
+				line, n, found = n.Content[i].Line, n.Content[i+1], true
+				break
+			}
+		}
+		if !found {
+			return 0
+		}
+	}
+	return line
+}
+
+// keyError is a failure to load what a configuration key names (the
+// regions file, say). Its message is the loader's, which names the file,
+// line and field at fault; Check adds where the key is set.
+type keyError struct {
+	key string
+	err error
+}
+
+func (e *keyError) Error() string { return e.err.Error() }
+func (e *keyError) Unwrap() error { return e.err }
 
 func yamlErr(name string, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
@@ -563,6 +620,16 @@ func (c *Config) Resolve(mode Mode) error {
 	return nil
 }
 
+// needOutput refuses a replay that writes nowhere (extra: outputs given
+// in-process besides the configured ones).
+func (c *Config) needOutput(mode Mode, extra int) error {
+	if mode == ModeReplay && c.Output.Dir == "" && c.Output.ClickHouse.DSN == "" && c.NATS.URL == "" &&
+		c.NATS.Embedded.StoreDir == "" && extra == 0 {
+		return fieldErr("output", "no output: give --out DIR, --clickhouse DSN or --nats (config: output.dir, output.clickhouse.dsn, nats)")
+	}
+	return nil
+}
+
 // EmbeddedNATSStore is the store directory --nats embedded means.
 func (c *Config) EmbeddedNATSStore() string {
 	d := c.DataDir
@@ -592,7 +659,8 @@ func (c *Config) captureConfig() capture.Config {
 		BlockTimeout: cc.BlockTimeout, Ports: cc.Ports, PPIDs: cc.PPIDs, EBPF: mode}
 }
 
-// trackConfig loads the regions file and returns the tracking configuration.
+// trackConfig loads the regions file and returns the tracking
+// configuration (Open, Reload and Check load it this one way).
 func (c *Config) trackConfig() (track.Config, error) {
 	tc := track.DefaultConfig()
 	tc.T3212 = c.T3212
@@ -605,7 +673,7 @@ func (c *Config) trackConfig() (track.Config, error) {
 	if c.Regions != "" {
 		rf, err := regions.Load(c.Regions)
 		if err != nil {
-			return tc, err
+			return tc, &keyError{"regions", err}
 		}
 		tc.Regions = rf
 	}
@@ -615,6 +683,23 @@ func (c *Config) trackConfig() (track.Config, error) {
 // engine loads the rules, attributes and consent lists; nil without rules.
 // rf is the regions the rules name.
 func (c *Config) engine(rf *regions.File) (*rules.Engine, error) {
+	l, err := c.loadRules(rf)
+	if err != nil || l == nil {
+		return nil, err
+	}
+	return rules.New(l.set, l.attrs, l.consent), nil
+}
+
+// ruleInputs are the files the trigger engine is built from.
+type ruleInputs struct {
+	set     *rules.Set
+	attrs   *rules.Attributes
+	consent *rules.Consent
+}
+
+// loadRules loads the rules, attributes and consent lists (Open, Reload
+// and Check load them this one way); nil without rules.
+func (c *Config) loadRules(rf *regions.File) (*ruleInputs, error) {
 	if c.Rules == "" {
 		return nil, nil
 	}
@@ -623,13 +708,13 @@ func (c *Config) engine(rf *regions.File) (*rules.Engine, error) {
 	}
 	set, err := rules.Load(c.Rules, regionNames(rf))
 	if err != nil {
-		return nil, err
+		return nil, &keyError{"rules", err}
 	}
 	attrs, consent, err := c.lists(set)
 	if err != nil {
 		return nil, err
 	}
-	return rules.New(set, attrs, consent), nil
+	return &ruleInputs{set, attrs, consent}, nil
 }
 
 func regionNames(rf *regions.File) []string {
@@ -648,12 +733,12 @@ func (c *Config) lists(set *rules.Set) (*rules.Attributes, *rules.Consent, error
 	if c.Attributes != "" {
 		var err error
 		if attrs, err = rules.LoadAttributes(c.Attributes); err != nil {
-			return nil, nil, err
+			return nil, nil, &keyError{"attributes", err}
 		}
 	}
 	consent, err := rules.LoadConsent(set.ConsentFiles())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, &keyError{"rules", err} // the lists the rules file names
 	}
 	return attrs, consent, nil
 }

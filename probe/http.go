@@ -25,18 +25,26 @@ type httpServer struct {
 	scheme string // http or https
 }
 
-// readiness is what /readyz reports: the source is running and no output
-// has spilled more than half of what it may.
+// readiness is what /readyz reports: the source is running, no output
+// has spilled or spooled more than half of what it may (past that it
+// soon drops rows), no output's last write failed, and the last
+// checkpoint was committed.
 type readiness struct {
 	mu      sync.Mutex
 	running bool
 	outs    []*output
+	ck      *checkpointer
 }
 
-func (r *readiness) setRunning(on bool, outs []*output) {
+func (r *readiness) setRunning(on bool, outs []*output, ck *checkpointer) {
 	r.mu.Lock()
-	r.running, r.outs = on, outs
+	r.running, r.outs, r.ck = on, outs, ck
 	r.mu.Unlock()
+}
+
+// spooler is an output writer with a disk spool of its own (ClickHouse).
+type spooler interface {
+	SpoolBytes() (used, limit int64)
 }
 
 // ready returns "" when ready, else why not.
@@ -44,11 +52,26 @@ func (r *readiness) ready() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.running {
-		return "not capturing"
+		return "not capturing (starting or stopping)"
 	}
 	for _, o := range r.outs {
-		if o.spill != nil && o.spill.max > 0 && o.spillSize() > o.spill.max/2 {
-			return fmt.Sprintf("output %s is spooling (%d bytes)", o.name, o.spillSize())
+		if o.spill != nil && o.spill.max > 0 {
+			if n := o.spillSize(); n > o.spill.max/2 {
+				return fmt.Sprintf("output %s falls behind: %d bytes spilled to disk, more than half of output.spool_max_bytes (%d)", o.name, n, o.spill.max)
+			}
+		}
+		if s, ok := o.w.(spooler); ok {
+			if n, limit := s.SpoolBytes(); limit > 0 && n > limit/2 {
+				return fmt.Sprintf("output %s cannot deliver: %d bytes in its spool, more than half of its limit (%d)", o.name, n, limit)
+			}
+		}
+		if err := o.failing.Load(); err != nil {
+			return fmt.Sprintf("output %s: its last write failed: %v", o.name, *err)
+		}
+	}
+	if r.ck != nil {
+		if err := r.ck.failing.Load(); err != nil {
+			return fmt.Sprintf("the last checkpoint failed: %v", *err)
 		}
 	}
 	return ""

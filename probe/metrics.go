@@ -45,8 +45,9 @@ import (
 //	sigprobe_rules_suppressed_total{rule,reason} firings suppressed (filtered, opted_out,
 //	                                            no_opt_in, min_interval, daily_cap, rate_limited)
 //	sigprobe_output_*{output}                   rows, write errors, queue, lag, spool, drops per output
-//	sigprobe_checkpoint_*                       checkpoints committed, failed, skipped, duration, size
-//	sigprobe_wal_*                              write-ahead log size, errors, messages replayed
+//	sigprobe_checkpoint_*                       checkpoints committed, failed, skipped, duration, size,
+//	                                            time of the last one, the configured interval
+//	sigprobe_wal_*                              write-ahead log errors, messages replayed at start
 type probeMetrics struct {
 	s *metrics.Set
 
@@ -70,7 +71,7 @@ type probeMetrics struct {
 
 	ckptTotal, ckptFailures, ckptSkipped *metrics.Counter
 	ckptSeconds, ckptEncode              *metrics.PrometheusHistogram
-	ckptBytes, ckptLast                  *metrics.Gauge
+	ckptBytes, ckptLast, ckptInterval    *metrics.Gauge
 
 	walErrors, walReplayed *metrics.Counter
 }
@@ -128,6 +129,7 @@ func newProbeMetrics(regionNames []string, eng *rules.Engine) *probeMetrics {
 		ckptEncode:    s.NewPrometheusHistogram("sigprobe_checkpoint_encode_seconds"),
 		ckptBytes:     s.NewGauge("sigprobe_checkpoint_bytes", nil),
 		ckptLast:      s.NewGauge("sigprobe_checkpoint_last_timestamp_seconds", nil),
+		ckptInterval:  s.NewGauge("sigprobe_checkpoint_interval_seconds", nil),
 		walErrors:     s.NewCounter("sigprobe_wal_errors_total"),
 		walReplayed:   s.NewCounter("sigprobe_wal_replayed_messages_total"),
 	}

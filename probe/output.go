@@ -102,6 +102,7 @@ type output struct {
 	busySince atomic.Int64 // enq of the item being written, 0 when idle
 	rows      atomic.Uint64
 	werr      atomic.Pointer[error] // first write error
+	failing   atomic.Pointer[error] // the last write's error, nil after a good one (/readyz)
 	lastLog   time.Time
 
 	mRows, mErrors, mDropped *metrics.Counter
@@ -254,6 +255,7 @@ func (o *output) run() {
 		if err := o.w.Write(b); err != nil {
 			o.mErrors.Inc()
 			o.werr.CompareAndSwap(nil, &err)
+			o.failing.Store(&err)
 			if time.Since(o.lastLog) > 10*time.Second {
 				o.log.Error("write failed", "err", err)
 				o.lastLog = time.Now()
@@ -261,6 +263,9 @@ func (o *output) run() {
 		} else {
 			o.mRows.Add(n)
 			o.rows.Add(uint64(n))
+			if o.failing.Load() != nil {
+				o.failing.Store(nil)
+			}
 		}
 		it.b.release()
 		o.busySince.Store(0)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sigprobe/sigprobe/decode"
+	"github.com/sigprobe/sigprobe/internal/sdnotify"
 	"github.com/sigprobe/sigprobe/probe/ckpt"
 	"github.com/sigprobe/sigprobe/probe/rules"
 	"github.com/sigprobe/sigprobe/probe/track"
@@ -36,6 +37,7 @@ type pipeline struct {
 	wal        *wal
 	walBuf     []byte
 	ck         *checkpointer // nil: no state
+	notify     *sdnotify.Notifier
 
 	// Kept in checkpoints:
 	epoch    uint64 // last checkpoint taken
@@ -110,6 +112,15 @@ func (p *pipeline) run(ckptEvery time.Duration) {
 		defer t.Stop()
 		syncC = t.C
 	}
+	// systemd's watchdog hears from this goroutine, between two batches:
+	// a pipeline that stops turning gets the probe restarted.
+	var dogC <-chan time.Time
+	if d := p.notify.WatchdogInterval(); d > 0 {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		dogC = t.C
+	}
+	dogWarned := false
 	for {
 		select {
 		case fn := <-p.ctl:
@@ -132,6 +143,11 @@ func (p *pipeline) run(ckptEvery time.Duration) {
 		case <-syncC:
 			if err := p.wal.sync(); err != nil {
 				p.walFailed(err)
+			}
+		case <-dogC:
+			if err := p.notify.Notify("WATCHDOG=1"); err != nil && !dogWarned {
+				p.log.Warn("cannot reach systemd's watchdog", "err", err)
+				dogWarned = true
 			}
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sigprobe/sigprobe/decode"
 	"github.com/sigprobe/sigprobe/format/regions"
+	"github.com/sigprobe/sigprobe/internal/sdnotify"
 	"github.com/sigprobe/sigprobe/probe/capture"
 	"github.com/sigprobe/sigprobe/probe/ckpt"
 	"github.com/sigprobe/sigprobe/probe/rules"
@@ -43,6 +44,10 @@ type Options struct {
 	// Linger leaves the embedded NATS server running after Run; Linger(ctx)
 	// then serves until ctx is done.
 	Linger bool
+	// Notify tells systemd (Type=notify) when the probe is ready and that
+	// its pipeline turns (WATCHDOG=1 every half WatchdogSec, from the
+	// pipeline's own goroutine); nil outside systemd.
+	Notify *sdnotify.Notifier
 }
 
 // NamedWriter is an output given by the caller.
@@ -145,9 +150,8 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 			return nil, err
 		}
 	}
-	if opt.Mode == ModeReplay && cfg.Output.Dir == "" && cfg.Output.ClickHouse.DSN == "" && cfg.NATS.URL == "" &&
-		cfg.NATS.Embedded.StoreDir == "" && len(opt.Extra) == 0 {
-		return nil, fieldErr("output", "no output: give --out DIR, --clickhouse DSN or --nats (config: output.dir, output.clickhouse.dsn, nats)")
+	if err := cfg.needOutput(opt.Mode, len(opt.Extra)); err != nil {
+		return nil, err
 	}
 	// The source first: a missing file or interface fails before anything
 	// is created on disk.
@@ -183,6 +187,7 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 	p.pipe.m = p.m
 	p.pipe.live = opt.Mode == ModeRun
 	p.pipe.flushEvery = cfg.Output.FlushInterval
+	p.pipe.notify = opt.Notify
 	if p.loaded != nil {
 		if err := p.pipe.restore(p.loaded.sections); err != nil {
 			return nil, fmt.Errorf("%w: %s: %v; start afresh with --reset-state", ErrBadCheckpoint, filepath.Join(cfg.State.Dir, checkpointFile), err)
@@ -233,6 +238,7 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 		}
 		p.ck = newCheckpointer(cfg.State.Dir, meta, p.wal, p.log.With("component", "checkpoint"), p.m)
 		p.pipe.ck = p.ck
+		p.m.ckptInterval.Set(cfg.State.CheckpointInterval.Seconds())
 	}
 	if p.wal != nil {
 		if err := p.recoverWAL(); err != nil {
@@ -494,6 +500,16 @@ func (p *Probe) NATSUsersFile() string {
 	return p.nats.UsersFile
 }
 
+// CaptureProgress is how far a replay has read its capture file: the bytes
+// read and the file's size (0 for a pipe). Safe while Run runs; the
+// reading loop pays for it one atomic add per megabyte.
+func (p *Probe) CaptureProgress() (read, size int64) {
+	if p.file == nil {
+		return 0, 0
+	}
+	return p.file.r.BytesRead(), p.file.id.Size
+}
+
 // MetricsAddr is the address /metrics is served on ("" without).
 func (p *Probe) MetricsAddr() string {
 	if p.http == nil {
@@ -586,10 +602,13 @@ func (p *Probe) Run(ctx context.Context) (Stats, error) {
 	var bg sync.WaitGroup
 	bg.Add(1)
 	go func() { defer bg.Done(); p.statsLoop(stop) }()
-	p.runState.setRunning(true, p.outs)
+	p.runState.setRunning(true, p.outs, p.ck)
+	status := "reading " + p.cfg.Capture.File
 	if p.live != nil {
 		p.log.Info("capturing", "interfaces", strings.Join(p.cfg.Capture.Interfaces, ","), "workers", len(p.ws), "fanout", p.live.c.Mode())
+		status = fmt.Sprintf("capturing on %s (%d workers, %s fanout)", strings.Join(p.cfg.Capture.Interfaces, ","), len(p.ws), p.live.c.Mode())
 	}
+	p.notify("READY=1\nSTATUS=" + status)
 
 	runErr := p.src.run(ctx, p.ws)
 	interrupted := errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded)
@@ -601,7 +620,8 @@ func (p *Probe) Run(ctx context.Context) (Stats, error) {
 		runErr = nil
 	}
 	t := time.Now()
-	p.runState.setRunning(false, nil)
+	p.runState.setRunning(false, nil, nil)
+	p.notify("STOPPING=1\nSTATUS=stopping: draining the pipeline, closing the outputs")
 	if p.live != nil {
 		p.live.c.Close()
 	}
@@ -623,6 +643,13 @@ func (p *Probe) Run(ctx context.Context) (Stats, error) {
 		}
 	}
 	return p.shutdown(runErr, end)
+}
+
+// notify tells systemd (if any) the probe's state; a failure is logged.
+func (p *Probe) notify(state string) {
+	if err := p.opt.Notify.Notify(state); err != nil {
+		p.log.Warn("cannot notify systemd", "err", err)
+	}
 }
 
 func (p *Probe) shutdown(runErr error, end int64) (Stats, error) {

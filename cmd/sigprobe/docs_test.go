@@ -53,3 +53,16 @@ func TestEveryFlagNamesItsKey(t *testing.T) {
 		})
 	}
 }
+
+// Every command `sigprobe help` lists is in the README.
+func TestREADMENamesEveryCommand(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range commands {
+		if !strings.Contains(string(b), "`sigprobe "+name) {
+			t.Errorf("README does not mention `sigprobe %s`", name)
+		}
+	}
+}

@@ -19,7 +19,6 @@ import (
 	"github.com/sigprobe/sigprobe/internal/envtest"
 	"github.com/sigprobe/sigprobe/internal/exposition"
 	"github.com/sigprobe/sigprobe/probe/capture/nettest"
-	"github.com/sigprobe/sigprobe/sink/clickhouse"
 )
 
 // The alert rules and the dashboard: promtool accepts them, the rules fire
@@ -71,12 +70,24 @@ func TestMonitoring(t *testing.T) {
 	t.Run("queried metrics are exported", func(t *testing.T) {
 		exported := map[string]bool{}
 		var bodies []string
-		for _, scrape := range []func(*testing.T) (map[string]bool, string){scrapeReplay, scrapeRun, scrapeClickHouse} {
+		for _, scrape := range []func(*testing.T) (map[string]bool, string){scrapeReplay, scrapeRun} {
 			fams, body := scrape(t)
 			for f := range fams {
 				exported[f] = true
 			}
 			bodies = append(bodies, body)
+		}
+		// help.go (and so README's list, which a test ties to it) names
+		// exactly the families a running sigprobe exports.
+		for f := range exported {
+			if _, ok := exposition.Help(f); strings.HasPrefix(f, "sigprobe_") && !ok {
+				t.Errorf("a scrape has %s, which help.go does not describe", f)
+			}
+		}
+		for _, f := range exposition.Families() {
+			if !exported[f] {
+				t.Errorf("help.go describes %s, which no scrape of sigprobe has", f)
+			}
 		}
 		t.Run("promtool check metrics", func(t *testing.T) {
 			promtool := envtest.Tool(t, "promtool", "Debian package prometheus; make test unpacks its promtool into .cache/bin")
@@ -229,8 +240,10 @@ func freeAddr(t *testing.T) string {
 }
 
 // scrapeReplay scrapes `sigprobe replay --metrics` over a simulated day
-// with regions, rules and an embedded NATS: the families of the pipeline,
-// the decoder, the rules, the Parquet and NATS outputs.
+// with regions, rules, an embedded NATS and a ClickHouse that does not
+// answer: the families of the pipeline, the decoder, the rules, the
+// outputs, Parquet, NATS and ClickHouse (its blocks go to the spool, and
+// the replay says so when it ends).
 func scrapeReplay(t *testing.T) (map[string]bool, string) {
 	dir := t.TempDir()
 	pcap, truth := filepath.Join(dir, "a.pcap"), filepath.Join(dir, "truth")
@@ -244,25 +257,33 @@ func scrapeReplay(t *testing.T) (map[string]bool, string) {
 	}
 	os.WriteFile(rules, b, 0o644)
 	addr := freeAddr(t)
+	cfg := filepath.Join(dir, "sigprobe.yaml")
+	// Small blocks and a small spool: /readyz turns 503 once it is half full.
+	os.WriteFile(cfg, []byte("output:\n  clickhouse:\n    batch_rows: 1000\n    spool_max_bytes: 262144\n    dial_timeout: 200ms\n    close_timeout: 1s\n"), 0o644)
 	done := make(chan string)
 	go func() {
-		code, _, stderr := run("replay", "-r", pcap, "--regions", filepath.Join(truth, "regions.yaml"), "--rules", rules,
-			"--attributes", filepath.Join(truth, "attributes.csv"), "--format", "parquet", "--nats", "embedded",
-			"--out", filepath.Join(dir, "out"), "--metrics", addr)
-		if code != 0 {
-			done <- stderr
+		code, _, stderr := run("replay", "-r", pcap, "--config", cfg, "--regions", filepath.Join(truth, "regions.yaml"), "--rules", rules,
+			"--attributes", filepath.Join(truth, "attributes.csv"), "--format", "parquet", "--nats", "embedded", "--data-dir", dir,
+			"--out", filepath.Join(dir, "out"), "--clickhouse", "clickhouse://"+freeAddr(t)+"/sigprobe",
+			"--clickhouse-spool", filepath.Join(dir, "spool"), "--metrics", addr)
+		if code != 1 || !strings.Contains(stderr, "left in spool") {
+			done <- fmt.Sprintf("exit %d, want 1 saying what is left in the ClickHouse spool: %s", code, stderr)
 		}
 		close(done)
 	}()
 	seen := map[string]bool{}
 	var last string
+	var unready []string // what /readyz said when not ready
 	for {
 		select {
 		case stderr, ok := <-done:
 			if ok {
 				t.Fatalf("replay failed: %s", stderr)
 			}
-			if !seen["sigprobe_sink_publish_seconds"] || !seen["sigprobe_track_subscribers"] {
+			if !slices.ContainsFunc(unready, func(s string) bool { return strings.Contains(s, "output clickhouse cannot deliver") }) {
+				t.Errorf("/readyz never said the ClickHouse output's spool is past half full: %q", unready)
+			}
+			if !seen["sigprobe_sink_publish_seconds"] || !seen["sigprobe_sink_insert_seconds"] || !seen["sigprobe_track_subscribers"] {
 				t.Fatalf("the replay ended before a scrape saw its outputs and pipeline: %v", seen)
 			}
 			return seen, last
@@ -276,11 +297,25 @@ func scrapeReplay(t *testing.T) (map[string]bool, string) {
 			}
 			families(strings.NewReader(string(b)), seen)
 		}
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusServiceUnavailable && !slices.Contains(unready, string(b)) {
+				unready = append(unready, string(b))
+			}
+		}
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("/healthz: %s", resp.Status)
+			}
+		}
 	}
 }
 
 // scrapeRun scrapes `sigprobe run` capturing in a network namespace of the
-// test's own: the capture families and the process metrics.
+// test's own, with an embedded NATS: the capture families, the trigger
+// latency and the process metrics.
 func scrapeRun(t *testing.T) (map[string]bool, string) {
 	needRoot(t)
 	dir := t.TempDir()
@@ -292,7 +327,7 @@ func scrapeRun(t *testing.T) (map[string]bool, string) {
 	nettest.Sh(t, "ip", "-n", tn.NS, "link", "set", "lo", "up")
 	const addr = "127.0.0.1:9090" // the namespace's own loopback
 	cmd := exec.Command("ip", "netns", "exec", tn.NS, bin, "run", "-i", tn.Cap, "--workers", "1",
-		"--block-size", "262144", "--blocks", "8", "--metrics", addr)
+		"--block-size", "262144", "--blocks", "8", "--metrics", addr, "--data-dir", filepath.Join(dir, "data"), "--nats", "embedded")
 	var logs syncBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -318,28 +353,8 @@ func scrapeRun(t *testing.T) (map[string]bool, string) {
 	})
 	_, body, _ = strings.Cut(body, "\r\n\r\n") // the HTTP header
 	families(strings.NewReader(body), seen)
-	if !seen["sigprobe_capture_packets_total"] || !seen["process_resident_memory_bytes"] {
+	if !seen["sigprobe_capture_packets_total"] || !seen["sigprobe_trigger_latency_seconds"] || !seen["process_resident_memory_bytes"] {
 		t.Fatalf("sigprobe run's /metrics lacks the capture or process families:\n%s", body)
 	}
 	return seen, body
-}
-
-// scrapeClickHouse registers a ClickHouse output (its server unreachable,
-// blocks spooled) the way the daemon will, and reads its families: `run`
-// and `replay` do not write to ClickHouse yet.
-func scrapeClickHouse(t *testing.T) (map[string]bool, string) {
-	w, err := clickhouse.New(clickhouse.Config{DSN: "clickhouse://" + freeAddr(t), SpoolDir: t.TempDir(),
-		CloseTimeout: time.Millisecond, RetryMin: time.Millisecond}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	var b strings.Builder
-	exposition.Write(&b, false)
-	seen := map[string]bool{}
-	families(strings.NewReader(b.String()), seen)
-	if !seen["sigprobe_sink_insert_seconds"] {
-		t.Fatalf("a ClickHouse output exports no sigprobe_sink_insert_seconds:\n%s", b.String())
-	}
-	return seen, b.String()
 }

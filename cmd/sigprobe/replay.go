@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/sigprobe/sigprobe/internal/progress"
 	"github.com/sigprobe/sigprobe/probe"
 	report "github.com/sigprobe/sigprobe/sink/summary"
 )
@@ -20,7 +21,10 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.Log)
+	// The log and the progress line share stderr: a log line erases the
+	// progress line, which is drawn again below it.
+	con := progress.NewConsole(stderr)
+	log := newLogger(con, cfg.Log)
 	opt := probe.Options{Mode: probe.ModeReplay, Logger: log, Stdout: stdout, ResetState: pf.resetState(), Version: version(), Linger: *linger}
 	var tally *report.Writer
 	if *wantSummary {
@@ -36,7 +40,13 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signalContext()
 	defer stop()
+	// Progress in bytes of the capture read: a line on a terminal, a log
+	// line every 10 s otherwise. The reader counts; the reporter asks.
+	_, size := p.CaptureProgress()
+	rep := progress.New(con, size, "bytes", progress.Options{Name: "replay", Logger: log,
+		Poll: func() int64 { n, _ := p.CaptureProgress(); return n }})
 	st, err := p.Run(ctx)
+	rep.Done()
 	if tally != nil {
 		tally.Report(stdout)
 	}

@@ -6,6 +6,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/sigprobe/sigprobe/internal/sdnotify"
 	"github.com/sigprobe/sigprobe/probe"
 )
 
@@ -20,7 +21,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(stderr, cfg.Log)
-	p, err := openProbe(cfg, probe.Options{Mode: probe.ModeRun, Logger: log, Stdout: stdout, ResetState: pf.resetState(), Version: version()})
+	// Under systemd (Type=notify): READY=1 once capturing, the watchdog.
+	notify, err := sdnotify.FromEnv()
+	if err != nil {
+		log.Warn("not telling systemd about readiness", "err", err)
+	}
+	p, err := openProbe(cfg, probe.Options{Mode: probe.ModeRun, Logger: log, Stdout: stdout, ResetState: pf.resetState(), Version: version(), Notify: notify})
 	if err != nil {
 		return err
 	}

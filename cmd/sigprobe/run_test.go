@@ -36,7 +36,7 @@ func TestRunBadInput(t *testing.T) {
 	}{
 		{"no interface", []string{"run", "--out", dir}, 2, "no interface to capture on: give -i IFACE"},
 		{"config without interface", []string{"run", "--config", noIface}, 2, "no interface"},
-		{"missing interface", []string{"run", "-i", "sigprobe-nonesuch0", "--metrics", "off"}, 1, "interface sigprobe-nonesuch0 not found: list interfaces with `ip link`"},
+		{"missing interface", []string{"run", "-i", "sigprobe-nonesuch0", "--metrics", "off", "--data-dir", dir}, 1, "interface sigprobe-nonesuch0 not found: list interfaces with `ip link`"},
 		{"bad config key", []string{"run", "--config", badKey}, 1, "bad.yaml: line 3: field wokers not found"},
 		{"missing config", []string{"run", "--config", filepath.Join(dir, "nope.yaml")}, 1, "no such file"},
 		{"bad format", []string{"run", "-i", "lo", "--format", "csv"}, 2, "output.format"},

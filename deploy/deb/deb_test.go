@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,6 +113,38 @@ func TestPackage(t *testing.T) {
 	}
 	t.Logf("systemd-analyze verify /lib/systemd/system/sigprobe.service: exit 0%s", strings.TrimRight("\n"+string(out), "\n"))
 
+	// The installed configuration as an operator meets it: sigprobe check
+	// names what to provide first (the regions the example names); with
+	// the regions and consent lists of a simulated town, the example rules
+	// and attributes in /etc/sigprobe and a tap interface, it is ready.
+	// (The listeners on port 0: this machine's 9090 and 4222 are not ours.)
+	free := []string{"--metrics", "127.0.0.1:0", "--nats-listen", "127.0.0.1:0"}
+	check := exec.Command("/usr/bin/sigprobe", append([]string{"check", "--quiet", "--config", "/etc/sigprobe/sigprobe.yaml"}, free...)...)
+	out, err = check.CombinedOutput()
+	regionsLine := 0
+	if b, err := os.ReadFile("/etc/sigprobe/sigprobe.yaml"); err == nil {
+		regionsLine = slices.IndexFunc(strings.Split(string(b), "\n"), func(l string) bool { return strings.HasPrefix(l, "regions:") }) + 1
+	}
+	if code := check.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), fmt.Sprintf("error   /etc/sigprobe/sigprobe.yaml: line %d: regions: open /etc/sigprobe/regions.yaml: no such file or directory", regionsLine)) {
+		t.Errorf("sigprobe check on the installed configuration: exit %d (%v), want 1 naming the regions file:\n%s", code, err, out)
+	}
+	town := filepath.Join(dir, "town")
+	sh(t, "/usr/bin/sigprobe", "gen", "--seed", "5", "--subscribers", "50", "-o", filepath.Join(town, "a.pcap"), "--truth", town)
+	added := map[string]string{"regions.yaml": filepath.Join(town, "regions.yaml"), "rules.yaml": "/usr/share/doc/sigprobe/examples/rules.example.yaml",
+		"attributes.csv": "/usr/share/doc/sigprobe/examples/attributes.example.csv", "consent": filepath.Join(town, "consent")}
+	for name, src := range added {
+		sh(t, "cp", "-r", src, filepath.Join("/etc/sigprobe", name))
+		sh(t, "chgrp", "-R", "sigprobe", filepath.Join("/etc/sigprobe", name))
+	}
+	out = []byte(sh(t, "/usr/bin/sigprobe", append([]string{"check", "--config", "/etc/sigprobe/sigprobe.yaml", "-i", "lo"}, free...)...))
+	if !strings.Contains(string(out), "sigprobe check: /etc/sigprobe/sigprobe.yaml: no error, 0 warnings: `sigprobe run` would start") {
+		t.Errorf("sigprobe check with the inputs in place:\n%s", out)
+	}
+	t.Logf("sigprobe check --config /etc/sigprobe/sigprobe.yaml -i lo (the effective configuration left out):\n%s", afterYAML(string(out)))
+	for name := range added {
+		os.RemoveAll(filepath.Join("/etc/sigprobe", name))
+	}
+
 	// Remove and purge: nothing of the package stays.
 	sh(t, "dpkg", "--remove", "sigprobe")
 	if _, err := os.Stat("/etc/sigprobe/sigprobe.yaml"); err != nil {
@@ -126,6 +159,17 @@ func TestPackage(t *testing.T) {
 	if out, _ := exec.Command("dpkg-query", "-W", "-f=${Status}", "sigprobe").CombinedOutput(); strings.Contains(string(out), "installed") && !strings.Contains(string(out), "not-installed") {
 		t.Errorf("dpkg still lists sigprobe: %s", out)
 	}
+}
+
+// afterYAML drops what precedes the first line check writes to stderr:
+// the effective configuration on stdout.
+func afterYAML(out string) string {
+	for _, prefix := range []string{"\nok ", "\nwarning ", "\nerror "} {
+		if i := strings.Index(out, prefix); i >= 0 {
+			return out[i+1:]
+		}
+	}
+	return out
 }
 
 func sh(t *testing.T, name string, args ...string) string {

@@ -24,14 +24,17 @@ type Options struct {
 	// is redrawn every 250ms.
 	Every time.Duration
 	// Terminal forces the terminal (true) or log (false) mode; nil: a
-	// terminal when w is an *os.File on a tty.
+	// terminal when w (or the Console's writer) is an *os.File on a tty.
 	Terminal *bool
+	// Poll, when set, is asked for the amount done at each report, in
+	// place of Add and Set: the job keeps its own counter.
+	Poll func() int64
 }
 
 // Reporter shows a job's progress until Done. Add and Set may be called
 // from any goroutine and cost one atomic operation.
 type Reporter struct {
-	w     io.Writer
+	con   *Console
 	total int64
 	unit  string
 	opts  Options
@@ -57,11 +60,15 @@ func New(w io.Writer, total int64, unit string, opts ...Options) *Reporter {
 	if o.Every <= 0 {
 		o.Every = 10 * time.Second
 	}
-	r := &Reporter{w: w, total: total, unit: unit, opts: o, now: time.Now, stop: make(chan struct{})}
+	con, ok := w.(*Console)
+	if !ok {
+		con = NewConsole(w)
+	}
+	r := &Reporter{con: con, total: total, unit: unit, opts: o, now: time.Now, stop: make(chan struct{})}
 	if o.Terminal != nil {
 		r.tty = *o.Terminal
 	} else {
-		r.tty = isTerminal(w)
+		r.tty = isTerminal(con.w)
 	}
 	r.log = o.Logger
 	if r.log == nil {
@@ -88,9 +95,7 @@ func (r *Reporter) Done() {
 	r.once.Do(func() {
 		close(r.stop)
 		r.wg.Wait()
-		if r.tty {
-			io.WriteString(r.w, "\r\x1b[K")
-		}
+		r.con.erase()
 	})
 }
 
@@ -123,6 +128,9 @@ type Snapshot struct {
 // Snapshot returns the progress now.
 func (r *Reporter) Snapshot() Snapshot {
 	s := Snapshot{Done: r.done.Load(), Total: r.total, Elapsed: r.now().Sub(r.start), ETA: -1}
+	if r.opts.Poll != nil {
+		s.Done = r.opts.Poll()
+	}
 	if sec := s.Elapsed.Seconds(); sec > 0 {
 		s.Rate = float64(s.Done) / sec
 	}
@@ -135,7 +143,7 @@ func (r *Reporter) Snapshot() Snapshot {
 func (r *Reporter) report() {
 	s := r.Snapshot()
 	if r.tty {
-		fmt.Fprintf(r.w, "\r%s\x1b[K", r.Line(s))
+		r.con.draw(r.Line(s))
 		return
 	}
 	attrs := []any{"done", s.Done, "unit", r.unit, "rate_per_s", round(s.Rate), "elapsed", s.Elapsed.Round(time.Second).String()}
@@ -207,4 +215,45 @@ func isTerminal(w io.Writer) bool {
 	}
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// Console is a terminal shared by a progress line and other output (the
+// job's log): a write first erases the progress line, which the next
+// report draws again below it, so a log line never runs into it. Give the
+// same Console to New and to the logger.
+type Console struct {
+	mu    sync.Mutex
+	w     io.Writer
+	shown bool // a progress line is on the screen
+}
+
+// NewConsole returns a Console writing to w.
+func NewConsole(w io.Writer) *Console { return &Console{w: w} }
+
+// Write writes p below an erased progress line.
+func (c *Console) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.eraseLocked()
+	return c.w.Write(p)
+}
+
+func (c *Console) draw(line string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintf(c.w, "\r%s\x1b[K", line)
+	c.shown = true
+}
+
+func (c *Console) erase() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.eraseLocked()
+}
+
+func (c *Console) eraseLocked() {
+	if c.shown {
+		io.WriteString(c.w, "\r\x1b[K")
+		c.shown = false
+	}
 }

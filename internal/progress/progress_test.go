@@ -2,10 +2,12 @@ package progress
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -146,4 +148,32 @@ func createTemp(t *testing.T) (*os.File, error) {
 		t.Cleanup(func() { f.Close() })
 	}
 	return f, err
+}
+
+// A log line written to the Console the reporter draws on starts on a
+// line of its own: the progress line is erased first and drawn again at
+// the next tick. Poll supplies the amount done.
+func TestConsole(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var out syncBuffer
+		con := NewConsole(&out)
+		var done atomic.Int64
+		r := New(con, 1000, "bytes", Options{Name: "replay", Terminal: ptr(true), Poll: done.Load})
+		done.Store(250)
+		time.Sleep(300 * time.Millisecond)
+		synctest.Wait()
+		io.WriteString(con, "level=INFO msg=\"capture stopped\"\n")
+		done.Store(500)
+		time.Sleep(250 * time.Millisecond)
+		synctest.Wait()
+		r.Done()
+		io.WriteString(con, "level=INFO msg=summary\n")
+		want := "\rreplay: 250 B / 1.0 kB  25.0%  1.0 kB/s  ETA 1s\x1b[K" + // drawn at 250ms
+			"\r\x1b[K" + "level=INFO msg=\"capture stopped\"\n" + // erased before the log line
+			"\rreplay: 500 B / 1.0 kB  50.0%  1.0 kB/s  ETA 1s\x1b[K" + // drawn again at 500ms
+			"\r\x1b[K" + "level=INFO msg=summary\n" // Done erased it
+		if got := out.String(); got != want {
+			t.Errorf("got  %q\nwant %q", got, want)
+		}
+	})
 }

@@ -247,6 +247,16 @@ func newWriter(cfg Config, ins inserter, pos *position) (*Writer, error) {
 	return w, nil
 }
 
+// SpoolBytes returns the bytes in the spool and its bound (0, 0 without a
+// spool): the probe's /readyz fails when the spool is more than half full.
+func (w *Writer) SpoolBytes() (used, limit int64) {
+	if w.spool == nil {
+		return 0, 0
+	}
+	_, b := w.spool.size()
+	return b, w.cfg.SpoolMaxBytes
+}
+
 func tableIndex(name string) int {
 	for i, t := range tables {
 		if t.name == name {

@@ -232,32 +232,12 @@ func NewPublisher(cfg Config) (*Publisher, error) {
 			}
 		}),
 	}
-	if cfg.CredsFile != "" {
-		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
+	co, err := cfg.connectOptions()
+	if err != nil {
+		p.closeAckFile()
+		return nil, err
 	}
-	if cfg.NkeyFile != "" {
-		if st, err := os.Stat(cfg.NkeyFile); err != nil {
-			p.closeAckFile()
-			return nil, fmt.Errorf("natsbus: %w", err)
-		} else if m := st.Mode().Perm(); m&0o077 != 0 {
-			p.closeAckFile()
-			return nil, fmt.Errorf("natsbus: %s: mode %04o: its group or others may read the seed; want 0600 or stricter", cfg.NkeyFile, m)
-		}
-		o, err := nats.NkeyOptionFromSeed(cfg.NkeyFile)
-		if err != nil {
-			p.closeAckFile()
-			return nil, fmt.Errorf("natsbus: %w", err)
-		}
-		opts = append(opts, o)
-	}
-	opts = append(opts, cfg.Options...)
-	if cfg.TLSCert != "" || cfg.TLSKey != "" {
-		opts = append(opts, nats.ClientCert(cfg.TLSCert, cfg.TLSKey))
-	}
-	if cfg.TLSCA != "" {
-		opts = append(opts, nats.RootCAs(cfg.TLSCA))
-	}
-	nc, err := nats.Connect(cfg.URL, opts...)
+	nc, err := nats.Connect(cfg.URL, append(opts, co...)...)
 	if err != nil {
 		p.closeAckFile()
 		return nil, fmt.Errorf("natsbus: %w", err)
