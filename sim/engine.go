@@ -32,6 +32,7 @@ type gen struct {
 	loc          *csvWriter
 	t3212        int64
 	hlrTID       uint32
+	conns        uint32 // SCCP connections opened (messages.csv conn)
 	ev           evHeap
 
 	// Scratch buffers, reused for every message.

@@ -353,7 +353,7 @@ func (g *gen) handover(i int32, old int32) {
 	g.dt1(t, c, true, r)
 	m := &nw.mscs[nw.las[newLA].msc]
 	nb := &nw.bscs[nw.las[newLA].bsc]
-	nc := conn{bsc: int32(nw.las[newLA].bsc), mscRef: m.newRef(), sls: c.sls, moLeg: c.moLeg}
+	nc := conn{id: g.newConn(), bsc: int32(nw.las[newLA].bsc), mscRef: m.newRef(), sls: c.sls, moLeg: c.moLeg}
 	tr := g.triplet(i, s.authSer)
 	t += g.lat(10, 40)
 	srv := g.cgi(s.serving)
@@ -364,6 +364,7 @@ func (g *gen) handover(i int32, old int32) {
 	r.carry |= cIMSI
 	r.addCell(srv, nb.disc)
 	r.addCell(tgt, nb.disc)
+	r.conn = nc.id
 	p.add(r)
 	g.out.push(p)
 	t += g.lat(10, 40)

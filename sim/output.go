@@ -41,7 +41,8 @@ type row struct {
 	nci    uint8
 	lac    [4]uint16
 	ci     [4]uint16
-	obs    int32 // cell this message shows the subscriber in, -1 none
+	obs    int32  // cell this message shows the subscriber in, -1 none
+	conn   uint32 // the SCCP connection it travels on, 0 none
 	detach bool
 	noOp   bool // a MAP result without a parameter carries no operation code
 	name   string
@@ -111,7 +112,7 @@ func newOutput(pcap, msgs, dwell io.Writer, nw *network, subs []subscriber, wind
 	}
 	o.msgs = bufio.NewWriterSize(msgs, 1<<20)
 	o.dwell = bufio.NewWriterSize(dwell, 1<<16)
-	o.msgs.WriteString("frame,ts_ns,imsi,proto,pd,type,comp,name,msg_imsi,tmsi,imei,imeisv,msisdn,lac,ci,cell\n")
+	o.msgs.WriteString("frame,ts_ns,imsi,proto,pd,type,comp,name,msg_imsi,tmsi,imei,imeisv,msisdn,lac,ci,cell,conn\n")
 	o.dwell.WriteString("imsi,lac,ci,start_ts,end_ts\n")
 	o.dCell = make([]int32, len(subs))
 	for i := range o.dCell {
@@ -397,6 +398,10 @@ func (o *output) writeRow(r *row, ts int64) {
 		b = strconv.AppendUint(b, uint64(c.LAI.LAC), 10)
 		b = append(b, '-')
 		b = strconv.AppendUint(b, uint64(c.CI), 10)
+	}
+	b = append(b, ',')
+	if r.conn != 0 {
+		b = strconv.AppendUint(b, uint64(r.conn), 10)
 	}
 	b = append(b, '\n')
 	o.msgs.Write(b)

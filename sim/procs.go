@@ -6,10 +6,17 @@ import (
 
 // conn is an SCCP connection on the A-interface between a BSC and its MSC.
 type conn struct {
+	id             uint32 // messages.csv's conn: numbered in the order opened
 	bsc            int32
 	bscRef, mscRef uint32
 	sls            uint8
 	moLeg          bool // for calls: the mobile originated the transaction
+}
+
+// newConn numbers a new SCCP connection (from 1).
+func (g *gen) newConn() uint32 {
+	g.conns++
+	return g.conns
 }
 
 func (g *gen) lat(lo, hi int64) int64 { return (lo + g.rng.Int64N(hi-lo+1)) * ms }
@@ -67,14 +74,15 @@ func (g *gen) open(t int64, i int32, l3 []byte, l3row row) (conn, int64) {
 	la := &g.nw.las[g.nw.cells[s.cell].la]
 	b := &g.nw.bscs[la.bsc]
 	m := &g.nw.mscs[la.msc]
-	c := conn{bsc: int32(la.bsc), bscRef: b.newRef(), sls: uint8(g.rng.IntN(16))}
+	c := conn{id: g.newConn(), bsc: int32(la.bsc), bscRef: b.newRef(), sls: uint8(g.rng.IntN(16))}
 	g.bss = wire.CompleteL3(g.bss[:0], b.disc, g.cgi(s.cell), l3)
 	p := g.out.msg(t, b.link, 0, c.sls)
 	p.buf = wire.CR(p.buf, c.bscRef, aAddr(m), aAddr(b), g.bss)
 	r := g.row(i, protoBSSMAP, 0, 0x57, "Complete Layer 3 Information")
 	r.addCell(g.cgi(s.cell), b.disc)
+	r.conn = c.id
 	p.add(r)
-	l3row.obs = s.serving
+	l3row.obs, l3row.conn = s.serving, c.id
 	p.add(l3row)
 	g.out.push(p)
 	t += g.lat(5, 30)
@@ -96,6 +104,7 @@ func (g *gen) dt1(t int64, c *conn, up bool, rows ...row) {
 	p := g.out.msg(t, b.link, dir, c.sls)
 	p.buf = wire.DT1(p.buf, dlr, g.bss)
 	for _, r := range rows {
+		r.conn = c.id
 		p.add(r)
 	}
 	g.out.push(p)

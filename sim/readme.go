@@ -42,5 +42,8 @@ messages.csv     one row per BSSMAP, DTAP or MAP message in the capture:
                  msisdn (the subscriber's own number in a MAP parameter), lac
                  and ci (';'-separated, every cell or location area in it) and
                  cell (lac-ci: the cell this message shows the subscriber in,
-                 used for dwell.csv).
+                 used for dwell.csv); conn: the SCCP connection the message
+                 travels on (numbered from 1 in the order the connections
+                 opened; its first message is the one in the Connection
+                 Request), empty for connectionless ones.
 `
