@@ -60,7 +60,8 @@ func newPipeline(log *slog.Logger, tc track.Config, eng *rules.Engine) *pipeline
 	if eng != nil {
 		p.state.SetRules(eng)
 	}
-	p.res = track.NewResolver(p.state.Observe)
+	p.res = track.NewResolver(p.state)
+	p.res.SetLimits(tc.MaxConnections, tc.MaxTransactions, tc.MaxHeld)
 	p.res.Trace = tc.Trace
 	return p
 }

@@ -116,7 +116,7 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 			return nil, err
 		}
 		p.src = p.file
-		p.ws = workers{newWorker(func(b *MsgBatch) { putBatch(b) }, p.msgs)}
+		p.ws = workers{newWorker(0, func(b *MsgBatch) { putBatch(b) }, p.msgs, &cfg.Capture)}
 		p.m = newProbeMetrics(nil, nil)
 		return p, nil
 	}
@@ -189,9 +189,12 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 		p.live = &liveSource{c: c}
 		p.src = p.live
 	}
-	for range p.src.workers() {
-		w := newWorker(p.pipe.feed, p.msgs)
+	for i := range p.src.workers() {
+		w := newWorker(i, p.pipe.feed, p.msgs, &cfg.Capture)
 		w.skip = skip
+		if p.live != nil {
+			w.slack = int64(cfg.Capture.BlockTimeout + 5*time.Millisecond)
+		}
 		p.ws = append(p.ws, w)
 	}
 
@@ -540,6 +543,7 @@ func (p *Probe) Run(ctx context.Context) (Stats, error) {
 		p.live.c.Close()
 	}
 	for _, w := range p.ws {
+		w.flush()
 		w.handOn()
 		w.publishStats()
 	}
@@ -551,7 +555,11 @@ func (p *Probe) Run(ctx context.Context) (Stats, error) {
 
 	var end int64
 	if p.file != nil {
-		end = p.file.last
+		// The capture's end by its sane clock (a last packet from next
+		// year does not end every dwell next year).
+		for _, w := range p.ws {
+			end = max(end, w.upTo)
+		}
 		if runErr == nil && p.ck != nil {
 			p.ck.complete = true
 		}

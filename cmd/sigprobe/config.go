@@ -86,6 +86,10 @@ func newProbeFlags(name string, mode probe.Mode) *probeFlags {
 	p.config = p.fs.String("config", "", "configuration `file` (deploy/sigprobe.example.yaml); flags override it")
 	p.str("log-format", "log.format", "log format: text or json", func(c *probe.Config, v string) { c.Log.Format = v })
 	p.str("log-level", "log.level", "log level: debug, info, warn or error", func(c *probe.Config, v string) { c.Log.Level = v })
+	p.dur("reorder-window", "capture.reorder_window", "put packets back in capture-time order within this window before decoding; 0 keeps the arrival order (default 100ms)",
+		func(c *probe.Config, v time.Duration) { c.Capture.ReorderWindow = v })
+	p.dur("clock-skew", "capture.clock_skew", "a packet stamped further than this from the running clock is decoded at the clock's time; 0 trusts every timestamp (default 1h)",
+		func(c *probe.Config, v time.Duration) { c.Capture.ClockSkew = v })
 	if mode == probe.ModeDecode {
 		p.str("r", "capture.file", "pcap or pcapng `file` to read", func(c *probe.Config, v string) { c.Capture.File = v })
 		return p

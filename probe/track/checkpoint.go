@@ -22,7 +22,7 @@ import (
 
 // stateVersion is the version of what SaveState writes; LoadState refuses
 // other versions.
-const stateVersion = 2
+const stateVersion = 3
 
 // ErrStateVersion is returned by LoadState for a checkpoint written by a
 // sigprobe with another state layout.
@@ -138,7 +138,7 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 	e.Uvarint(stateVersion)
 	st := &r.Stats
 	for _, v := range []uint64{st.Messages, st.Attributed, st.Deferred, st.Replayed, st.Unresolved, st.NoConnection,
-		st.ProvDropped, st.TMSIMapped, st.Expired, st.ByRAND} {
+		st.ProvDropped, st.TMSIMapped, st.Expired, st.ByRAND, st.Unidentified, st.EvictedConns, st.EvictedTxns, st.EvictedHeld} {
 		e.U64(v)
 	}
 	e.I64(r.sweep)
@@ -224,11 +224,6 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 		e.U32(uint32(r.txns[k]))
 	}
 
-	e.Uvarint(uint64(len(r.tmsi)))
-	for _, t := range sortedKeys(r.tmsi) {
-		e.U32(t)
-		encTMSIEntry(e, r.tmsi[t])
-	}
 	e.Uvarint(uint64(len(r.prov)))
 	for _, t := range sortedKeys(r.prov) {
 		p := r.prov[t]
@@ -301,7 +296,7 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 	}
 	st := &r.Stats
 	for _, p := range []*uint64{&st.Messages, &st.Attributed, &st.Deferred, &st.Replayed, &st.Unresolved, &st.NoConnection,
-		&st.ProvDropped, &st.TMSIMapped, &st.Expired, &st.ByRAND} {
+		&st.ProvDropped, &st.TMSIMapped, &st.Expired, &st.ByRAND, &st.Unidentified, &st.EvictedConns, &st.EvictedTxns, &st.EvictedHeld} {
 		*p = d.U64()
 	}
 	r.sweep = d.I64()
@@ -365,11 +360,6 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 		r.txns[k] = i
 	}
 
-	clear(r.tmsi)
-	for range d.Count(20) {
-		t := d.U32()
-		r.tmsi[t] = decTMSIEntry(d)
-	}
 	clear(r.prov)
 	for range d.Count(10) {
 		t := d.U32()
@@ -400,6 +390,16 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 		k := d.U64()
 		r.waitingTMSI[k] = waitTMSI{tmsi: d.U32(), ts: d.I64()}
 	}
+	// Derived: what is held (open connections' and provisional histories).
+	r.heldN = 0
+	for i := range r.cslab {
+		if r.open(int32(i)) {
+			r.heldN += r.cslab[i].held.size()
+		}
+	}
+	for _, p := range r.prov {
+		r.heldN += p.held.size()
+	}
 	return d.Err()
 }
 
@@ -426,9 +426,20 @@ func (s *State) SaveState(e *ckpt.Enc) {
 		e.U32(u.lastAny)
 		e.U32(u.offAt)
 	}
-	e.Uvarint(uint64(len(s.wheel)))
-	for _, l := range s.wheel {
-		encInt32s(e, l)
+	// TMSI -> subscriber, by TMSI.
+	type tm struct {
+		t   uint32
+		pos int32
+		per uint8
+	}
+	tms := make([]tm, 0, s.tmsi.n)
+	s.tmsi.each(func(t uint32, pos int32, per uint8) { tms = append(tms, tm{t, pos, per}) })
+	slices.SortFunc(tms, func(a, b tm) int { return cmpU(uint64(a.t), uint64(b.t)) })
+	e.Uvarint(uint64(len(tms)))
+	for _, x := range tms {
+		e.U32(x.t)
+		e.U32(uint32(x.pos))
+		e.U8(x.per)
 	}
 
 	rg := &s.reg
@@ -509,24 +520,22 @@ func (s *State) LoadState(d *ckpt.Dec) error {
 		if s.idx.get(s.subs, u.imsi) >= 0 {
 			return d.Fail(fmt.Errorf("%w: subscriber listed twice", ckpt.ErrCorrupt))
 		}
-		s.idx.put(s.subs, u.imsi, int32(i))
+		s.idx.put(s.subs, u.imsi, int32(i), max(n, s.cfg.Subscribers))
 	}
-	wheel := make([][]int32, d.Count(1))
-	for i := range wheel {
-		wheel[i] = decInt32s(d, len(s.subs))
-	}
-	if timeout == s.timeout && len(wheel) == len(s.wheel) {
-		s.wheel = wheel
-	} else { // T3212 changed: put everyone on the new wheel
-		for i := range s.wheel {
-			s.wheel[i] = s.wheel[i][:0]
+	s.tmsi = tmsiIndex{}
+	nt := d.Count(9)
+	s.tmsi.grow(max(nt, s.cfg.Subscribers))
+	for range nt {
+		t, pos, per := d.U32(), int32(d.U32()), d.U8()
+		if d.Err() != nil {
+			return d.Err()
 		}
-		for i := range s.subs {
-			if s.subs[i].cell != 0 {
-				s.schedule(&s.subs[i], 0)
-			}
+		if t == 0 || pos < 0 || int(pos) >= len(s.subs) || per >= periodModulo || s.tmsi.find(t) >= 0 {
+			return d.Fail(fmt.Errorf("%w: bad TMSI mapping", ckpt.ErrCorrupt))
 		}
+		s.tmsi.insert(uint64(t)<<32 | uint64(per)<<tmsiPosBits | uint64(pos+1))
 	}
+	_ = timeout // the silence timeout comes from the configuration: nothing derives from the old one
 
 	rg := &s.reg
 	settled := d.I64()
@@ -587,6 +596,11 @@ func (s *State) LoadState(d *ckpt.Dec) error {
 	if d.Err() != nil {
 		return d.Err()
 	}
-	s.Stats.Subscribers = uint64(len(s.subs))
+	s.Stats.Subscribers = 0
+	for i := range s.subs {
+		if s.subs[i].firstSeen != 0 {
+			s.Stats.Subscribers++
+		}
+	}
 	return nil
 }

@@ -17,15 +17,15 @@ func TestCheckpointCoversEveryField(t *testing.T) {
 		v              any
 		saved, derived []string
 	}{
-		{Resolver{}, []string{"Stats", "conns", "cslab", "cfree", "txns", "tslab", "tfree", "tmsi", "prov", "hoSrc", "rands", "waiting", "waitingTMSI", "sweep", "hourly"},
-			[]string{"emit", "Trace", "pfree", "maxAge", "gap", "obs"}},
+		{Resolver{}, []string{"Stats", "conns", "cslab", "cfree", "txns", "tslab", "tfree", "prov", "hoSrc", "rands", "waiting", "waitingTMSI", "sweep", "hourly"},
+			[]string{"emit", "st", "Trace", "pfree", "maxAge", "gap", "obs", "maxConns", "maxTxns", "maxHeld", "heldN", "victims"}},
 		{conn{}, []string{"assoc", "refs", "has", "bscSide", "imsi", "tmsi", "cell", "target", "detached", "last", "luType", "callMO", "inCall", "smsDone", "peer", "setup", "answer", "release", "cause", "held", "rand"}, nil},
 		{txn{}, []string{"imsi", "msisdn", "keys", "nkeys", "last", "told"}, nil},
 		{heldBuf{}, []string{"cut", "runs", "evs", "last", "frames"}, nil},
 		{provisional{}, []string{"held", "tmsis"}, nil},
 		{Obs{}, []string{"TS", "IMSI", "Kind", "Cell", "MSISDN", "IMEI", "Event"}, nil},
 		{Event{}, []string{"Kind", "Peer", "SetupTS", "AnswerTS", "ReleaseTS", "Cause"}, nil},
-		{State{}, []string{"Stats", "subs", "wheel", "wheelMin", "reg", "timeout"}, []string{"cfg", "out", "flush", "idx", "rules", "fact", "Persist"}},
+		{State{}, []string{"Stats", "subs", "tmsi", "wheelMin", "reg", "timeout"}, []string{"cfg", "out", "flush", "idx", "due", "rules", "fact", "Persist"}},
 		{subState{}, []string{"imsi", "msisdn", "imei", "cell", "dwellStart", "lastSeen", "firstSeen", "lastAny", "offAt"}, nil},
 		{regionState{}, []string{"live", "since", "ring", "settled", "occ", "roam", "Late"}, []string{"names", "cells", "onMove"}},
 		{minuteSlot{}, []string{"min", "in", "out", "rIn", "rOut", "hist", "touched"}, nil},
@@ -43,7 +43,7 @@ func TestCheckpointCoversEveryField(t *testing.T) {
 func TestLoadStateRejectsOtherVersions(t *testing.T) {
 	e := ckpt.NewEnc(0)
 	e.Uvarint(stateVersion + 1)
-	if err := NewResolver(func(*Obs) {}).LoadState(ckpt.NewDec(e.Bytes())); err == nil {
+	if err := NewResolver(NewState(DefaultConfig(), nil, nil)).LoadState(ckpt.NewDec(e.Bytes())); err == nil {
 		t.Error("resolver state of another version accepted")
 	}
 	s := NewState(DefaultConfig(), nil, nil)

@@ -21,7 +21,7 @@ func BenchmarkMemory10M(b *testing.B) {
 		cfg := DefaultConfig()
 		cfg.Subscribers = n
 		st := NewState(cfg, &batch, func(bt *sink.Batch) { bt.Reset() })
-		res := NewResolver(st.Observe)
+		res := NewResolver(st)
 		var o Obs
 		base := int64(1790812800e9)
 		for i := range n {
