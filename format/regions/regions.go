@@ -62,6 +62,16 @@ func Load(path string) (*File, error) {
 
 // Parse decodes and validates a regions file; name is used in errors.
 func Parse(b []byte, name string) (*File, error) {
+	regs, rest, fast := fastRegions(b)
+	if !fast {
+		return parseYAML(b, name, nil)
+	}
+	return parseYAML(rest, name, regs)
+}
+
+// parseYAML decodes b with the YAML decoder. regs, when not nil, are the
+// regions read by fastRegions (b then has their section blanked).
+func parseYAML(b []byte, name string, regs []Region) (*File, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
@@ -74,14 +84,25 @@ func Parse(b []byte, name string) (*File, error) {
 		msg = strings.TrimPrefix(msg, "unmarshal errors:")
 		return nil, fmt.Errorf("%s: %s", name, strings.Join(strings.Fields(msg), " "))
 	}
+	if regs != nil {
+		f.Regions = regs
+	}
 	// Attach line numbers from the node tree for semantic errors.
 	if len(doc.Content) > 0 {
 		for _, lst := range []struct {
 			key string
 			set func(i, line int)
 		}{
-			{"regions", func(i, l int) { f.Regions[i].line = l }},
-			{"groups", func(i, l int) { f.Groups[i].line = l }},
+			{"regions", func(i, l int) {
+				if i < len(f.Regions) && regs == nil {
+					f.Regions[i].line = l
+				}
+			}},
+			{"groups", func(i, l int) {
+				if i < len(f.Groups) { // a null item ("- " alone) decodes to none
+					f.Groups[i].line = l
+				}
+			}},
 		} {
 			if n := mapValue(doc.Content[0], lst.key); n != nil {
 				for i, item := range n.Content {
