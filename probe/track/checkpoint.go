@@ -456,11 +456,12 @@ func (s *State) SaveState(e *ckpt.Enc) {
 	keys := sortedKeys(rg.since)
 	e.Uvarint(uint64(len(keys)))
 	for _, k := range keys {
-		e.U32(uint32(k >> 16))
-		e.U16(uint16(k & 0xffff))
+		e.U32(uint32(k >> 32))
+		e.U32(uint32(k))
 		e.I64(rg.since[k])
 	}
-	// Unsettled minutes: per slot its minute and, per region, the counters.
+	// Unsettled minutes: per slot its minute and the counters of the
+	// regions touched in it, in the order they were first touched.
 	var live []int
 	for i := range rg.ring {
 		if rg.ring[i].min >= 0 {
@@ -471,18 +472,16 @@ func (s *State) SaveState(e *ckpt.Enc) {
 	for _, i := range live {
 		m := &rg.ring[i]
 		e.I64(m.min)
-		for g := range rg.names {
-			e.U32(m.in[g])
-			e.U32(m.out[g])
-			e.U32(m.rIn[g])
-			e.U32(m.rOut[g])
-			for _, h := range m.hist[g] {
+		e.Uvarint(uint64(len(m.ents)))
+		for _, c := range m.ents {
+			e.U32(uint32(c.g))
+			e.U32(c.in)
+			e.U32(c.out)
+			e.U32(c.rIn)
+			e.U32(c.rOut)
+			for _, h := range c.hist {
 				e.U32(h)
 			}
-		}
-		e.Uvarint(uint64(len(m.touched)))
-		for _, g := range m.touched {
-			e.U16(uint16(g))
 		}
 	}
 }
@@ -541,52 +540,55 @@ func (s *State) LoadState(d *ckpt.Dec) error {
 	settled := d.I64()
 	rg.Late = d.U64()
 	// old region index -> new (-1: no longer configured)
+	byName := make(map[string]int, len(rg.names))
+	for g, name := range rg.names {
+		byName[name] = g
+	}
 	remap := make([]int, d.Count(13))
 	for og := range remap {
 		name := d.String()
 		live, occ, roam := int32(d.U32()), d.U32(), d.U32()
-		remap[og] = slices.Index(rg.names, name)
+		remap[og] = -1
+		if g, ok := byName[name]; ok {
+			remap[og] = g
+		}
 		if g := remap[og]; g >= 0 {
 			rg.live[g], rg.occ[g], rg.roam[g] = live, occ, roam
 		}
 	}
 	clear(rg.since)
-	for range d.Count(14) {
-		u, og, since := d.U32(), int(d.U16()), d.I64()
+	for range d.Count(16) {
+		u, og, since := d.U32(), int(d.U32()), d.I64()
 		if og >= len(remap) || int(u) >= len(s.subs) {
 			return d.Fail(ckpt.ErrCorrupt)
 		}
 		if g := remap[og]; g >= 0 {
-			rg.since[uint64(u)<<16|uint64(g)] = since
+			rg.since[sinceKey(int32(u), int32(g))] = since
 		}
 	}
-	for range d.Count(8) {
+	for range d.Count(9) {
 		m := d.I64()
 		var slot *minuteSlot
 		if len(rg.ring) > 0 && m >= 0 {
 			slot = &rg.ring[m%int64(len(rg.ring))]
 			slot.min = m
 		}
-		for og := range remap {
-			var v [4]uint32
-			for i := range v {
-				v[i] = d.U32()
+		for range d.Count(52) {
+			og := int(d.U32())
+			var c regionCount
+			c.in, c.out, c.rIn, c.rOut = d.U32(), d.U32(), d.U32(), d.U32()
+			for i := range c.hist {
+				c.hist[i] = d.U32()
 			}
-			var h [8]uint32
-			for i := range h {
-				h[i] = d.U32()
-			}
-			if g := remap[og]; g >= 0 && slot != nil {
-				slot.in[g], slot.out[g], slot.rIn[g], slot.rOut[g], slot.hist[g] = v[0], v[1], v[2], v[3], h
-			}
-		}
-		for range d.Count(2) {
-			og := int(d.U16())
 			if og >= len(remap) {
 				return d.Fail(ckpt.ErrCorrupt)
 			}
 			if g := remap[og]; g >= 0 && slot != nil {
-				slot.touched = append(slot.touched, int16(g))
+				c.g = int32(g)
+				if m > rg.lastMin[g] {
+					rg.lastMin[g], rg.lastPos[g] = m, int32(len(slot.ents))
+				}
+				slot.ents = append(slot.ents, c)
 			}
 		}
 	}

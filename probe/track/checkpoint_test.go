@@ -27,8 +27,9 @@ func TestCheckpointCoversEveryField(t *testing.T) {
 		{Event{}, []string{"Kind", "Peer", "SetupTS", "AnswerTS", "ReleaseTS", "Cause"}, nil},
 		{State{}, []string{"Stats", "subs", "tmsi", "wheelMin", "reg", "timeout"}, []string{"cfg", "out", "flush", "idx", "due", "rules", "fact", "Persist"}},
 		{subState{}, []string{"imsi", "msisdn", "imei", "cell", "dwellStart", "lastSeen", "firstSeen", "lastAny", "offAt"}, nil},
-		{regionState{}, []string{"live", "since", "ring", "settled", "occ", "roam", "Late"}, []string{"names", "cells", "onMove"}},
-		{minuteSlot{}, []string{"min", "in", "out", "rIn", "rOut", "hist", "touched"}, nil},
+		{regionState{}, []string{"live", "since", "ring", "settled", "occ", "roam", "Late"}, []string{"names", "cells", "onMove", "at", "lastMin", "lastPos", "maxEnts"}},
+		{minuteSlot{}, []string{"min", "ents"}, nil},
+		{regionCount{}, []string{"g", "in", "out", "rIn", "rOut", "hist"}, nil},
 	} {
 		typ := reflect.TypeOf(tc.v)
 		for i := range typ.NumField() {

@@ -108,21 +108,23 @@ func (s *State) Reconfigure(rf *regions.File, eng *rules.Engine) {
 	s.reg = regionState{}
 	s.reg.init(rf, int64(len(old.ring)))
 	s.reg.settled = now + 1
+	oldIdx := make(map[string]int32, len(old.names))
+	for og, name := range old.names {
+		oldIdx[name] = int32(og)
+	}
 	for i := range s.subs {
 		u := &s.subs[i]
 		if u.cell == 0 {
 			continue
 		}
-		for _, g := range s.reg.cells[u.cell] {
+		for _, g := range s.reg.cells.of(u.cell) {
 			since := unixOf(u.dwellStart) * 1e9
-			for og, name := range old.names {
-				if name == s.reg.names[g] {
-					if t, ok := old.since[uint64(i)<<16|uint64(og)]; ok {
-						since = t
-					}
+			if og, ok := oldIdx[s.reg.names[g]]; ok {
+				if t, ok := old.since[sinceKey(int32(i), og)]; ok {
+					since = t
 				}
 			}
-			s.reg.since[uint64(i)<<16|uint64(g)] = since
+			s.reg.since[sinceKey(int32(i), g)] = since
 			s.reg.live[g]++
 			s.reg.occ[g]++
 			if u.roamer() {
@@ -148,7 +150,7 @@ func (s *State) fire(u *subState, kind rules.Kind, ts int64, c cellKey) {
 }
 
 // regionFact reports entering or leaving region g.
-func (s *State) regionFact(u int32, g int16, enter bool, ts, stay int64, c cellKey) {
+func (s *State) regionFact(u int32, g int32, enter bool, ts, stay int64, c cellKey) {
 	if s.rules == nil {
 		return
 	}
@@ -158,7 +160,7 @@ func (s *State) regionFact(u int32, g int16, enter bool, ts, stay int64, c cellK
 	if enter {
 		kind = rules.RegionEnter
 	}
-	*f = rules.Fact{Kind: kind, TS: ts, IMSI: sub.imsi, MSISDN: sub.msisdn, Roamer: sub.roamer(), Region: int32(g),
+	*f = rules.Fact{Kind: kind, TS: ts, IMSI: sub.imsi, MSISDN: sub.msisdn, Roamer: sub.roamer(), Region: g,
 		LAC: c.lac(), CI: c.ci(), InRegionS: stay / 1e9, OffS: -1}
 	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
 }
