@@ -38,9 +38,14 @@ type Config struct {
 	Attributes string        `yaml:"attributes"` // subscriber attributes CSV for rule filters
 	T3212      time.Duration `yaml:"t3212"`      // the network's periodic location update timer
 	HomePLMNs  []string      `yaml:"home_plmns"` // MCC+MNC of the operator's own IMSIs
-	Limits     LimitsConfig  `yaml:"limits"`
-	State      StateConfig   `yaml:"state"`
-	Output     OutputConfig  `yaml:"output"`
+	// Subscribers is about how many subscribers the probe will track: the
+	// tables are sized for them up front (at most 64 bytes each, TMSI
+	// included, where growing as they come costs up to a fifth more).
+	// 0: grow as they come.
+	Subscribers int          `yaml:"subscribers"`
+	Limits      LimitsConfig `yaml:"limits"`
+	State       StateConfig  `yaml:"state"`
+	Output      OutputConfig `yaml:"output"`
 	// Messages, when set, receives every decoded message as a JSON line, the
 	// same as `sigprobe decode` ("-": standard output). A debugging aid: it
 	// is not part of checkpoints.
@@ -329,7 +334,7 @@ func (c *Config) validate() error {
 		"output.clickhouse.close_timeout": int64(c.Output.ClickHouse.CloseTimeout), "nats.duplicates": int64(c.NATS.Duplicates),
 		"capture.reorder_window": int64(cc.ReorderWindow), "capture.reorder_max_packets": int64(cc.ReorderMaxPackets),
 		"capture.clock_skew": int64(cc.ClockSkew), "limits.connections": int64(c.Limits.Connections),
-		"limits.transactions": int64(c.Limits.Transactions), "limits.held": int64(c.Limits.Held)} {
+		"limits.transactions": int64(c.Limits.Transactions), "limits.held": int64(c.Limits.Held), "subscribers": int64(c.Subscribers)} {
 		if v < 0 {
 			return fieldErr(k, "must not be negative")
 		}
@@ -342,6 +347,9 @@ func (c *Config) validate() error {
 	}
 	if cc.ClockSkew > 0 && cc.ClockSkew <= 2*cc.ReorderWindow {
 		return fieldErr("capture.clock_skew", "%v: must exceed twice capture.reorder_window (%v), or 0 to trust every timestamp", cc.ClockSkew, cc.ReorderWindow)
+	}
+	if c.Subscribers > track.MaxSubscribers {
+		return fieldErr("subscribers", "%d: at most %d", c.Subscribers, track.MaxSubscribers)
 	}
 	if c.T3212 < 6*time.Minute || c.T3212 > 1530*time.Minute {
 		return fieldErr("t3212", "%v: TS 24.008 allows 6 minutes to 25.5 hours (give e.g. 2h)", c.T3212)
@@ -530,6 +538,7 @@ func (c *Config) trackConfig() (track.Config, error) {
 	tc := track.DefaultConfig()
 	tc.T3212 = c.T3212
 	tc.MaxConnections, tc.MaxTransactions, tc.MaxHeld = c.Limits.Connections, c.Limits.Transactions, c.Limits.Held
+	tc.Subscribers = c.Subscribers
 	if len(c.HomePLMNs) > 0 {
 		tc.HomePLMNs = c.HomePLMNs
 	}

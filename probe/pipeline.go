@@ -30,6 +30,9 @@ type pipeline struct {
 	queue chan *MsgBatch
 	ctl   chan func()
 	done  chan struct{}
+	// merge puts several live workers' batches into one time line (nil:
+	// one worker, its batches are taken as they come).
+	merge *merge
 
 	live       bool
 	flushEvery time.Duration
@@ -117,7 +120,15 @@ func (p *pipeline) run(ckptEvery time.Duration) {
 			fn()
 		case b, ok := <-p.queue:
 			if !ok {
+				if p.merge != nil {
+					p.merge.release(p.handle, true)
+				}
 				return
+			}
+			if p.merge != nil {
+				p.merge.add(b)
+				p.merge.release(p.handle, false)
+				continue
 			}
 			p.handle(b)
 		case <-flushC:

@@ -189,12 +189,16 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 		p.live = &liveSource{c: c}
 		p.src = p.live
 	}
+	if n := p.src.workers(); n > 1 {
+		p.pipe.merge = newMerge(n, mergeHeld)
+	}
 	for i := range p.src.workers() {
 		w := newWorker(i, p.pipe.feed, p.msgs, &cfg.Capture)
 		w.skip = skip
 		if p.live != nil {
 			w.slack = int64(cfg.Capture.BlockTimeout + 5*time.Millisecond)
 		}
+		w.marks = p.pipe.merge != nil
 		p.ws = append(p.ws, w)
 	}
 
@@ -239,6 +243,9 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 	p.logStart()
 	return p, nil
 }
+
+// mergeHeld bounds the messages the merge of several workers holds.
+const mergeHeld = 64 * batchSize
 
 // recoverWAL feeds the write-ahead log written since the checkpoint through
 // the pipeline, then starts a new log segment.
@@ -654,6 +661,8 @@ func (p *Probe) updateSourceMetrics() {
 	}
 	ds := p.ws.decodeStats()
 	p.m.setDecode(&ds)
+	rs := p.ws.reorderStats()
+	p.m.setReorder(&rs)
 	if p.file != nil {
 		p.m.received.Set(ds.Packets)
 	}
@@ -671,13 +680,19 @@ type Stats struct {
 	Capture   capture.Stats // live
 	Packets   uint64        // packets read
 	Truncated uint64        // a capture file's cut-off last packet
+	Reorder   ReorderStats  // the reorder windows and clock checks before decoding
 	Decode    decode.Stats
 	Resolver  track.ResolverStats
 	State     track.StateStats
-	Rows      uint64 // rows handed to the outputs
-	Triggers  uint64
-	Lines     uint64 // JSON lines written to Messages
-	Outputs   []OutputStats
+	// Held: phones seen whose IMSI never showed (yet), and the
+	// observations held for them, when the run ended; Open: SCCP
+	// connections and TCAP transactions still open.
+	HeldSubscribers, HeldObservations int
+	OpenConnections, OpenTransactions int
+	Rows                              uint64 // rows handed to the outputs
+	Triggers                          uint64
+	Lines                             uint64 // JSON lines written to Messages
+	Outputs                           []OutputStats
 	// Checkpoints committed; WALReplayed messages fed again from the log.
 	Checkpoints, WALReplayed uint64
 	Resumed                  bool // started from a checkpoint
@@ -702,7 +717,7 @@ func (s *Stats) MessagesPerSecond() float64 {
 }
 
 func (p *Probe) stats() Stats {
-	st := Stats{Mode: p.opt.Mode, Decode: p.ws.decodeStats(), Resumed: p.loaded != nil, WALReplayed: p.walRec.messages}
+	st := Stats{Mode: p.opt.Mode, Decode: p.ws.decodeStats(), Reorder: p.ws.reorderStats(), Resumed: p.loaded != nil, WALReplayed: p.walRec.messages}
 	if !p.started.IsZero() {
 		st.Elapsed = time.Since(p.started)
 	}
@@ -716,6 +731,8 @@ func (p *Probe) stats() Stats {
 	}
 	if p.pipe != nil {
 		st.Resolver, st.State = p.pipe.stats()
+		st.HeldSubscribers, st.HeldObservations = p.pipe.res.HeldSubscribers(), p.pipe.res.HeldObservations()
+		st.OpenConnections, st.OpenTransactions = p.pipe.res.OpenConnections(), p.pipe.res.OpenTransactions()
 		st.Rows = p.pipe.rowsOut
 		st.Triggers = p.m.setRules(p.pipe.eng)
 	}
@@ -728,12 +745,27 @@ func (p *Probe) stats() Stats {
 	return st
 }
 
-// LogAttrs are the summary as log attributes.
+// Unidentified is the number of phones seen whose IMSI never showed: given
+// up, or still waiting when the run ended.
+func (s *Stats) Unidentified() uint64 { return s.Resolver.Unidentified + uint64(s.HeldSubscribers) }
+
+// Evicted is what the tracking dropped at its bounds (limits.*).
+func (s *Stats) Evicted() uint64 {
+	return s.Resolver.EvictedConns + s.Resolver.EvictedTxns + s.Resolver.EvictedHeld
+}
+
+// LogAttrs are the summary as log attributes. Every loss has a count:
+// messages on connections the probe never saw open (no_connection),
+// observations of phones never identified (unresolved, and held at the
+// end), packets later than the reorder window, clock outliers, entries
+// dropped at the tracking bounds.
 func (s *Stats) LogAttrs() []any {
 	a := []any{"packets", s.Packets, "messages", s.Decode.Messages, "decode_errors", s.Decode.Errors,
-		"subscribers", s.State.Subscribers, "dwell_rows", s.State.DwellRows, "rows", s.Rows, "triggers", s.Triggers,
-		"attributed", s.Resolver.Attributed, "unresolved", s.Resolver.Unresolved, "no_connection", s.Resolver.NoConnection,
-		"held_dropped", s.Resolver.ProvDropped, "checkpoints", s.Checkpoints}
+		"subscribers", s.State.Subscribers, "unidentified", s.Unidentified(), "dwell_rows", s.State.DwellRows, "rows", s.Rows, "triggers", s.Triggers,
+		"attributed", s.Resolver.Attributed, "unresolved", s.Resolver.Unresolved, "held", s.HeldObservations,
+		"no_connection", s.Resolver.NoConnection, "held_dropped", s.Resolver.ProvDropped, "evicted", s.Evicted(),
+		"reorder_late", s.Reorder.Late, "reorder_overflow", s.Reorder.Overflow, "clock_outliers", s.Reorder.Outliers,
+		"clock_jumps", s.Reorder.Jumps, "checkpoints", s.Checkpoints}
 	if s.Mode == ModeRun {
 		a = append(a, "kernel_packets", s.Capture.KernelPackets, "kernel_drops", s.Capture.KernelDrops,
 			"queue_freezes", s.Capture.QueueFreezes, "bpf_passed", s.Capture.FilterPassed, "bpf_dropped", s.Capture.FilterDropped,

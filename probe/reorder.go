@@ -49,19 +49,20 @@ type reorder struct {
 	// pending: outliers that agree with each other, waiting to see whether
 	// the clock jumped (jumpAfter of them) or they were glitches.
 	pending []heldPkt
-	stats   reorderStats
+	stats   ReorderStats
 	p       packet
 }
 
-// reorderStats are a reorder stage's counters.
-type reorderStats struct {
+// ReorderStats are the counters of the reorder stages in front of the
+// decoders (capture.reorder_window, capture.clock_skew).
+type ReorderStats struct {
 	Late     uint64 // packets older than one already released: the window was too short
 	Overflow uint64 // packets released early because maxHeld were waiting
 	Outliers uint64 // packets stamped far from the running clock, decoded at its time
 	Jumps    uint64 // times the clock followed a jump
 }
 
-func (s *reorderStats) add(o *reorderStats) {
+func (s *ReorderStats) add(o *ReorderStats) {
 	s.Late += o.Late
 	s.Overflow += o.Overflow
 	s.Outliers += o.Outliers

@@ -9,7 +9,7 @@ import (
 
 // reorderRun feeds packets stamped ts (ms; data: their index) through a
 // reorder stage and returns what it released: index@ms.
-func reorderRun(window, skew time.Duration, maxHeld int, ts []int64, flush bool) ([]string, reorderStats) {
+func reorderRun(window, skew time.Duration, maxHeld int, ts []int64, flush bool) ([]string, ReorderStats) {
 	var out []string
 	r := newReorder(window, skew, maxHeld, func(p *packet) {
 		out = append(out, string(p.data)+"@"+strconv.FormatInt(p.ts/1e6, 10))
@@ -38,7 +38,7 @@ func TestReorder(t *testing.T) {
 		max          int
 		ts           []int64
 		want         []string // nil: not checked
-		stats        reorderStats
+		stats        ReorderStats
 	}{
 		{name: "in order", window: 100 * time.Millisecond, skew: time.Hour, max: 100, ts: []int64{1, 2, 3},
 			want: []string{"0@1", "1@2", "2@3"}},
@@ -50,25 +50,25 @@ func TestReorder(t *testing.T) {
 		{name: "late: older than what the window already let go", window: 10 * time.Millisecond, skew: time.Hour, max: 100,
 			ts:    []int64{0, 100, 200, 50, 300},
 			want:  []string{"0@0", "1@100", "3@50", "2@200", "4@300"},
-			stats: reorderStats{Late: 1}},
+			stats: ReorderStats{Late: 1}},
 		{name: "full: the oldest leave early", window: time.Second, skew: time.Hour, max: 2,
-			ts: []int64{1, 2, 3, 4}, want: []string{"0@1", "1@2", "2@3", "3@4"}, stats: reorderStats{Overflow: 2}},
+			ts: []int64{1, 2, 3, 4}, want: []string{"0@1", "1@2", "2@3", "3@4"}, stats: ReorderStats{Overflow: 2}},
 		{name: "window 0: arrival order", window: 0, skew: time.Hour, max: 100,
-			ts: []int64{3, 1, 2}, want: []string{"0@3", "1@1", "2@2"}, stats: reorderStats{Late: 2}},
+			ts: []int64{3, 1, 2}, want: []string{"0@3", "1@1", "2@2"}, stats: ReorderStats{Late: 2}},
 		{name: "one packet from next year: decoded at the running clock", window: 100 * time.Millisecond, skew: time.Hour, max: 100,
 			ts:    append(append(seq(0, 20, 10*ms), year), seq(200, 20, 10*ms)...),
-			stats: reorderStats{Outliers: 1}},
+			stats: ReorderStats{Outliers: 1}},
 		{name: "the first packet from 1970", window: 100 * time.Millisecond, skew: time.Hour, max: 100,
 			ts:    append([]int64{-year}, seq(0, 40, 10*ms)...),
-			stats: reorderStats{Outliers: 1}},
+			stats: ReorderStats{Outliers: 1}},
 		{name: "the clock jumps: followed once the packets agree", window: 100 * time.Millisecond, skew: time.Hour, max: 100,
 			ts:    append(seq(0, 20, 10*ms), seq(5*hour, 20, 10*ms)...),
-			stats: reorderStats{Jumps: 1}},
+			stats: ReorderStats{Jumps: 1}},
 		{name: "and back again", window: 100 * time.Millisecond, skew: time.Hour, max: 100,
 			ts:    append(append(seq(5*hour, 20, 10*ms), seq(0, 20, 10*ms)...), 5*hour+300),
-			stats: reorderStats{Jumps: 1, Outliers: 1}},
+			stats: ReorderStats{Jumps: 1, Outliers: 1}},
 		{name: "no clock check", window: 100 * time.Millisecond, skew: 0, max: 100,
-			ts: append(seq(0, 20, 10*ms), year), stats: reorderStats{}},
+			ts: append(seq(0, 20, 10*ms), year), stats: ReorderStats{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, st := reorderRun(tc.window, tc.skew, tc.max, tc.ts, true)

@@ -60,6 +60,11 @@ type worker struct {
 	// for files, whose workers are never idle.
 	slack int64
 	upTo  int64
+	// marks: an idle worker tells the pipeline's merge how far it is
+	// complete even with nothing new (several live workers); sent: the
+	// upTo last handed on.
+	marks bool
+	sent  int64
 	frame uint64 // packets decoded
 	// skip is the number of packets whose messages a restored checkpoint
 	// already holds: they are decoded (to rebuild reassembly state exactly)
@@ -73,7 +78,7 @@ type worker struct {
 
 	mu      sync.Mutex // guards stats and roStats
 	stats   decode.Stats
-	roStats reorderStats
+	roStats ReorderStats
 }
 
 // newWorker returns decode worker id; src tunes its reorder stage.
@@ -137,10 +142,11 @@ func (w *worker) handOn() {
 		w.msgs.write(w.lines, w.nlines)
 		w.lines, w.nlines = w.lines[:0], 0
 	}
-	if len(w.batch.Msgs) == 0 {
+	if len(w.batch.Msgs) == 0 && !(w.marks && w.upTo > w.sent) {
 		return
 	}
 	w.batch.pos, w.batch.worker, w.batch.upTo = w.frame, w.id, w.upTo
+	w.sent = w.upTo
 	w.hand(w.batch)
 	w.batch = getBatch()
 }
@@ -148,8 +154,12 @@ func (w *worker) handOn() {
 // idle: the source has nothing waiting. A live worker releases what its
 // reorder window held long enough by the wall clock.
 func (w *worker) idle() {
-	if w.ro != nil && w.slack > 0 {
-		w.upTo = max(w.upTo, w.ro.releaseUntil(time.Now().UnixNano()-w.slack))
+	if w.slack > 0 {
+		h := time.Now().UnixNano() - w.slack
+		if w.ro != nil {
+			h = w.ro.releaseUntil(h)
+		}
+		w.upTo = max(w.upTo, h)
 	}
 	w.handOn()
 	w.publishStats()
@@ -172,7 +182,7 @@ func (w *worker) publishStats() {
 }
 
 // reorderStats returns the worker's reorder counters as last published.
-func (w *worker) reorderStats() reorderStats {
+func (w *worker) reorderStats() ReorderStats {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.roStats
@@ -202,8 +212,8 @@ func (ws workers) decodeStats() decode.Stats {
 
 func addDecodeStats(dst, s *decode.Stats) { dst.Add(s) }
 
-func (ws workers) reorderStats() reorderStats {
-	var sum reorderStats
+func (ws workers) reorderStats() ReorderStats {
+	var sum ReorderStats
 	for _, w := range ws {
 		s := w.reorderStats()
 		sum.add(&s)
