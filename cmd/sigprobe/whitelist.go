@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,6 +36,14 @@ func runWhitelist(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&d.MinPeerLift, "min-peer-lift", d.MinPeerLift, "call-graph threshold (1 = calls at random)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"k", d.K}, {"k-margin", d.KMargin}, {"min-peer-lift", d.MinPeerLift}} {
+		if f.v < 0 || math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			return usageError{fmt.Errorf("--%s: want a number of at least 0, got %v", f.name, f.v)}
+		}
 	}
 	if *group == "" {
 		return usageError{errors.New("--group is required")}

@@ -2,6 +2,7 @@ package track
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
 	"unsafe"
@@ -176,7 +177,8 @@ type StateStats struct {
 }
 
 // subState is one subscriber: 48 bytes. Times are seconds since epochBase
-// (the rows are in seconds anyway), good until 2156.
+// (the rows are in seconds anyway): 2000 (SIGTRAN is younger) to 2136, and
+// offAt, which shares its word with the roamer bit, to 2068.
 type subState struct {
 	imsi       sink.Digits
 	msisdn     sink.Digits
@@ -195,13 +197,17 @@ func (u *subState) roamer() bool    { return u.offAt&roamerBit != 0 }
 func (u *subState) off() uint32     { return u.offAt &^ roamerBit }
 func (u *subState) setOff(t uint32) { u.offAt = u.offAt&roamerBit | t&^roamerBit }
 
-// epochBase is 2020-01-01T00:00:00Z in unix seconds.
-const epochBase = 1577836800
+// epochBase is 2000-01-01T00:00:00Z in unix seconds.
+const epochBase = 946684800
 
+// sec32 is ns as seconds since epochBase, clamped to what 32 bits hold.
 func sec32(ns int64) uint32 {
 	s := ns/1e9 - epochBase
 	if s < 0 {
 		return 0
+	}
+	if s > math.MaxUint32 {
+		return math.MaxUint32
 	}
 	return uint32(s)
 }
