@@ -61,11 +61,11 @@ type probeMetrics struct {
 	decPackets, decMessages, retrans, fragments, outOfScope *metrics.Counter
 	decByLayer                                              [decode.NumLayers]*metrics.Counter
 
-	messages, attributed, deferred, replayed, unresolved, noConn, held *metrics.Counter
-	mapped, expired, observations, dwell, silent, outOfOrder, late     *metrics.Counter
-	unidentified, evictedConns, evictedTxns, evictedHeld               *metrics.Counter
-	subscribers, tmsis, heldSubs, heldObs, openConns, openTxns         *metrics.Gauge
-	occupancy                                                          *occupancy
+	messages, attributed, deferred, replayed, unresolved, noConn, held  *metrics.Counter
+	mapped, expired, observations, dwell, silent, outOfOrder, late      *metrics.Counter
+	unidentified, evictedConns, evictedTxns, evictedHeld, adopted       *metrics.Counter
+	subscribers, tmsis, heldSubs, heldObs, openConns, openTxns, orphans *metrics.Gauge
+	occupancy                                                           *occupancy
 
 	batches, rows, lines     *metrics.Counter
 	mergeOverflow, mergeLate *metrics.Counter
@@ -124,6 +124,8 @@ func newProbeMetrics(regionNames []string, eng *rules.Engine) *probeMetrics {
 		evictedTxns:     s.NewCounter(`sigprobe_track_evicted_total{what="transaction"}`),
 		evictedHeld:     s.NewCounter(`sigprobe_track_evicted_total{what="held"}`),
 		tmsis:           s.NewGauge("sigprobe_track_tmsis", nil),
+		orphans:         s.NewGauge("sigprobe_track_waiting_connection", nil),
+		adopted:         s.NewCounter("sigprobe_track_adopted_total"),
 		heldSubs:        s.NewGauge("sigprobe_track_held_subscribers", nil),
 		heldObs:         s.NewGauge("sigprobe_track_held_observations", nil),
 		openConns:       s.NewGauge("sigprobe_track_open_connections", nil),
@@ -244,6 +246,8 @@ func (p *pipeline) updateMetrics() {
 	m.evictedTxns.Set(r.EvictedTxns)
 	m.evictedHeld.Set(r.EvictedHeld)
 	m.tmsis.Set(float64(p.state.TMSIs()))
+	m.orphans.Set(float64(p.res.Orphans()))
+	m.adopted.Set(r.Adopted)
 	m.heldSubs.Set(float64(p.res.HeldSubscribers()))
 	m.heldObs.Set(float64(p.res.HeldObservations()))
 	m.openConns.Set(float64(p.res.OpenConnections()))

@@ -689,6 +689,8 @@ type Stats struct {
 	// connections and TCAP transactions still open.
 	HeldSubscribers, HeldObservations int
 	OpenConnections, OpenTransactions int
+	// Orphans: messages still waiting for their connection's reference.
+	Orphans int
 	Rows                              uint64 // rows handed to the outputs
 	Triggers                          uint64
 	Lines                             uint64 // JSON lines written to Messages
@@ -733,6 +735,7 @@ func (p *Probe) stats() Stats {
 		st.Resolver, st.State = p.pipe.stats()
 		st.HeldSubscribers, st.HeldObservations = p.pipe.res.HeldSubscribers(), p.pipe.res.HeldObservations()
 		st.OpenConnections, st.OpenTransactions = p.pipe.res.OpenConnections(), p.pipe.res.OpenTransactions()
+		st.Orphans = p.pipe.res.Orphans()
 		st.Rows = p.pipe.rowsOut
 		st.Triggers = p.m.setRules(p.pipe.eng)
 	}
@@ -749,6 +752,11 @@ func (p *Probe) stats() Stats {
 // up, or still waiting when the run ended.
 func (s *Stats) Unidentified() uint64 { return s.Resolver.Unidentified + uint64(s.HeldSubscribers) }
 
+// NoConnection is the number of messages on connections the probe never
+// saw open: given up, or still waiting for the connection's reference when
+// the run ended.
+func (s *Stats) NoConnection() uint64 { return s.Resolver.NoConnection + uint64(s.Orphans) }
+
 // Evicted is what the tracking dropped at its bounds (limits.*).
 func (s *Stats) Evicted() uint64 {
 	return s.Resolver.EvictedConns + s.Resolver.EvictedTxns + s.Resolver.EvictedHeld
@@ -763,7 +771,7 @@ func (s *Stats) LogAttrs() []any {
 	a := []any{"packets", s.Packets, "messages", s.Decode.Messages, "decode_errors", s.Decode.Errors,
 		"subscribers", s.State.Subscribers, "unidentified", s.Unidentified(), "dwell_rows", s.State.DwellRows, "rows", s.Rows, "triggers", s.Triggers,
 		"attributed", s.Resolver.Attributed, "unresolved", s.Resolver.Unresolved, "held", s.HeldObservations,
-		"no_connection", s.Resolver.NoConnection, "held_dropped", s.Resolver.ProvDropped, "evicted", s.Evicted(),
+		"no_connection", s.NoConnection(), "held_dropped", s.Resolver.ProvDropped, "evicted", s.Evicted(),
 		"reorder_late", s.Reorder.Late, "reorder_overflow", s.Reorder.Overflow, "clock_outliers", s.Reorder.Outliers,
 		"clock_jumps", s.Reorder.Jumps, "checkpoints", s.Checkpoints}
 	if s.Mode == ModeRun {

@@ -170,7 +170,14 @@ func (r *reorder) start() {
 		k++
 	}
 	med := ts[(k-1)/2]
+	// The clock starts at the oldest sane time and moves on as they are
+	// taken in arrival order, as it will afterwards.
 	r.clock = med
+	for _, t := range ts[:k] {
+		if r.skew <= 0 || absDiff(t, med) <= r.skew {
+			r.clock = min(r.clock, t)
+		}
+	}
 	for _, x := range r.pending {
 		if r.skew > 0 && absDiff(x.ts, med) > r.skew {
 			r.stats.Outliers++

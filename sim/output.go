@@ -43,6 +43,8 @@ type row struct {
 	ci     [4]uint16
 	obs    int32  // cell this message shows the subscriber in, -1 none
 	conn   uint32 // the SCCP connection it travels on, 0 none
+	nrand  uint8
+	rands  [5]uint64 // RANDs carried (first 8 octets): Authentication Request, sendAuthenticationInfo result
 	detach bool
 	noOp   bool // a MAP result without a parameter carries no operation code
 	name   string
@@ -112,7 +114,7 @@ func newOutput(pcap, msgs, dwell io.Writer, nw *network, subs []subscriber, wind
 	}
 	o.msgs = bufio.NewWriterSize(msgs, 1<<20)
 	o.dwell = bufio.NewWriterSize(dwell, 1<<16)
-	o.msgs.WriteString("frame,ts_ns,imsi,proto,pd,type,comp,name,msg_imsi,tmsi,imei,imeisv,msisdn,lac,ci,cell,conn\n")
+	o.msgs.WriteString("frame,ts_ns,imsi,proto,pd,type,comp,name,msg_imsi,tmsi,imei,imeisv,msisdn,lac,ci,cell,conn,rand\n")
 	o.dwell.WriteString("imsi,lac,ci,start_ts,end_ts\n")
 	o.dCell = make([]int32, len(subs))
 	for i := range o.dCell {
@@ -402,6 +404,13 @@ func (o *output) writeRow(r *row, ts int64) {
 	b = append(b, ',')
 	if r.conn != 0 {
 		b = strconv.AppendUint(b, uint64(r.conn), 10)
+	}
+	b = append(b, ',')
+	for k := range r.nrand {
+		if k > 0 {
+			b = append(b, ';')
+		}
+		b = strconv.AppendUint(b, r.rands[k], 16)
 	}
 	b = append(b, '\n')
 	o.msgs.Write(b)

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"encoding/binary"
+
 	"github.com/sigprobe/sigprobe/sim/wire"
 )
 
@@ -61,6 +63,14 @@ func (r *row) addCell(c wire.CGI, disc uint8) {
 }
 
 func (r *row) withTMSI(t uint32) *row { r.carry |= cTMSI; r.tmsi = t; return r }
+
+// addRAND records a RAND the message carries (its first 8 octets).
+func (r *row) addRAND(rand *[16]byte) {
+	if int(r.nrand) < len(r.rands) {
+		r.rands[r.nrand] = binary.BigEndian.Uint64(rand[:8])
+		r.nrand++
+	}
+}
 
 func (g *gen) cgi(c int32) wire.CGI { return g.nw.cells[c].cgi }
 
@@ -270,7 +280,11 @@ func (g *gen) sai(t int64, i int32) int64 {
 	t += g.lat(20, 120)
 	g.param = wire.SendAuthInfoRes(g.param[:0], g.triplets)
 	g.tc(wire.TCEnd, 0, tid, acn, wire.CompResultLast, wire.OpSendAuthenticationInfo, g.param)
-	g.sccpMAP(t, m.link, 1, g.vlrAddr(int(s.msc)), g.hlrAddr(i), tid, g.mapRow(i, wire.OpSendAuthenticationInfo, 2, 0, "sendAuthenticationInfo"))
+	r := g.mapRow(i, wire.OpSendAuthenticationInfo, 2, 0, "sendAuthenticationInfo")
+	for k := range g.triplets {
+		r.addRAND(&g.triplets[k].RAND)
+	}
+	g.sccpMAP(t, m.link, 1, g.vlrAddr(int(s.msc)), g.hlrAddr(i), tid, r)
 	s.vectors = n
 	return t
 }

@@ -45,5 +45,8 @@ messages.csv     one row per BSSMAP, DTAP or MAP message in the capture:
                  used for dwell.csv); conn: the SCCP connection the message
                  travels on (numbered from 1 in the order the connections
                  opened; its first message is the one in the Connection
-                 Request), empty for connectionless ones.
+                 Request), empty for connectionless ones; rand: the RANDs
+                 it carries (hex of their first 8 octets, ';'-separated):
+                 the one of an Authentication Request, the vectors of a
+                 sendAuthenticationInfo result.
 `

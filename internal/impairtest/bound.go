@@ -46,17 +46,71 @@ func ReadDwell(truth string) ([]Interval, error) {
 // showing a cell and ends at the first message from another cell, at an
 // IMSI Detach Indication, or at the last message before a silence longer
 // than 1.05 × t3212; intervals still open end at the last packet (end,
-// unix ns). This is what a perfect probe can know from the impaired
-// capture: one that knows the subscriber of every message it receives,
-// but learns the cell of an SCCP connection only from the Connection
-// Request that opens it (Complete Layer 3 Information, Handover Request):
-// when that is lost, no message of the connection shows where the phone
-// is. The share of the truth's intervals the bound reproduces is what
-// any probe's dwell share is measured against. A message counts as
-// received when the frame that completes it survived (a lost earlier
-// fragment is not seen here, nor a lost Connection Confirm, so the bound
-// errs on the generous side).
+// unix ns). Only the messages a perfect probe could place count:
+//
+//   - its connection's Connection Request survived (Complete Layer 3
+//     Information, Handover Request): nothing else on a connection says
+//     which cell it is in;
+//   - the surviving messages tie the connection to the subscriber's IMSI,
+//     directly or through TMSIs and RANDs, at any time of the capture (a
+//     probe holds what it cannot attribute yet): an IMSI or TMSI on the
+//     connection, a Paging with both, an Authentication Request's RAND and
+//     the sendAuthenticationInfo result that delivered it.
+//
+// The share of the truth's intervals the bound reproduces is what any
+// probe's dwell share is measured against. It errs on the generous side:
+// a message counts when the frame that completes it survived (a lost
+// earlier fragment is not seen here), a lost Connection Confirm or
+// sendAuthenticationInfo invoke costs it nothing, and knowledge gained
+// late is used as if it had come in time.
 func Bound(truth string, lost func(frame uint64) bool, t3212 time.Duration, end int64) ([]Interval, error) {
+	path := filepath.Join(truth, "messages.csv")
+	// What ties connections, TMSIs, RANDs and IMSIs together.
+	var ids unionFind
+	opened := map[string]bool{} // connection -> its Connection Request survived
+	err := eachRow(path, func(col func(string) string) error {
+		f, err := strconv.ParseUint(col("frame"), 10, 64)
+		if err != nil {
+			return err
+		}
+		conn := col("conn")
+		if conn != "" {
+			if _, ok := opened[conn]; !ok {
+				opened[conn] = !lost(f) // its first message is in the Connection Request
+			}
+		}
+		if lost(f) {
+			return nil
+		}
+		imsi, tmsi, rands := col("msg_imsi"), col("tmsi"), col("rand")
+		if conn != "" {
+			if imsi != "" {
+				ids.union("c"+conn, "i"+imsi)
+			}
+			if tmsi != "" {
+				ids.union("c"+conn, "t"+tmsi)
+			}
+			for _, r := range strings.Split(rands, ";") {
+				if r != "" {
+					ids.union("c"+conn, "r"+r)
+				}
+			}
+			return nil
+		}
+		if imsi != "" && tmsi != "" {
+			ids.union("i"+imsi, "t"+tmsi) // Paging
+		}
+		if who := col("imsi"); who != "" && rands != "" {
+			for _, r := range strings.Split(rands, ";") {
+				ids.union("r"+r, "i"+who) // the vectors fetched for who
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	silence := int64(t3212) * 105 / 100
 	type sub struct {
 		cell         string
@@ -66,7 +120,6 @@ func Bound(truth string, lost func(frame uint64) bool, t3212 time.Duration, end 
 	subs := map[string]*sub{}
 	var order []string
 	var out []Interval
-	opened := map[string]bool{} // connection -> its Connection Request survived
 	emit := func(imsi string, u *sub, endNs int64) {
 		lac, ci, _ := strings.Cut(u.cell, "-")
 		l, _ := strconv.ParseUint(lac, 10, 16)
@@ -74,21 +127,16 @@ func Bound(truth string, lost func(frame uint64) bool, t3212 time.Duration, end 
 		out = append(out, Interval{imsi, uint16(l), uint16(c), u.start / 1e9, endNs / 1e9})
 		u.open = false
 	}
-	err := eachRow(filepath.Join(truth, "messages.csv"), func(col func(string) string) error {
+	err = eachRow(path, func(col func(string) string) error {
 		f, err := strconv.ParseUint(col("frame"), 10, 64)
 		if err != nil {
 			return err
 		}
 		imsi, cell, conn := col("imsi"), col("cell"), col("conn")
-		if conn != "" {
-			if _, ok := opened[conn]; !ok {
-				opened[conn] = !lost(f) // its first message is in the Connection Request
-			}
-			if !opened[conn] {
-				return nil
-			}
-		}
 		if lost(f) || imsi == "" || cell == "" {
+			return nil
+		}
+		if conn != "" && (!opened[conn] || !ids.same("c"+conn, "i"+imsi)) {
 			return nil
 		}
 		ts, err := strconv.ParseInt(col("ts_ns"), 10, 64)
@@ -130,6 +178,37 @@ func Bound(truth string, lost func(frame uint64) bool, t3212 time.Duration, end 
 	}
 	return out, nil
 }
+
+// unionFind groups identities (a connection, TMSI, RAND, IMSI) that the
+// capture ties together.
+type unionFind struct {
+	id     map[string]int
+	parent []int
+}
+
+func (u *unionFind) find(k string) int {
+	if u.id == nil {
+		u.id = map[string]int{}
+	}
+	i, ok := u.id[k]
+	if !ok {
+		i = len(u.parent)
+		u.id[k] = i
+		u.parent = append(u.parent, i)
+	}
+	for u.parent[i] != i {
+		u.parent[i] = u.parent[u.parent[i]]
+		i = u.parent[i]
+	}
+	return i
+}
+
+func (u *unionFind) union(a, b string) {
+	ra, rb := u.find(a), u.find(b)
+	u.parent[ra] = rb
+}
+
+func (u *unionFind) same(a, b string) bool { return u.find(a) == u.find(b) }
 
 // Matched counts the intervals of want that got holds too, start and end
 // within a second (each of got's used once).

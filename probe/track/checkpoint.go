@@ -3,7 +3,12 @@ package track
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"reflect"
 	"slices"
+	"unsafe"
+
+	"github.com/sigprobe/sigprobe/decode"
 
 	"github.com/sigprobe/sigprobe/probe/ckpt"
 	"github.com/sigprobe/sigprobe/sink"
@@ -138,7 +143,7 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 	e.Uvarint(stateVersion)
 	st := &r.Stats
 	for _, v := range []uint64{st.Messages, st.Attributed, st.Deferred, st.Replayed, st.Unresolved, st.NoConnection,
-		st.ProvDropped, st.TMSIMapped, st.Expired, st.ByRAND, st.Unidentified, st.EvictedConns, st.EvictedTxns, st.EvictedHeld} {
+		st.ProvDropped, st.TMSIMapped, st.Expired, st.ByRAND, st.Unidentified, st.EvictedConns, st.EvictedTxns, st.EvictedHeld, st.Adopted} {
 		e.U64(v)
 	}
 	e.I64(r.sweep)
@@ -256,6 +261,76 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 		e.U32(w.tmsi)
 		e.I64(w.ts)
 	}
+	e.U64(msgLayout)
+	e.Uvarint(uint64(len(r.orphans)))
+	for i := range r.orphans {
+		o := &r.orphans[i]
+		e.U64(o.k.assoc)
+		e.U32(o.k.ref)
+		e.U8(o.k.side)
+		encMsg(e, &o.m)
+	}
+}
+
+// msgWords is decode.Message as 8-byte words (it holds no pointers).
+const msgWords = int(unsafe.Sizeof(decode.Message{}) / 8)
+
+var _ = [1]struct{}{}[unsafe.Sizeof(decode.Message{})%8]
+
+// msgLayout fingerprints decode.Message's fields: messages saved by a
+// sigprobe with another layout are not misread.
+var msgLayout = func() uint64 {
+	h := fnv.New64a()
+	var walk func(t reflect.Type, off uintptr)
+	walk = func(t reflect.Type, off uintptr) {
+		fmt.Fprintf(h, "%s:%d:%d;", t.Kind(), off, t.Size())
+		switch t.Kind() {
+		case reflect.Struct:
+			for i := range t.NumField() {
+				f := t.Field(i)
+				fmt.Fprintf(h, "%s;", f.Name)
+				walk(f.Type, off+f.Offset)
+			}
+		case reflect.Array:
+			walk(t.Elem(), off)
+		}
+	}
+	walk(reflect.TypeOf(decode.Message{}), 0)
+	return h.Sum64()
+}()
+
+// encMsg writes m as a bitmap of its non-zero words and those words (a
+// message is mostly zeros).
+func encMsg(e *ckpt.Enc, m *decode.Message) {
+	words := (*[msgWords]uint64)(unsafe.Pointer(m))
+	var mask [(msgWords + 7) / 8]byte
+	for j, v := range words {
+		if v != 0 {
+			mask[j/8] |= 1 << (j % 8)
+		}
+	}
+	for _, b := range mask {
+		e.U8(b)
+	}
+	for _, v := range words {
+		if v != 0 {
+			e.U64(v)
+		}
+	}
+}
+
+func decMsg(d *ckpt.Dec, m *decode.Message) {
+	*m = decode.Message{}
+	words := (*[msgWords]uint64)(unsafe.Pointer(m))
+	var mask [(msgWords + 7) / 8]byte
+	for i := range mask {
+		mask[i] = d.U8()
+	}
+	for j := range words {
+		if j/8 < len(mask) && mask[j/8]&(1<<(j%8)) != 0 {
+			words[j] = d.U64()
+		}
+	}
 }
 
 func cmpU(a, b uint64) int {
@@ -296,7 +371,7 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 	}
 	st := &r.Stats
 	for _, p := range []*uint64{&st.Messages, &st.Attributed, &st.Deferred, &st.Replayed, &st.Unresolved, &st.NoConnection,
-		&st.ProvDropped, &st.TMSIMapped, &st.Expired, &st.ByRAND, &st.Unidentified, &st.EvictedConns, &st.EvictedTxns, &st.EvictedHeld} {
+		&st.ProvDropped, &st.TMSIMapped, &st.Expired, &st.ByRAND, &st.Unidentified, &st.EvictedConns, &st.EvictedTxns, &st.EvictedHeld, &st.Adopted} {
 		*p = d.U64()
 	}
 	r.sweep = d.I64()
@@ -389,6 +464,23 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 	for range d.Count(20) {
 		k := d.U64()
 		r.waitingTMSI[k] = waitTMSI{tmsi: d.U32(), ts: d.I64()}
+	}
+	layout := d.U64()
+	norph := d.Count(20)
+	if norph > 0 && layout != msgLayout {
+		return fmt.Errorf("%w (messages waiting for their connection were saved by a sigprobe with another message layout)", ErrStateVersion)
+	}
+	r.orphans = r.orphans[:0]
+	clear(r.orphanN)
+	for range norph {
+		var o orphan
+		o.k = connKey{assoc: d.U64(), ref: d.U32(), side: d.U8()}
+		decMsg(d, &o.m)
+		if d.Err() != nil {
+			return d.Err()
+		}
+		r.orphans = append(r.orphans, o)
+		r.orphanN[o.k]++
 	}
 	// Derived: what is held (open connections' and provisional histories).
 	r.heldN = 0

@@ -17,9 +17,10 @@ func TestCheckpointCoversEveryField(t *testing.T) {
 		v              any
 		saved, derived []string
 	}{
-		{Resolver{}, []string{"Stats", "conns", "cslab", "cfree", "txns", "tslab", "tfree", "prov", "hoSrc", "rands", "waiting", "waitingTMSI", "sweep", "hourly"},
-			[]string{"emit", "st", "Trace", "pfree", "maxAge", "gap", "obs", "maxConns", "maxTxns", "maxHeld", "heldN", "victims"}},
+		{Resolver{}, []string{"Stats", "conns", "cslab", "cfree", "txns", "tslab", "tfree", "prov", "hoSrc", "rands", "waiting", "waitingTMSI", "sweep", "hourly", "orphans"},
+			[]string{"emit", "st", "orphanN", "Trace", "pfree", "maxAge", "gap", "obs", "maxConns", "maxTxns", "maxHeld", "heldN", "victims"}},
 		{conn{}, []string{"assoc", "refs", "has", "bscSide", "imsi", "tmsi", "cell", "target", "detached", "last", "luType", "callMO", "inCall", "smsDone", "peer", "setup", "answer", "release", "cause", "held", "rand"}, nil},
+		{orphan{}, []string{"k", "m"}, nil},
 		{txn{}, []string{"imsi", "msisdn", "keys", "nkeys", "last", "told"}, nil},
 		{heldBuf{}, []string{"cut", "runs", "evs", "last", "frames"}, nil},
 		{provisional{}, []string{"held", "tmsis"}, nil},

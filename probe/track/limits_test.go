@@ -9,6 +9,7 @@ import (
 	"github.com/sigprobe/sigprobe/decode/bssap"
 	"github.com/sigprobe/sigprobe/decode/sccp"
 	"github.com/sigprobe/sigprobe/decode/tcap"
+	"github.com/sigprobe/sigprobe/probe/ckpt"
 	"github.com/sigprobe/sigprobe/sink"
 )
 
@@ -137,4 +138,65 @@ func TestMemoryPerOpenConnection(t *testing.T) {
 		t.Fatalf("%.0f B per connection (stated %d), %.0f B per transaction (stated %d)", perConn, ConnBytes, perTxn, TxnBytes)
 	}
 	runtime.KeepAlive(r)
+}
+
+// A lost Connection Confirm hides the MSC's reference: the uplink messages
+// (here the Identity Response with the IMSI) wait for the release, which
+// carries both references, and are attributed then.
+func TestLostConnectionConfirm(t *testing.T) {
+	for _, restart := range []bool{false, true} {
+		t.Run(map[bool]string{false: "straight", true: "restarted while the message waits"}[restart], func(t *testing.T) {
+			lostConnectionConfirm(t, restart)
+		})
+	}
+}
+
+func lostConnectionConfirm(t *testing.T, restart bool) {
+	var batch sink.Batch
+	st := NewState(DefaultConfig(), &batch, func(b *sink.Batch) {})
+	r := NewResolver(st)
+	const t0, bscRef, mscRef = int64(1790812800e9), 100, 200
+	msgs := []decode.Message{
+		{Proto: decode.ProtoBSSMAP, SCCPType: sccp.CR, Type: bssap.CompleteLayer3, Dir: 0, SLR: bscRef, Has: decode.HasSLR},
+		{Proto: decode.ProtoDTAP, SCCPType: sccp.CR, PD: bssap.PDMM, Type: bssap.MMLURequest, Dir: 0, SLR: bscRef, TMSI: 0x1234, Has: decode.HasSLR | decode.HasTMSI},
+		// the Connection Confirm is lost
+		{Proto: decode.ProtoDTAP, SCCPType: sccp.DT1, PD: bssap.PDMM, Type: bssap.MMIdentityRequest, Dir: 1, DLR: bscRef, Has: decode.HasDLR},
+		{Proto: decode.ProtoDTAP, SCCPType: sccp.DT1, PD: bssap.PDMM, Type: bssap.MMIdentityResponse, Dir: 0, DLR: mscRef, Has: decode.HasDLR},
+		{Proto: decode.ProtoNone, SCCPType: sccp.RLSD, Dir: 1, DLR: bscRef, SLR: mscRef, Has: decode.HasDLR | decode.HasSLR},
+		{Proto: decode.ProtoNone, SCCPType: sccp.RLC, Dir: 0, DLR: mscRef, SLR: bscRef, Has: decode.HasDLR | decode.HasSLR},
+	}
+	msgs[0].Loc.Has, msgs[0].Loc.LAC, msgs[0].Loc.CI = 1, 300, 7
+	msgs[3].IMSI.Set("001010000000042")
+	for i := range msgs {
+		m := &msgs[i]
+		m.Assoc, m.TsNs = 7, t0+int64(max(i, 1))*1e8 // the first two travel in one Connection Request
+		r.Handle(m)
+		if i == 3 && (r.Orphans() != 1 || r.Stats.NoConnection != 0) {
+			t.Fatalf("after the Identity Response: %d waiting, %d given up", r.Orphans(), r.Stats.NoConnection)
+		}
+		if i == 3 && restart {
+			re, se := ckpt.NewEnc(0), ckpt.NewEnc(0)
+			r.SaveState(re)
+			st.SaveState(se)
+			st = NewState(DefaultConfig(), &batch, func(b *sink.Batch) {})
+			r = NewResolver(st)
+			if err := st.LoadState(ckpt.NewDec(se.Bytes())); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.LoadState(ckpt.NewDec(re.Bytes())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	imsi := sink.MakeDigits("001010000000042")
+	if r.Stats.Adopted != 1 || r.Orphans() != 0 || r.Stats.NoConnection != 0 || r.OpenConnections() != 0 {
+		t.Fatalf("adopted %d, waiting %d, given up %d, open %d", r.Stats.Adopted, r.Orphans(), r.Stats.NoConnection, r.OpenConnections())
+	}
+	if st.imsiOfTMSI(0x1234, t0) != imsi {
+		t.Fatal("the TMSI of the connection was not learned")
+	}
+	i := st.idx.get(st.subs, imsi)
+	if i < 0 || st.subs[i].cell != mkCell(300, 7) {
+		t.Fatal("the subscriber is not placed in the connection's cell")
+	}
 }

@@ -56,11 +56,17 @@ type Resolver struct {
 	// waitingTMSI: the same, for connections that ended first: their
 	// history waits under their TMSI.
 	waitingTMSI map[uint64]waitTMSI
-	maxAge      int64 // ns: mappings and connections idle longer are dropped
-	gap         int64 // ns: held cell observations further apart start a new run
-	sweep       int64 // next sweep time
-	hourly      int64 // next sweep of the TMSI map and held history
-	obs         Obs
+	// orphans: messages on a connection not known by the reference they
+	// carry, oldest first. A lost Connection Confirm hides the MSC's
+	// reference until the release (RLSD, RLC) shows both: the uplink
+	// messages wait for it, bounded (maxOrphans, an hour).
+	orphans []orphan
+	orphanN map[connKey]int32 // orphans by the reference they wait for
+	maxAge  int64             // ns: mappings and connections idle longer are dropped
+	gap     int64             // ns: held cell observations further apart start a new run
+	sweep   int64             // next sweep time
+	hourly  int64             // next sweep of the TMSI map and held history
+	obs     Obs
 
 	// Bounds (SetLimits): open connections, open transactions, held
 	// observations. heldN counts the observations held, in connections and
@@ -69,6 +75,15 @@ type Resolver struct {
 	heldN                      int
 	victims                    []victim // scratch of the evictions
 }
+
+// orphan is a message waiting for the connection whose reference k names.
+type orphan struct {
+	k connKey
+	m decode.Message
+}
+
+// maxOrphans bounds the messages waiting for their connection (712 bytes each).
+const maxOrphans = 4096
 
 // victim is an eviction candidate: when it was last active, and which.
 type victim struct {
@@ -83,7 +98,8 @@ type ResolverStats struct {
 	Deferred     uint64 // held on an unknown TMSI
 	Replayed     uint64 // held observations replayed once the IMSI was learned
 	Unresolved   uint64 // messages whose subscriber never became known (dropped)
-	NoConnection uint64 // connection-oriented messages on an unknown connection
+	NoConnection uint64 // connection-oriented messages on an unknown connection, given up
+	Adopted      uint64 // messages that waited for their connection's reference (a lost Connection Confirm) and found it
 	ProvDropped  uint64 // held observations dropped: provisional buffer full
 	TMSIMapped   uint64 // TMSI→IMSI mappings learned
 	Expired      uint64 // stale connections, transactions and mappings dropped
@@ -110,6 +126,7 @@ func NewResolver(st *State) *Resolver {
 		rands:       make(map[uint64]tmsiEntry),
 		waiting:     make(map[uint64]int32),
 		waitingTMSI: make(map[uint64]waitTMSI),
+		orphanN:     make(map[connKey]int32),
 		maxAge:      3 * 86400e9,
 		gap:         3600e9,
 		maxConns:    DefaultMaxConnections,
@@ -278,24 +295,31 @@ func (r *Resolver) aMsg(m *decode.Message) {
 		}
 	case sccp.CC:
 		if i, ok := r.conns[connKey{m.Assoc, m.DLR, 1 - m.Dir}]; ok && m.Has&decode.HasSLR != 0 {
-			c := &r.cslab[i]
-			c.refs[m.Dir], c.has[m.Dir] = m.SLR, true
-			r.conns[connKey{m.Assoc, m.SLR, m.Dir}] = i
 			ci = i
+			r.bind(i, m)
 		}
 	default:
 		if i, ok := r.conns[connKey{m.Assoc, m.DLR, 1 - m.Dir}]; ok {
 			ci = i
+			// A release carries both references: a connection whose
+			// Connection Confirm was lost learns the other side's here.
+			if (m.SCCPType == sccp.RLSD || m.SCCPType == sccp.RLC) && m.Has&decode.HasSLR != 0 && !r.cslab[i].has[m.Dir] {
+				r.bind(i, m)
+			}
 		}
 	}
 	if ci < 0 {
 		if m.Proto != decode.ProtoNone {
-			r.Stats.NoConnection++
+			if m.SCCPType != sccp.CR && m.Has&decode.HasDLR != 0 {
+				r.orphan(m)
+			} else {
+				r.Stats.NoConnection++
+			}
 		}
 		return
 	}
 	c := &r.cslab[ci]
-	c.last = m.TsNs
+	c.last = max(c.last, m.TsNs)
 	if m.Proto != decode.ProtoNone {
 		r.connMsg(c, m)
 	}
@@ -304,6 +328,73 @@ func (r *Resolver) aMsg(m *decode.Message) {
 		r.closeConn(ci)
 	}
 }
+
+// bind: connection i learns the reference m's sender (SLR) uses; what
+// waited for it is handled now.
+func (r *Resolver) bind(i int32, m *decode.Message) {
+	c := &r.cslab[i]
+	c.refs[m.Dir], c.has[m.Dir] = m.SLR, true
+	k := connKey{m.Assoc, m.SLR, m.Dir}
+	r.conns[k] = i
+	if r.orphanN[k] == 0 {
+		return
+	}
+	delete(r.orphanN, k)
+	n := 0
+	var o decode.Message
+	for j := range r.orphans {
+		if r.orphans[j].k != k {
+			if n != j {
+				r.orphans[n] = r.orphans[j]
+			}
+			n++
+			continue
+		}
+		o = r.orphans[j].m
+		r.Stats.Adopted++
+		c := &r.cslab[i]
+		c.last = max(c.last, o.TsNs)
+		r.connMsg(c, &o)
+	}
+	clear(r.orphans[n:])
+	r.orphans = r.orphans[:n]
+}
+
+// orphan keeps m until its connection is known; when maxOrphans wait, the
+// oldest quarter is given up.
+func (r *Resolver) orphan(m *decode.Message) {
+	if len(r.orphans) == maxOrphans {
+		r.dropOrphans(func(j int) bool { return j < maxOrphans/4 })
+	}
+	k := connKey{m.Assoc, m.DLR, 1 - m.Dir}
+	r.orphans = append(r.orphans, orphan{k: k, m: *m})
+	r.orphanN[k]++
+}
+
+// dropOrphans gives up the orphans drop says (by position), keeping the
+// others in order.
+func (r *Resolver) dropOrphans(drop func(j int) bool) {
+	n := 0
+	for j := range r.orphans {
+		if drop(j) {
+			r.Stats.NoConnection++
+			k := r.orphans[j].k
+			if r.orphanN[k]--; r.orphanN[k] <= 0 {
+				delete(r.orphanN, k)
+			}
+			continue
+		}
+		if n != j {
+			r.orphans[n] = r.orphans[j]
+		}
+		n++
+	}
+	clear(r.orphans[n:])
+	r.orphans = r.orphans[:n]
+}
+
+// Orphans is the number of messages waiting for a connection to be known.
+func (r *Resolver) Orphans() int { return len(r.orphans) }
 
 func (r *Resolver) newConn(k connKey) int32 {
 	if r.OpenConnections() >= r.maxConns {
@@ -726,6 +817,9 @@ func (r *Resolver) expire(now int64) {
 			r.Stats.Expired++
 			r.closeConn(int32(i))
 		}
+	}
+	if len(r.orphans) > 0 && now-r.orphans[0].m.TsNs > idle {
+		r.dropOrphans(func(j int) bool { return now-r.orphans[j].m.TsNs > idle })
 	}
 	for _, i := range r.txns {
 		if t := &r.tslab[i]; t.nkeys > 0 && now-t.last > idle {
