@@ -690,11 +690,11 @@ type Stats struct {
 	HeldSubscribers, HeldObservations int
 	OpenConnections, OpenTransactions int
 	// Orphans: messages still waiting for their connection's reference.
-	Orphans int
-	Rows                              uint64 // rows handed to the outputs
-	Triggers                          uint64
-	Lines                             uint64 // JSON lines written to Messages
-	Outputs                           []OutputStats
+	Orphans  int
+	Rows     uint64 // rows handed to the outputs
+	Triggers uint64
+	Lines    uint64 // JSON lines written to Messages
+	Outputs  []OutputStats
 	// Checkpoints committed; WALReplayed messages fed again from the log.
 	Checkpoints, WALReplayed uint64
 	Resumed                  bool // started from a checkpoint
