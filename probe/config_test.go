@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sigprobe/sigprobe/probe/capture"
+	"github.com/sigprobe/sigprobe/probe/track"
 )
 
 func TestExampleConfig(t *testing.T) {
@@ -24,6 +25,10 @@ func TestExampleConfig(t *testing.T) {
 		c.Capture.BlockTimeout != 2*time.Millisecond || c.NATS.Embedded.StoreDir == "" || c.State.Dir != "/var/lib/sigprobe/state" ||
 		c.State.CheckpointInterval != 5*time.Minute || c.Output.FlushInterval != 5*time.Second || c.NATS.Duplicates != 10*time.Minute {
 		t.Errorf("config %+v", c)
+	}
+	if c.Capture.ReorderWindow != DefaultReorderWindow || c.Capture.ReorderMaxPackets != DefaultReorderMaxPackets || c.Capture.ClockSkew != DefaultClockSkew ||
+		c.Subscribers != 1_000_000 || c.Limits != (LimitsConfig{track.DefaultMaxConnections, track.DefaultMaxTransactions, track.DefaultMaxHeld}) {
+		t.Errorf("the example's reorder, clock, subscribers and limits keys are not the defaults it states: %+v %+v %d", c.Capture, c.Limits, c.Subscribers)
 	}
 	cc := c.captureConfig()
 	if cc.EBPF != capture.EBPFAuto || cc.BlockSize != 1<<20 || len(cc.Ports) != 2 {
