@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -64,6 +65,9 @@ func emptyPcap(t testing.TB) string {
 // a second of CPU each.
 func TestManyRegionsLoadFast(t *testing.T) {
 	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("SIGPROBE_REGIONS")); err == nil && v > 0 {
+		n = v
+	}
 	path := manyRegions(t, n)
 	c0 := cpuTime()
 	t0 := time.Now()
