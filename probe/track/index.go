@@ -156,7 +156,7 @@ func (ix *tmsiIndex) get(t uint32, ts int64) int32 {
 // set maps t to pos, used at ts; it reports whether the mapping is new or
 // changed. expect sizes the table when it must grow.
 func (ix *tmsiIndex) set(t uint32, pos int32, ts int64, expect int) bool {
-	if t == 0 {
+	if t == 0 || pos >= MaxSubscribers {
 		return false
 	}
 	if h := ix.find(t); h >= 0 {
