@@ -95,9 +95,13 @@ const (
 )
 
 // newReorder returns a stage that hands packets to deliver. window 0
-// keeps the arrival order; skew 0 trusts every timestamp.
+// keeps the arrival order; skew 0 trusts every timestamp; maxHeld 0 is
+// DefaultReorderMaxPackets.
 func newReorder(window, skew time.Duration, maxHeld int, deliver func(*packet)) *reorder {
-	return &reorder{window: int64(window), skew: int64(skew), maxHeld: max(maxHeld, 1), deliver: deliver, out: math.MinInt64}
+	if maxHeld <= 0 {
+		maxHeld = DefaultReorderMaxPackets
+	}
+	return &reorder{window: int64(window), skew: int64(skew), maxHeld: maxHeld, deliver: deliver, out: math.MinInt64}
 }
 
 // add takes one packet from the source (p.data is copied).
