@@ -4,7 +4,7 @@ BIN     ?= bin/sigprobe
 DIST    ?= dist
 DEMO    := demo-out
 
-.PHONY: all build package demo test test-deps bench bench-latency e2e-long sweep fuzz clean
+.PHONY: all build package demo test test-deps bench bench-latency e2e-long sweep impair fuzz clean
 
 all: build
 
@@ -79,3 +79,10 @@ clean:
 # default 5000 packets/s; needs root): p50/p99 from capture to JetStream ack.
 bench-latency:
 	$(GO) test -run '^$$' -bench TriggerLatency -benchtime 3x -v ./probe/ | grep -E 'Benchmark|bucket'
+
+# Dwell share under loss, burst loss, duplicates, reordering and clock
+# glitches next to the perfect-probe bound, several seeds
+# (SIGPROBE_IMPAIR_SUBS, default 2000; SIGPROBE_IMPAIR_SEEDS, default 3);
+# the table goes to bench/impair.md.
+impair:
+	SIGPROBE_IMPAIR=1 SIGPROBE_IMPAIR_OUT=$(CURDIR)/bench/impair.md $(GO) test -count=1 -timeout 2h -run TestImpairmentSweep -v ./probe/ | grep -v '^=== '

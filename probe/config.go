@@ -44,9 +44,15 @@ type Config struct {
 	// HomeCountryCodes are the E.164 country codes of the operator's own
 	// VLR numbers: a home subscriber updating its location from a VLR
 	// numbered otherwise is abroad (roam-out, roam_out/roam_return rules).
-	HomeCountryCodes []string     `yaml:"home_country_codes"`
-	State            StateConfig  `yaml:"state"`
-	Output           OutputConfig `yaml:"output"`
+	HomeCountryCodes []string `yaml:"home_country_codes"`
+	// Subscribers is about how many subscribers the probe will track: the
+	// tables are sized for them up front (at most 64 bytes each, TMSI
+	// included, where growing as they come costs up to a fifth more).
+	// 0: grow as they come.
+	Subscribers int          `yaml:"subscribers"`
+	Limits      LimitsConfig `yaml:"limits"`
+	State       StateConfig  `yaml:"state"`
+	Output      OutputConfig `yaml:"output"`
 	// Messages, when set, receives every decoded message as a JSON line, the
 	// same as `sigprobe decode` ("-": standard output). A debugging aid: it
 	// is not part of checkpoints.
@@ -114,6 +120,34 @@ type CaptureConfig struct {
 	// a message with a made-up identity. Turn it off only for captures
 	// taken on a sending host before checksum offload filled the field in.
 	VerifyChecksum *bool `yaml:"verify_checksum"`
+	// ReorderWindow: packets are put back in capture-time order within this
+	// window before they are decoded (a tap aggregator delivers its ports'
+	// packets in the order its queues release them; a live worker drains
+	// its interfaces' rings one after the other). It delays every packet
+	// by as much. Default 100ms; 0: arrival order.
+	ReorderWindow time.Duration `yaml:"reorder_window"`
+	// ReorderMaxPackets bounds the packets a worker holds in its window
+	// (default 100,000); past it the oldest leave early, counted.
+	ReorderMaxPackets int `yaml:"reorder_max_packets"`
+	// ClockSkew: a packet stamped further than this from the running clock
+	// is counted and decoded at the clock's time instead of its own, unless
+	// the packets after it agree on the new time. Default 1h; 0: trust
+	// every timestamp.
+	ClockSkew time.Duration `yaml:"clock_skew"`
+}
+
+// LimitsConfig bounds what the tracking holds for what is not settled yet;
+// past a bound the entries idle longest are dropped first, and counted
+// (sigprobe_track_evicted_total{what}).
+type LimitsConfig struct {
+	// Connections: open SCCP connections (default 1,000,000, about
+	// track.ConnBytes bytes each).
+	Connections int `yaml:"connections"`
+	// Transactions: open TCAP transactions (default 1,000,000).
+	Transactions int `yaml:"transactions"`
+	// Held: observations held for phones whose IMSI is not known yet
+	// (default 2,000,000).
+	Held int `yaml:"held"`
 }
 
 // verifyChecksum is capture.verify_checksum with its default.
@@ -255,6 +289,10 @@ const (
 	DefaultFlushInterval      = 5 * time.Second
 	DefaultQueueBatches       = 64
 	DefaultSpoolMaxBytes      = 1 << 30
+	DefaultReorderWindow      = 100 * time.Millisecond
+	DefaultReorderMaxPackets  = 100_000
+	DefaultClockSkew          = time.Hour
+	MaxReorderWindow          = 10 * time.Second
 	DefaultNATSDuplicates     = 10 * time.Minute
 	// DefaultBlockTimeout is short so that a trigger leaves within a few
 	// milliseconds of its packet even at low rates.
@@ -266,7 +304,9 @@ const (
 // DefaultConfig is the configuration without a file.
 func DefaultConfig() Config {
 	tc := track.DefaultConfig()
-	return Config{T3212: tc.T3212, HomePLMNs: tc.HomePLMNs, HomeCountryCodes: tc.HomeCountryCodes}
+	return Config{T3212: tc.T3212, HomePLMNs: tc.HomePLMNs, HomeCountryCodes: tc.HomeCountryCodes,
+		Capture: CaptureConfig{ReorderWindow: DefaultReorderWindow, ClockSkew: DefaultClockSkew},
+		Limits:  LimitsConfig{Connections: tc.MaxConnections, Transactions: tc.MaxTransactions, Held: tc.MaxHeld}}
 }
 
 // LoadConfig reads a configuration file over DefaultConfig. Unknown keys
@@ -420,7 +460,10 @@ func (c *Config) validate() error {
 		"output.parquet.max_rows": c.Output.Parquet.MaxRows, "output.parquet.max_age": int64(c.Output.Parquet.MaxAge),
 		"output.clickhouse.batch_rows": int64(c.Output.ClickHouse.BatchRows), "output.clickhouse.spool_max_bytes": c.Output.ClickHouse.SpoolMaxBytes,
 		"output.clickhouse.dial_timeout": int64(c.Output.ClickHouse.DialTimeout), "output.clickhouse.insert_timeout": int64(c.Output.ClickHouse.InsertTimeout),
-		"output.clickhouse.close_timeout": int64(c.Output.ClickHouse.CloseTimeout), "nats.duplicates": int64(c.NATS.Duplicates)} {
+		"output.clickhouse.close_timeout": int64(c.Output.ClickHouse.CloseTimeout), "nats.duplicates": int64(c.NATS.Duplicates),
+		"capture.reorder_window": int64(cc.ReorderWindow), "capture.reorder_max_packets": int64(cc.ReorderMaxPackets),
+		"capture.clock_skew": int64(cc.ClockSkew), "limits.connections": int64(c.Limits.Connections),
+		"limits.transactions": int64(c.Limits.Transactions), "limits.held": int64(c.Limits.Held), "subscribers": int64(c.Subscribers)} {
 		if v < 0 {
 			return fieldErr(k, "must not be negative")
 		}
@@ -428,7 +471,16 @@ func (c *Config) validate() error {
 	if c.Capture.BlockTimeout > 0 && c.Capture.BlockTimeout < time.Millisecond {
 		return fieldErr("capture.block_timeout", "%v: the kernel counts in milliseconds; give at least 1ms", c.Capture.BlockTimeout)
 	}
-	if c.T3212 < time.Minute || c.T3212 > 1530*time.Minute {
+	if cc.ReorderWindow > MaxReorderWindow {
+		return fieldErr("capture.reorder_window", "%v: at most %v (every packet waits this long)", cc.ReorderWindow, MaxReorderWindow)
+	}
+	if cc.ClockSkew > 0 && cc.ClockSkew <= 2*cc.ReorderWindow {
+		return fieldErr("capture.clock_skew", "%v: must exceed twice capture.reorder_window (%v), or 0 to trust every timestamp", cc.ClockSkew, cc.ReorderWindow)
+	}
+	if c.Subscribers > track.MaxSubscribers {
+		return fieldErr("subscribers", "%d: at most %d", c.Subscribers, track.MaxSubscribers)
+	}
+	if c.T3212 < 6*time.Minute || c.T3212 > 1530*time.Minute {
 		return fieldErr("t3212", "%v: TS 24.008 allows 6 minutes to 25.5 hours (give e.g. 2h)", c.T3212)
 	}
 	for _, cc := range c.HomeCountryCodes {
@@ -559,6 +611,19 @@ func (c *Config) Resolve(mode Mode) error {
 	if c.Capture.BlockTimeout == 0 {
 		c.Capture.BlockTimeout = DefaultBlockTimeout
 	}
+	if c.Capture.ReorderMaxPackets == 0 {
+		c.Capture.ReorderMaxPackets = DefaultReorderMaxPackets
+	}
+	tc := track.DefaultConfig()
+	for _, l := range []struct {
+		v   *int
+		def int
+	}{{&c.Limits.Connections, tc.MaxConnections},
+		{&c.Limits.Transactions, tc.MaxTransactions}, {&c.Limits.Held, tc.MaxHeld}} {
+		if *l.v == 0 {
+			*l.v = l.def
+		}
+	}
 	switch mode {
 	case ModeRun:
 		if len(c.Capture.Interfaces) == 0 {
@@ -667,6 +732,8 @@ func (c *Config) trackConfig() (track.Config, error) {
 	if len(c.HomeCountryCodes) > 0 {
 		tc.HomeCountryCodes = c.HomeCountryCodes
 	}
+	tc.MaxConnections, tc.MaxTransactions, tc.MaxHeld = c.Limits.Connections, c.Limits.Transactions, c.Limits.Held
+	tc.Subscribers = c.Subscribers
 	if len(c.HomePLMNs) > 0 {
 		tc.HomePLMNs = c.HomePLMNs
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sigprobe/sigprobe/probe/capture"
+	"github.com/sigprobe/sigprobe/probe/track"
 )
 
 func TestExampleConfig(t *testing.T) {
@@ -33,6 +34,10 @@ func TestExampleConfig(t *testing.T) {
 	}
 	if c.Privacy.KeyFile != "/etc/sigprobe/pseudonym.key" || c.NATS.Embedded.UsersFile == "" || c.Messages != "" {
 		t.Errorf("privacy %+v, users file %q, messages %q", c.Privacy, c.NATS.Embedded.UsersFile, c.Messages)
+	}
+	if c.Capture.ReorderWindow != DefaultReorderWindow || c.Capture.ReorderMaxPackets != DefaultReorderMaxPackets || c.Capture.ClockSkew != DefaultClockSkew ||
+		c.Subscribers != 1_000_000 || c.Limits != (LimitsConfig{track.DefaultMaxConnections, track.DefaultMaxTransactions, track.DefaultMaxHeld}) {
+		t.Errorf("the example's reorder, clock, subscribers and limits keys are not the defaults it states: %+v %+v %d", c.Capture, c.Limits, c.Subscribers)
 	}
 	cc := c.captureConfig()
 	if cc.EBPF != capture.EBPFAuto || cc.BlockSize != 1<<20 || len(cc.Ports) != 2 {
@@ -89,6 +94,14 @@ func TestConfigErrors(t *testing.T) {
 		{"negative", "capture:\n  workers: -1\n", "line 2: capture.workers: must not be negative"},
 		{"zero t3212", "t3212: 0s\n", "line 1: t3212: 0s: TS 24.008 allows"},
 		{"tiny t3212", "t3212: 1ns\n", "t3212: 1ns"},
+		{"negative t3212", "t3212: -1h\n", "line 1: t3212: -1h0m0s: TS 24.008 allows 6 minutes"},
+		{"t3212 under a deci-hour", "t3212: 5m\n", "line 1: t3212: 5m0s: TS 24.008 allows 6 minutes"},
+		{"t3212 over 255 deci-hours", "t3212: 26h\n", "t3212: 26h0m0s"},
+		{"negative reorder window", "capture:\n  reorder_window: -1ms\n", "line 2: capture.reorder_window: must not be negative"},
+		{"reorder window too long", "capture:\n  reorder_window: 1m\n", "line 2: capture.reorder_window: 1m0s: at most 10s"},
+		{"clock skew inside the window", "capture:\n  reorder_window: 1s\n  clock_skew: 1s\n", "line 3: capture.clock_skew: 1s: must exceed twice capture.reorder_window"},
+		{"negative limit", "limits:\n  connections: -5\n", "line 2: limits.connections: must not be negative"},
+		{"too many subscribers", "subscribers: 999999999\n", "line 1: subscribers: 999999999: at most"},
 		{"bad plmn", "home_plmns: [abcde]\n", `home_plmns: "abcde"`},
 		{"bad dsn", "output:\n  clickhouse:\n    dsn: mysql://x\n", "line 3: output.clickhouse.dsn"},
 		{"bad listen", "metrics:\n  listen: 9090\n", "metrics.listen"},

@@ -31,6 +31,9 @@ type pipeline struct {
 	queue chan *MsgBatch
 	ctl   chan func()
 	done  chan struct{}
+	// merge puts several live workers' batches into one time line (nil:
+	// one worker, its batches are taken as they come).
+	merge *merge
 
 	live       bool
 	flushEvery time.Duration
@@ -62,7 +65,8 @@ func newPipeline(log *slog.Logger, tc track.Config, eng *rules.Engine) *pipeline
 	if eng != nil {
 		p.state.SetRules(eng)
 	}
-	p.res = track.NewResolver(p.state.Observe)
+	p.res = track.NewResolver(p.state)
+	p.res.SetLimits(tc.MaxConnections, tc.MaxTransactions, tc.MaxHeld)
 	p.res.Trace = tc.Trace
 	return p
 }
@@ -127,7 +131,15 @@ func (p *pipeline) run(ckptEvery time.Duration) {
 			fn()
 		case b, ok := <-p.queue:
 			if !ok {
+				if p.merge != nil {
+					p.merge.release(p.handle, true)
+				}
 				return
+			}
+			if p.merge != nil {
+				p.merge.add(b)
+				p.merge.release(p.handle, false)
+				continue
 			}
 			p.handle(b)
 		case <-flushC:

@@ -127,7 +127,7 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 			return nil, err
 		}
 		p.src = p.file
-		p.ws = workers{newWorker(func(b *MsgBatch) { putBatch(b) }, p.msgs, cfg.Capture.verifyChecksum())}
+		p.ws = workers{newWorker(0, func(b *MsgBatch) { putBatch(b) }, p.msgs, &cfg.Capture)}
 		p.m = newProbeMetrics(nil, nil)
 		return p, nil
 	}
@@ -209,9 +209,16 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 		}
 	}
 
-	for range p.src.workers() {
-		w := newWorker(p.pipe.feed, p.msgs, cfg.Capture.verifyChecksum())
+	if n := p.src.workers(); n > 1 {
+		p.pipe.merge = newMerge(n, mergeHeld)
+	}
+	for i := range p.src.workers() {
+		w := newWorker(i, p.pipe.feed, p.msgs, &cfg.Capture)
 		w.skip = skip
+		if p.live != nil {
+			w.slack = int64(cfg.Capture.BlockTimeout + 5*time.Millisecond)
+		}
+		w.marks = p.pipe.merge != nil
 		p.ws = append(p.ws, w)
 	}
 
@@ -257,6 +264,9 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 	p.logStart()
 	return p, nil
 }
+
+// mergeHeld bounds the messages the merge of several workers holds.
+const mergeHeld = 64 * batchSize
 
 // recoverWAL feeds the write-ahead log written since the checkpoint through
 // the pipeline, then starts a new log segment.
@@ -626,6 +636,7 @@ func (p *Probe) Run(ctx context.Context) (Stats, error) {
 		p.live.c.Close()
 	}
 	for _, w := range p.ws {
+		w.flush()
 		w.handOn()
 		w.publishStats()
 	}
@@ -637,7 +648,11 @@ func (p *Probe) Run(ctx context.Context) (Stats, error) {
 
 	var end int64
 	if p.file != nil {
-		end = p.file.last
+		// The capture's end by its sane clock (a last packet from next
+		// year does not end every dwell next year).
+		for _, w := range p.ws {
+			end = max(end, w.upTo)
+		}
 		if runErr == nil && p.ck != nil {
 			p.ck.complete = true
 		}
@@ -744,6 +759,8 @@ func (p *Probe) updateSourceMetrics() {
 		p.log.Warn("SCTP packets with an all-zero checksum are dropped: was this captured on a sending host before checksum offload? then set capture.verify_checksum: false (--verify-checksum=false)",
 			"packets", ds.ZeroChecksums)
 	}
+	rs := p.ws.reorderStats()
+	p.m.setReorder(&rs)
 	if p.file != nil {
 		p.m.received.Set(ds.Packets)
 	}
@@ -761,13 +778,21 @@ type Stats struct {
 	Capture   capture.Stats // live
 	Packets   uint64        // packets read
 	Truncated uint64        // a capture file's cut-off last packet
+	Reorder   ReorderStats  // the reorder windows and clock checks before decoding
 	Decode    decode.Stats
 	Resolver  track.ResolverStats
 	State     track.StateStats
-	Rows      uint64 // rows handed to the outputs
-	Triggers  uint64
-	Lines     uint64 // JSON lines written to Messages
-	Outputs   []OutputStats
+	// Held: phones seen whose IMSI never showed (yet), and the
+	// observations held for them, when the run ended; Open: SCCP
+	// connections and TCAP transactions still open.
+	HeldSubscribers, HeldObservations int
+	OpenConnections, OpenTransactions int
+	// Orphans: messages still waiting for their connection's reference.
+	Orphans  int
+	Rows     uint64 // rows handed to the outputs
+	Triggers uint64
+	Lines    uint64 // JSON lines written to Messages
+	Outputs  []OutputStats
 	// Checkpoints committed; WALReplayed messages fed again from the log.
 	Checkpoints, WALReplayed uint64
 	Resumed                  bool // started from a checkpoint
@@ -792,7 +817,7 @@ func (s *Stats) MessagesPerSecond() float64 {
 }
 
 func (p *Probe) stats() Stats {
-	st := Stats{Mode: p.opt.Mode, Decode: p.ws.decodeStats(), Resumed: p.loaded != nil, WALReplayed: p.walRec.messages}
+	st := Stats{Mode: p.opt.Mode, Decode: p.ws.decodeStats(), Reorder: p.ws.reorderStats(), Resumed: p.loaded != nil, WALReplayed: p.walRec.messages}
 	if !p.started.IsZero() {
 		st.Elapsed = time.Since(p.started)
 	}
@@ -806,6 +831,9 @@ func (p *Probe) stats() Stats {
 	}
 	if p.pipe != nil {
 		st.Resolver, st.State = p.pipe.stats()
+		st.HeldSubscribers, st.HeldObservations = p.pipe.res.HeldSubscribers(), p.pipe.res.HeldObservations()
+		st.OpenConnections, st.OpenTransactions = p.pipe.res.OpenConnections(), p.pipe.res.OpenTransactions()
+		st.Orphans = p.pipe.res.Orphans()
 		st.Rows = p.pipe.rowsOut
 		st.Triggers = p.m.setRules(p.pipe.eng)
 	}
@@ -818,12 +846,32 @@ func (p *Probe) stats() Stats {
 	return st
 }
 
-// LogAttrs are the summary as log attributes.
+// Unidentified is the number of phones seen whose IMSI never showed: given
+// up, or still waiting when the run ended.
+func (s *Stats) Unidentified() uint64 { return s.Resolver.Unidentified + uint64(s.HeldSubscribers) }
+
+// NoConnection is the number of messages on connections the probe never
+// saw open: given up, or still waiting for the connection's reference when
+// the run ended.
+func (s *Stats) NoConnection() uint64 { return s.Resolver.NoConnection + uint64(s.Orphans) }
+
+// Evicted is what the tracking dropped at its bounds (limits.*).
+func (s *Stats) Evicted() uint64 {
+	return s.Resolver.EvictedConns + s.Resolver.EvictedTxns + s.Resolver.EvictedHeld
+}
+
+// LogAttrs are the summary as log attributes. Every loss has a count:
+// messages on connections the probe never saw open (no_connection),
+// observations of phones never identified (unresolved, and held at the
+// end), packets later than the reorder window, clock outliers, entries
+// dropped at the tracking bounds.
 func (s *Stats) LogAttrs() []any {
 	a := []any{"packets", s.Packets, "messages", s.Decode.Messages, "decode_errors", s.Decode.Errors,
-		"subscribers", s.State.Subscribers, "dwell_rows", s.State.DwellRows, "rows", s.Rows, "triggers", s.Triggers,
-		"attributed", s.Resolver.Attributed, "unresolved", s.Resolver.Unresolved, "no_connection", s.Resolver.NoConnection,
-		"held_dropped", s.Resolver.ProvDropped, "checkpoints", s.Checkpoints}
+		"subscribers", s.State.Subscribers, "unidentified", s.Unidentified(), "dwell_rows", s.State.DwellRows, "rows", s.Rows, "triggers", s.Triggers,
+		"attributed", s.Resolver.Attributed, "unresolved", s.Resolver.Unresolved, "held", s.HeldObservations,
+		"no_connection", s.NoConnection(), "held_dropped", s.Resolver.ProvDropped, "evicted", s.Evicted(),
+		"reorder_late", s.Reorder.Late, "reorder_overflow", s.Reorder.Overflow, "clock_outliers", s.Reorder.Outliers,
+		"clock_jumps", s.Reorder.Jumps, "checkpoints", s.Checkpoints}
 	if s.Mode == ModeRun {
 		a = append(a, "kernel_packets", s.Capture.KernelPackets, "kernel_drops", s.Capture.KernelDrops,
 			"queue_freezes", s.Capture.QueueFreezes, "bpf_passed", s.Capture.FilterPassed, "bpf_dropped", s.Capture.FilterDropped,

@@ -18,9 +18,10 @@ import (
 // packet is one frame a source hands to a decode worker. data is valid only
 // during the call.
 type packet struct {
-	lt   layers.LinkType
-	ts   int64 // capture time, ns
-	data []byte
+	lt    layers.LinkType
+	ts    int64  // capture time, ns
+	frame uint64 // 1-based number in a capture file (0 live)
+	data  []byte
 }
 
 // packetHandler is what a source drives. For each worker one goroutine
@@ -135,7 +136,7 @@ func (s *fileSource) run(ctx context.Context, h packetHandler) error {
 			s.first = ts
 		}
 		s.last = ts
-		p = packet{lt: lt, ts: ts, data: data}
+		p = packet{lt: lt, ts: ts, frame: s.packets, data: data}
 		h.packet(0, &p)
 	}
 }

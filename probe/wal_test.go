@@ -18,7 +18,7 @@ func simMessages(t testing.TB, packets int) []decode.Message {
 	}
 	defer src.close()
 	var msgs []decode.Message
-	w := newWorker(func(b *MsgBatch) { msgs = append(msgs, b.Msgs...) }, nil, true)
+	w := newWorker(0, func(b *MsgBatch) { msgs = append(msgs, b.Msgs...) }, nil, nil)
 	if err := src.run(t.Context(), workers{w}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"sync"
+	"time"
 
 	"github.com/sigprobe/sigprobe/decode"
 )
@@ -19,6 +20,12 @@ type MsgBatch struct {
 	replayed bool
 	// closeAt, read back from the log, is a graceful stop at that time (ns).
 	closeAt int64
+	// worker that decoded it, and upTo: the capture time up to which the
+	// worker has handed on everything (its later messages are newer, but
+	// for packets later than its reorder window). The pipeline merges the
+	// workers' batches by it.
+	worker int
+	upTo   int64
 }
 
 const (
@@ -33,7 +40,7 @@ var batchPool = sync.Pool{New: func() any { return &MsgBatch{Msgs: make([]decode
 
 func getBatch() *MsgBatch {
 	b := batchPool.Get().(*MsgBatch)
-	b.Msgs, b.pos, b.cut, b.replayed, b.closeAt = b.Msgs[:0], 0, false, false, 0
+	b.Msgs, b.pos, b.cut, b.replayed, b.closeAt, b.worker, b.upTo = b.Msgs[:0], 0, false, false, 0, 0, 0
 	return b
 }
 
@@ -45,9 +52,22 @@ func putBatch(b *MsgBatch) { batchPool.Put(b) }
 // nearly full or when its source has nothing waiting. Its methods run on
 // the source's goroutine for this worker only.
 type worker struct {
+	id    int
 	stack *decode.Stack
 	batch *MsgBatch
-	frame uint64 // packets seen (Message.Frame)
+	// ro puts packets in capture-time order before decoding (nil: none).
+	ro *reorder
+	// slack: live, how old a packet the kernel may still hand over when the
+	// worker's rings are empty (a ring block's timeout and then some); 0
+	// for files, whose workers are never idle.
+	slack int64
+	upTo  int64
+	// marks: an idle worker tells the pipeline's merge how far it is
+	// complete even with nothing new (several live workers); sent: the
+	// upTo last handed on.
+	marks bool
+	sent  int64
+	frame uint64 // packets decoded
 	// skip is the number of packets whose messages a restored checkpoint
 	// already holds: they are decoded (to rebuild reassembly state exactly)
 	// but their messages are dropped.
@@ -58,21 +78,42 @@ type worker struct {
 	lines  []byte
 	nlines uint64
 
-	mu    sync.Mutex // guards stats
-	stats decode.Stats
+	mu      sync.Mutex // guards stats and roStats
+	stats   decode.Stats
+	roStats ReorderStats
 }
 
-func newWorker(hand func(*MsgBatch), msgs *messages, verify bool) *worker {
+// newWorker returns decode worker id; src tunes its reorder stage.
+func newWorker(id int, hand func(*MsgBatch), msgs *messages, src *CaptureConfig) *worker {
 	st := decode.NewStack()
 	st.SCCPEvents = true
-	st.VerifyChecksum = verify
-	return &worker{stack: st, batch: getBatch(), hand: hand, msgs: msgs}
+	st.VerifyChecksum = src == nil || src.verifyChecksum()
+	w := &worker{id: id, stack: st, batch: getBatch(), hand: hand, msgs: msgs}
+	if src != nil && (src.ReorderWindow > 0 || src.ClockSkew > 0) {
+		w.ro = newReorder(src.ReorderWindow, src.ClockSkew, src.ReorderMaxPackets, w.decode)
+	}
+	return w
 }
 
+// packet takes one packet from the source.
 func (w *worker) packet(p *packet) {
+	if w.ro != nil {
+		w.ro.add(p)
+		return
+	}
+	w.decode(p)
+}
+
+// decode decodes one packet into the current batch.
+func (w *worker) decode(p *packet) {
 	w.frame++
+	w.upTo = max(w.upTo, p.ts)
+	frame := p.frame
+	if frame == 0 {
+		frame = w.frame
+	}
 	n := len(w.batch.Msgs)
-	w.batch.Msgs, _ = w.stack.Decode(w.batch.Msgs, p.lt, w.frame, p.ts, p.data)
+	w.batch.Msgs, _ = w.stack.Decode(w.batch.Msgs, p.lt, frame, p.ts, p.data)
 	if w.frame <= w.skip {
 		w.batch.Msgs = w.batch.Msgs[:n]
 	} else if w.msgs != nil {
@@ -104,23 +145,50 @@ func (w *worker) handOn() {
 		w.msgs.write(w.lines, w.nlines)
 		w.lines, w.nlines = w.lines[:0], 0
 	}
-	if len(w.batch.Msgs) == 0 {
+	if len(w.batch.Msgs) == 0 && !(w.marks && w.upTo > w.sent) {
 		return
 	}
-	w.batch.pos = w.frame
+	w.batch.pos, w.batch.worker, w.batch.upTo = w.frame, w.id, w.upTo
+	w.sent = w.upTo
 	w.hand(w.batch)
 	w.batch = getBatch()
 }
 
+// idle: the source has nothing waiting. A live worker releases what its
+// reorder window held long enough by the wall clock.
 func (w *worker) idle() {
+	if w.slack > 0 {
+		h := time.Now().UnixNano() - w.slack
+		if w.ro != nil {
+			h = w.ro.releaseUntil(h)
+		}
+		w.upTo = max(w.upTo, h)
+	}
 	w.handOn()
 	w.publishStats()
+}
+
+// flush decodes what the reorder window still holds: the source ended.
+func (w *worker) flush() {
+	if w.ro != nil {
+		w.ro.flush()
+	}
 }
 
 func (w *worker) publishStats() {
 	w.mu.Lock()
 	w.stats = w.stack.Stats
+	if w.ro != nil {
+		w.roStats = w.ro.stats
+	}
 	w.mu.Unlock()
+}
+
+// reorderStats returns the worker's reorder counters as last published.
+func (w *worker) reorderStats() ReorderStats {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.roStats
 }
 
 // decodeStats returns the worker's counters as last published.
@@ -146,6 +214,15 @@ func (ws workers) decodeStats() decode.Stats {
 }
 
 func addDecodeStats(dst, s *decode.Stats) { dst.Add(s) }
+
+func (ws workers) reorderStats() ReorderStats {
+	var sum ReorderStats
+	for _, w := range ws {
+		s := w.reorderStats()
+		sum.add(&s)
+	}
+	return sum
+}
 
 // messages is the JSON lines output (--messages): one writer shared by the
 // workers, whole buffers at a time. The first write error stops it (logged

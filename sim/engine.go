@@ -33,6 +33,7 @@ type gen struct {
 	loc          *csvWriter
 	t3212        int64
 	hlrTID       uint32
+	conns        uint32 // SCCP connections opened (messages.csv conn)
 	ev           evHeap
 	progress     func(simulated time.Duration) // Config.Progress; nil: none
 	mark         mark                          // the event of the next message queued with dt1

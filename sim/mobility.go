@@ -216,7 +216,10 @@ func (g *gen) authenticate(t int64, i int32, c *conn) int64 {
 	tr := g.triplet(i, s.authSer)
 	t += g.lat(5, 20)
 	g.l3 = wire.AuthRequest(g.l3[:0], s.cksn, &tr.RAND)
-	g.dtap(t, i, c, false, 0, 5, 0x12, "Authentication Request")
+	g.bss = wire.DTAP(g.bss[:0], 0, g.l3)
+	r := g.row(i, protoDTAP, 5, 0x12, "Authentication Request")
+	r.addRAND(&tr.RAND)
+	g.dt1(t, c, false, r)
 	t += g.lat(150, 400)
 	g.l3 = wire.AuthResponse(g.l3[:0], tr.SRES)
 	g.dtap(t, i, c, true, 0, 5, 0x14, "Authentication Response")
@@ -365,7 +368,7 @@ func (g *gen) handover(i int32, old int32) {
 	g.dt1(t, c, true, r)
 	m := &nw.mscs[nw.las[newLA].msc]
 	nb := &nw.bscs[nw.las[newLA].bsc]
-	nc := conn{bsc: int32(nw.las[newLA].bsc), mscRef: m.newRef(), sls: c.sls, moLeg: c.moLeg}
+	nc := conn{id: g.newConn(), bsc: int32(nw.las[newLA].bsc), mscRef: m.newRef(), sls: c.sls, moLeg: c.moLeg}
 	tr := g.triplet(i, s.authSer)
 	t += g.lat(10, 40)
 	srv := g.cgi(s.serving)
@@ -376,6 +379,7 @@ func (g *gen) handover(i int32, old int32) {
 	r.carry |= cIMSI
 	r.addCell(srv, nb.disc)
 	r.addCell(tgt, nb.disc)
+	r.conn = nc.id
 	p.add(r)
 	g.out.push(p)
 	t += g.lat(10, 40)

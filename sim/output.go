@@ -42,7 +42,10 @@ type row struct {
 	nci    uint8
 	lac    [4]uint16
 	ci     [4]uint16
-	obs    int32 // cell this message shows the subscriber in, -1 none
+	obs    int32  // cell this message shows the subscriber in, -1 none
+	conn   uint32 // the SCCP connection it travels on, 0 none
+	nrand  uint8
+	rands  [5]uint64 // RANDs carried (first 8 octets): Authentication Request, sendAuthenticationInfo result
 	detach bool
 	noOp   bool // a MAP result without a parameter carries no operation code
 	reveal bool // the dialogue ties the subscriber's MSISDN to its IMSI here
@@ -129,7 +132,7 @@ func newOutput(pcap, msgs, dwell, events io.Writer, nw *network, subs []subscrib
 	o.dwell = bufio.NewWriterSize(dwell, 1<<16)
 	o.events = newEventsWriter(bufio.NewWriterSize(events, 1<<16))
 	o.revealedAt = make([]int64, len(subs))
-	o.msgs.WriteString("frame,ts_ns,imsi,proto,pd,type,comp,name,msg_imsi,tmsi,imei,imeisv,msisdn,lac,ci,cell\n")
+	o.msgs.WriteString("frame,ts_ns,imsi,proto,pd,type,comp,name,msg_imsi,tmsi,imei,imeisv,msisdn,lac,ci,cell,conn,rand\n")
 	o.dwell.WriteString("imsi,lac,ci,start_ts,end_ts\n")
 	o.dCell = make([]int32, len(subs))
 	for i := range o.dCell {
@@ -424,6 +427,17 @@ func (o *output) writeRow(r *row, ts int64) {
 		b = strconv.AppendUint(b, uint64(c.LAI.LAC), 10)
 		b = append(b, '-')
 		b = strconv.AppendUint(b, uint64(c.CI), 10)
+	}
+	b = append(b, ',')
+	if r.conn != 0 {
+		b = strconv.AppendUint(b, uint64(r.conn), 10)
+	}
+	b = append(b, ',')
+	for k := range r.nrand {
+		if k > 0 {
+			b = append(b, ';')
+		}
+		b = strconv.AppendUint(b, r.rands[k], 16)
 	}
 	b = append(b, '\n')
 	o.msgs.Write(b)

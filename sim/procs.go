@@ -1,15 +1,24 @@
 package sim
 
 import (
+	"encoding/binary"
+
 	"github.com/sigprobe/sigprobe/sim/wire"
 )
 
 // conn is an SCCP connection on the A-interface between a BSC and its MSC.
 type conn struct {
+	id             uint32 // messages.csv's conn: numbered in the order opened
 	bsc            int32
 	bscRef, mscRef uint32
 	sls            uint8
 	moLeg          bool // for calls: the mobile originated the transaction
+}
+
+// newConn numbers a new SCCP connection (from 1).
+func (g *gen) newConn() uint32 {
+	g.conns++
+	return g.conns
 }
 
 func (g *gen) lat(lo, hi int64) int64 { return (lo + g.rng.Int64N(hi-lo+1)) * ms }
@@ -55,6 +64,14 @@ func (r *row) addCell(c wire.CGI, disc uint8) {
 
 func (r *row) withTMSI(t uint32) *row { r.carry |= cTMSI; r.tmsi = t; return r }
 
+// addRAND records a RAND the message carries (its first 8 octets).
+func (r *row) addRAND(rand *[16]byte) {
+	if int(r.nrand) < len(r.rands) {
+		r.rands[r.nrand] = binary.BigEndian.Uint64(rand[:8])
+		r.nrand++
+	}
+}
+
 func (g *gen) cgi(c int32) wire.CGI { return g.nw.cells[c].cgi }
 
 // ---- A-interface connection handling ----
@@ -67,14 +84,15 @@ func (g *gen) open(t int64, i int32, l3 []byte, l3row row) (conn, int64) {
 	la := &g.nw.las[g.nw.cells[s.cell].la]
 	b := &g.nw.bscs[la.bsc]
 	m := &g.nw.mscs[la.msc]
-	c := conn{bsc: int32(la.bsc), bscRef: b.newRef(), sls: uint8(g.rng.IntN(16))}
+	c := conn{id: g.newConn(), bsc: int32(la.bsc), bscRef: b.newRef(), sls: uint8(g.rng.IntN(16))}
 	g.bss = wire.CompleteL3(g.bss[:0], b.disc, g.cgi(s.cell), l3)
 	p := g.out.msg(t, b.link, 0, c.sls)
 	p.buf = wire.CR(p.buf, c.bscRef, aAddr(m), aAddr(b), g.bss)
 	r := g.row(i, protoBSSMAP, 0, 0x57, "Complete Layer 3 Information")
 	r.addCell(g.cgi(s.cell), b.disc)
+	r.conn = c.id
 	p.add(r)
-	l3row.obs = s.serving
+	l3row.obs, l3row.conn = s.serving, c.id
 	p.add(l3row)
 	g.out.push(p)
 	t += g.lat(5, 30)
@@ -96,6 +114,7 @@ func (g *gen) dt1(t int64, c *conn, up bool, rows ...row) {
 	p := g.out.msg(t, b.link, dir, c.sls)
 	p.buf = wire.DT1(p.buf, dlr, g.bss)
 	for k, r := range rows {
+		r.conn = c.id
 		if k == 0 && g.mark.ev != evNone {
 			r.mk, g.mark = g.mark, mark{}
 		}
@@ -264,7 +283,11 @@ func (g *gen) sai(t int64, i int32) int64 {
 	t += g.lat(20, 120)
 	g.param = wire.SendAuthInfoRes(g.param[:0], g.triplets)
 	g.tc(wire.TCEnd, 0, tid, acn, wire.CompResultLast, wire.OpSendAuthenticationInfo, g.param)
-	g.sccpMAP(t, m.link, 1, g.vlrAddr(int(s.msc)), g.hlrAddr(i), tid, g.mapRow(i, wire.OpSendAuthenticationInfo, 2, 0, "sendAuthenticationInfo"))
+	r := g.mapRow(i, wire.OpSendAuthenticationInfo, 2, 0, "sendAuthenticationInfo")
+	for k := range g.triplets {
+		r.addRAND(&g.triplets[k].RAND)
+	}
+	g.sccpMAP(t, m.link, 1, g.vlrAddr(int(s.msc)), g.hlrAddr(i), tid, r)
 	s.vectors = n
 	return t
 }

@@ -85,7 +85,13 @@ messages.csv     one row per BSSMAP, DTAP or MAP message in the capture:
                  msisdn (the subscriber's own number in a MAP parameter), lac
                  and ci (';'-separated, every cell or location area in it) and
                  cell (lac-ci: the cell this message shows the subscriber in,
-                 used for dwell.csv).
+                 used for dwell.csv); conn: the SCCP connection the message
+                 travels on (numbered from 1 in the order the connections
+                 opened; its first message is the one in the Connection
+                 Request), empty for connectionless ones; rand: the RANDs
+                 it carries (hex of their first 8 octets, ';'-separated):
+                 the one of an Authentication Request, the vectors of a
+                 sendAuthenticationInfo result.
 
 A-interface-only capture (scenario transport.capture_map: false): the tap
 sees the BSC-MSC links only; the MAP (core) links are neither in the capture

@@ -50,6 +50,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--subscribers: want 10 to 20000000, got %d", c.Subscribers)
 	case c.Days < 1 || c.Days > 92:
 		return fmt.Errorf("--days: want 1 to 92, got %d", c.Days)
+	case c.Start.Before(FirstDay) || c.Start.AddDate(0, 0, c.Days).After(LastEnd):
+		return fmt.Errorf("--start: %s and %d day(s) after it must lie between %s and %s (a pcap counts seconds from 1970 in 32 bits)",
+			c.Start.Format("2006-01-02"), c.Days, FirstDay.Format("2006-01-02"), LastEnd.Format("2006-01-02 15:04:05"))
 	case c.PCAP == "":
 		return errors.New("-o: output pcap path is required")
 	case c.TruthDir == "":
@@ -57,6 +60,13 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// FirstDay and LastEnd bound the simulated time: a pcap stamps packets with
+// unsigned 32-bit seconds since 1970.
+var (
+	FirstDay = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	LastEnd  = time.Unix(1<<32-1, 0).UTC()
+)
 
 // Run simulates and writes the capture and the truth files.
 func Run(c Config) (Stats, error) {

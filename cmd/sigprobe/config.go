@@ -99,6 +99,10 @@ func newProbeFlags(name string, mode probe.Mode) *probeFlags {
 		p.boolean("verify-checksum", "capture.verify_checksum", "drop packets whose SCTP CRC32c or IPv4 checksum is wrong; false for captures taken before checksum offload", true,
 			func(c *probe.Config, v bool) { c.Capture.VerifyChecksum = &v })
 	}
+	p.dur("reorder-window", "capture.reorder_window", "put packets back in capture-time order within this window before decoding; 0 keeps the arrival order (default 100ms)",
+		func(c *probe.Config, v time.Duration) { c.Capture.ReorderWindow = v })
+	p.dur("clock-skew", "capture.clock_skew", "a packet stamped further than this from the running clock is decoded at the clock's time; 0 trusts every timestamp (default 1h)",
+		func(c *probe.Config, v time.Duration) { c.Capture.ClockSkew = v })
 	if mode == probe.ModeDecode {
 		p.str("r", "capture.file", "pcap or pcapng `file` to read", func(c *probe.Config, v string) { c.Capture.File = v })
 		verify()

@@ -54,8 +54,9 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		log.Info("replay done; the embedded NATS server keeps serving until interrupted", "url", p.NATSURL())
 		p.Linger(ctx)
 	}
-	fmt.Fprintf(stderr, "replay: packets=%d messages=%d subscribers=%d dwell=%d triggers=%d decode_errors=%d unresolved=%d no_connection=%d truncated=%d checkpoints=%d msgs_per_s=%.0f\n",
-		st.Packets, st.Decode.Messages, st.State.Subscribers, st.State.DwellRows, st.Triggers, st.Decode.Errors,
-		st.Resolver.Unresolved, st.Resolver.NoConnection, st.Truncated, st.Checkpoints, st.MessagesPerSecond())
+	fmt.Fprintf(stderr, "replay: packets=%d messages=%d subscribers=%d unidentified=%d dwell=%d triggers=%d decode_errors=%d unresolved=%d held=%d no_connection=%d evicted=%d reorder_late=%d clock_outliers=%d truncated=%d checkpoints=%d msgs_per_s=%.0f\n",
+		st.Packets, st.Decode.Messages, st.State.Subscribers, st.Unidentified(), st.State.DwellRows, st.Triggers, st.Decode.Errors,
+		st.Resolver.Unresolved, st.HeldObservations, st.NoConnection(), st.Evicted(), st.Reorder.Late, st.Reorder.Outliers,
+		st.Truncated, st.Checkpoints, st.MessagesPerSecond())
 	return err
 }

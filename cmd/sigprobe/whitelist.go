@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -39,6 +40,22 @@ func runWhitelist(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&d.MinDays, "min-days", d.MinDays, "days with data the month needs")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"k", d.K}, {"known-pass", d.KnownPass}, {"band-z", d.BandZ}, {"alpha", d.Alpha}, {"min-peer-lift", d.MinPeerLift}} {
+		if f.v < 0 || math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			return usageError{fmt.Errorf("--%s: want a number of at least 0, got %v", f.name, f.v)}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"min-slots", d.MinSlots}, {"max-offdays", d.MaxOffdays}, {"min-peers", d.MinPeers}, {"min-days", d.MinDays}} {
+		if f.v < 0 {
+			return usageError{fmt.Errorf("--%s: want a whole number of at least 0, got %d", f.name, f.v)}
+		}
 	}
 	if *group == "" {
 		return usageError{errors.New("--group is required")}

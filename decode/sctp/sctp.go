@@ -10,7 +10,7 @@ var (
 	ErrShort      = errors.New("sctp: short packet")
 	ErrChunkLen   = errors.New("sctp: bad chunk length")
 	ErrTooMany    = errors.New("sctp: too many DATA chunks in one packet")
-	ErrReassembly = errors.New("sctp: fragment out of sequence")
+	ErrReassembly = errors.New("sctp: incomplete message dropped (a fragment never came)")
 	ErrTooBig     = errors.New("sctp: reassembled message too large")
 	// ErrChecksum is a packet whose CRC32c does not match: corrupted on the
 	// way to the tap, or captured before checksum offload filled it in.

@@ -24,23 +24,73 @@ func TestStream(t *testing.T) {
 	frag := func(flags uint8, tsn uint32, p string) *Data {
 		return &Data{Flags: flags, TSN: tsn, Payload: []byte(p)}
 	}
-	var s Stream
-	for _, tc := range []struct {
+	type step struct {
 		d    *Data
 		out  string
 		fail error
+	}
+	for _, tc := range []struct {
+		name  string
+		steps []step
 	}{
-		{frag(2, 10, "ab"), "", nil},
-		{frag(0, 11, "cd"), "", nil},
-		{frag(1, 12, "ef"), "abcdef", nil},
-		{frag(0, 13, "x"), "", ErrReassembly}, // middle without a beginning
-		{frag(2, 20, "gh"), "", nil},
-		{frag(1, 22, "ij"), "", ErrReassembly}, // gap
+		{"in order", []step{{frag(2, 10, "ab"), "", nil}, {frag(0, 11, "cd"), "", nil}, {frag(1, 12, "ef"), "abcdef", nil}}},
+		{"end first", []step{{frag(1, 12, "ef"), "", nil}, {frag(0, 11, "cd"), "", nil}, {frag(2, 10, "ab"), "abcdef", nil}}},
+		{"middle retransmitted last", []step{{frag(2, 10, "ab"), "", nil}, {frag(1, 12, "ef"), "", nil}, {frag(0, 11, "cd"), "abcdef", nil}}},
+		{"two messages interleaved by the network", []step{
+			{frag(2, 20, "a"), "", nil}, {frag(2, 22, "c"), "", nil}, {frag(1, 23, "d"), "cd", nil}, {frag(1, 21, "b"), "ab", nil}}},
+		{"repeat", []step{{frag(2, 30, "a"), "", nil}, {frag(2, 30, "a"), "", nil}, {frag(1, 31, "b"), "ab", nil}}},
+		{"end of the previous message is no beginning", []step{{frag(1, 40, "x"), "", nil}, {frag(1, 42, "z"), "", nil}, {frag(0, 41, "y"), "", nil}}},
+		{"lost fragment given up once out of the window", []step{
+			{frag(2, 50, "a"), "", nil}, {frag(1, 52, "c"), "", nil}, // 51 never comes
+			{frag(2, 50+window, "n"), "", ErrReassembly}, {frag(1, 51+window, "o"), "no", nil}}},
+		{"too big", []step{{&Data{Flags: 2, TSN: 60, Payload: make([]byte, MaxMessage)}, "", nil}, {frag(1, 61, "!"), "", ErrTooBig}}},
 	} {
-		out, err := s.Add(tc.d)
-		if string(out) != tc.out || err != tc.fail {
-			t.Fatalf("Add(tsn %d) = %q, %v; want %q, %v", tc.d.TSN, out, err, tc.out, tc.fail)
+		t.Run(tc.name, func(t *testing.T) {
+			var s Stream
+			for _, st := range tc.steps {
+				out, err := s.Add(st.d)
+				if string(out) != st.out || err != st.fail {
+					t.Fatalf("Add(tsn %d) = %q, %v; want %q, %v", st.d.TSN, out, err, st.out, st.fail)
+				}
+			}
+		})
+	}
+	t.Run("full", func(t *testing.T) {
+		var s Stream
+		for i := range uint32(MaxFragments) {
+			if _, err := s.Add(frag(2, 100+2*i, "b")); err != nil { // beginnings whose ends never come
+				t.Fatal(err)
+			}
 		}
+		if _, err := s.Add(frag(2, 1000, "b")); err != ErrReassembly {
+			t.Fatalf("fragment %d: %v, want the oldest dropped", MaxFragments+1, err)
+		}
+		if out, _ := s.Add(frag(1, 1001, "e")); string(out) != "be" {
+			t.Fatalf("after dropping: %q", out)
+		}
+	})
+}
+
+// Reassembly in steady state allocates nothing, in order or not.
+func TestStreamAllocs(t *testing.T) {
+	var s Stream
+	tsn := uint32(0)
+	p := []byte("0123456789abcdef0123456789abcdef")
+	n := testing.AllocsPerRun(1000, func() {
+		for _, k := range []uint32{0, 2, 1} {
+			fl := uint8(0)
+			switch k {
+			case 0:
+				fl = 2
+			case 2:
+				fl = 1
+			}
+			s.Add(&Data{Flags: fl, TSN: tsn + k, Payload: p})
+		}
+		tsn += 3
+	})
+	if n != 0 {
+		t.Fatalf("%v allocations per message", n)
 	}
 }
 

@@ -94,6 +94,16 @@ func Load(path string) (*File, error) {
 
 // Parse decodes and validates a regions file; name is used in errors.
 func Parse(b []byte, name string) (*File, error) {
+	regs, rest, fast := fastRegions(b)
+	if !fast {
+		return parseYAML(b, name, nil)
+	}
+	return parseYAML(rest, name, regs)
+}
+
+// parseYAML decodes b with the YAML decoder. regs, when not nil, are the
+// regions read by fastRegions (b then has their section blanked).
+func parseYAML(b []byte, name string, regs []Region) (*File, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
@@ -106,14 +116,25 @@ func Parse(b []byte, name string) (*File, error) {
 		msg = strings.TrimPrefix(msg, "unmarshal errors:")
 		return nil, fmt.Errorf("%s: %s", name, strings.Join(strings.Fields(msg), " "))
 	}
+	if regs != nil {
+		f.Regions = regs
+	}
 	// Attach line numbers from the node tree for semantic errors.
 	if len(doc.Content) > 0 {
 		for _, lst := range []struct {
 			key string
 			set func(i, line int)
 		}{
-			{"regions", func(i, l int) { f.Regions[i].line = l }},
-			{"groups", func(i, l int) { f.Groups[i].line = l }},
+			{"regions", func(i, l int) {
+				if i < len(f.Regions) && regs == nil {
+					f.Regions[i].line = l
+				}
+			}},
+			{"groups", func(i, l int) {
+				if i < len(f.Groups) { // a null item ("- " alone) decodes to none
+					f.Groups[i].line = l
+				}
+			}},
 		} {
 			if n := mapValue(doc.Content[0], lst.key); n != nil {
 				for i, item := range n.Content {
@@ -166,6 +187,76 @@ func (f *File) validate() error {
 		if _, err := g.Location(); err != nil {
 			return fmt.Errorf("line %d: groups[%d].timezone: want an IANA zone name like Asia/Shanghai, got %q", g.line, i, g.Timezone)
 		}
+		if err := g.checkHours(); err != nil {
+			return fmt.Errorf("line %d: groups[%d].%w", g.line, i, err)
+		}
 	}
 	return nil
 }
+
+// checkHours checks the working days and hours a group gives.
+func (g *Group) checkHours() error {
+	if g.Workdays != "" {
+		if _, err := ParseWeekdays(g.Workdays); err != nil {
+			return fmt.Errorf("workdays: %w", err)
+		}
+	}
+	for _, f := range []struct{ key, v string }{{"start", g.Start}, {"end", g.End}} {
+		if f.v != "" {
+			if _, err := ParseClock(f.v); err != nil {
+				return fmt.Errorf("%s: %w", f.key, err)
+			}
+		}
+	}
+	return nil
+}
+
+var dayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// ParseWeekdays parses "mon-fri" or "mon,wed,fri" (ranges may wrap:
+// "fri-mon") into a bit mask indexed by time.Weekday.
+func ParseWeekdays(s string) (uint8, error) {
+	idx := func(n string) int {
+		n = strings.TrimSpace(strings.ToLower(n))
+		for i, d := range dayNames {
+			if d == n {
+				return i
+			}
+		}
+		return -1
+	}
+	var mask uint8
+	for _, part := range strings.Split(s, ",") {
+		a, b, isRange := strings.Cut(part, "-")
+		i, j := idx(a), idx(a)
+		if isRange {
+			j = idx(b)
+		}
+		if i < 0 || j < 0 {
+			return 0, fmt.Errorf("want days like \"mon-fri\" or \"mon,wed\", got %q", s)
+		}
+		for k := i; ; k = (k + 1) % 7 {
+			mask |= 1 << k
+			if k == j {
+				break
+			}
+		}
+	}
+	return mask, nil
+}
+
+// ParseClock parses a time of day "HH:MM" (00:00 to 23:59) into seconds
+// after midnight.
+func ParseClock(s string) (int, error) {
+	var h, m int
+	if len(s) != 5 || s[2] != ':' || !digits(s[:2]) || !digits(s[3:]) {
+		return 0, fmt.Errorf("want HH:MM, got %q", s)
+	}
+	h, m = int(s[0]-'0')*10+int(s[1]-'0'), int(s[3]-'0')*10+int(s[4]-'0')
+	if h > 23 || m > 59 {
+		return 0, fmt.Errorf("want HH:MM from 00:00 to 23:59, got %q", s)
+	}
+	return h*3600 + m*60, nil
+}
+
+func digits(s string) bool { return strings.Trim(s, "0123456789") == "" }

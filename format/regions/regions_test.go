@@ -52,6 +52,10 @@ func TestParseErrorsNameFileLineField(t *testing.T) {
 		{"bad name", strings.Replace(good, "name: mall", "name: big mall", 1), "regions[0].name"},
 		{"not yaml", "regions: [", "f.yaml:"},
 		{"bad zone", strings.Replace(good, "end: \"18:00\"", "end: \"18:00\"\n    timezone: Mars/Olympus", 1), "f.yaml: line 9: groups[0].timezone: want an IANA zone name"},
+		{"unknown weekday", strings.Replace(good, "workdays: mon-fri", "workdays: funday", 1), "f.yaml: line 9: groups[0].workdays: want days like \"mon-fri\" or \"mon,wed\", got \"funday\""},
+		{"hour 25", strings.Replace(good, `start: "09:00"`, `start: "25:00"`, 1), "f.yaml: line 9: groups[0].start: want HH:MM from 00:00 to 23:59, got \"25:00\""},
+		{"end not a time", strings.Replace(good, `end: "18:00"`, `end: "6pm"`, 1), "f.yaml: line 9: groups[0].end: want HH:MM, got \"6pm\""},
+		{"a list item without a value", "regions:\n  -", "f.yaml:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.yaml), "f.yaml")

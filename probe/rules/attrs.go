@@ -62,7 +62,11 @@ func LoadAttributes(path string) (*Attributes, error) {
 // ParseAttributes reads an attributes CSV from r; name is used in errors.
 // Errors never quote a subscriber number.
 func ParseAttributes(r io.Reader, name string) (*Attributes, error) {
-	cr := csv.NewReader(bufio.NewReader(r))
+	br, err := textReader(r, name)
+	if err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(br)
 	cr.Comment = '#'
 	cr.TrimLeadingSpace = true
 	head, err := cr.Read()
@@ -187,7 +191,11 @@ func LoadConsent(optIn, optOut string) (*Consent, error) {
 }
 
 func readList(r io.Reader, name string, set map[sink.Digits]struct{}) error {
-	sc := bufio.NewScanner(r)
+	br, err := textReader(r, name)
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(br)
 	for line := 1; sc.Scan(); line++ {
 		s := strings.TrimSpace(sc.Text())
 		if s == "" || s[0] == '#' {
@@ -214,4 +222,18 @@ func (c *Consent) listed(set map[sink.Digits]struct{}, imsi, msisdn sink.Digits)
 	}
 	_, ok := set[msisdn]
 	return ok
+}
+
+// textReader reads a text file as spreadsheets write them: a UTF-8
+// byte-order mark at the start is skipped; UTF-16 is refused by name.
+func textReader(r io.Reader, name string) (*bufio.Reader, error) {
+	br := bufio.NewReader(r)
+	b, _ := br.Peek(3)
+	switch {
+	case len(b) >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf:
+		br.Discard(3)
+	case len(b) >= 2 && (b[0] == 0xff && b[1] == 0xfe || b[0] == 0xfe && b[1] == 0xff):
+		return nil, fmt.Errorf("%s: line 1: the file is UTF-16; save it as UTF-8 (CSV UTF-8 in a spreadsheet)", name)
+	}
+	return br, nil
 }

@@ -347,7 +347,7 @@ func hasCause(cs []uint8, c uint8) bool {
 
 // pickRegion is the region a fact in a cell of regions counts as for r: the
 // first of them r accepts, -1 if none.
-func (r *rule) pickRegion(regions []int16) int32 {
+func (r *rule) pickRegion(regions []int32) int32 {
 	for _, g := range regions {
 		if r.regions == nil || int(g) < len(r.regions) && r.regions[g] {
 			return int32(g)

@@ -41,7 +41,7 @@ func fact(k Kind, d time.Duration, mod ...func(*Fact)) Fact {
 // in puts the fact in region r: the region entered or left, or the region
 // of the fact's cell.
 func in(r int32) func(*Fact) {
-	return func(f *Fact) { f.Region, f.Regions = r, []int16{int16(r)} }
+	return func(f *Fact) { f.Region, f.Regions = r, []int32{r} }
 }
 func roamer(f *Fact)               { f.IMSI, f.Roamer, f.MSISDN = dg(roamIMSI), true, 0 }
 func imsi(s string) func(*Fact)    { return func(f *Fact) { f.IMSI = dg(s) } }
@@ -375,6 +375,33 @@ func TestAttributes(t *testing.T) {
 	}
 }
 
+// Spreadsheets start a CSV with a UTF-8 byte-order mark: it is skipped.
+func TestAttributesByteOrderMark(t *testing.T) {
+	for _, tc := range []struct{ name, csv string }{
+		{"msisdn", "\ufeffmsisdn,segment,tags\n" + msisdn1 + ",gold,sport\r\n"},
+		{"comment first", "\ufeff# exported 2026-10-01\nmsisdn,segment\n" + msisdn1 + ",gold\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := attrs(t, tc.csv)
+			if a.Len() != 1 {
+				t.Fatalf("%d rows read", a.Len())
+			}
+		})
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.txt")
+	if err := os.WriteFile(in, []byte("\ufeff+"+msisdn1+"\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConsent(in, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.listed(c.in, 0, dg(msisdn1)) {
+		t.Fatal("the MSISDN after the byte-order mark is not on the list")
+	}
+}
+
 func TestAttributesErrors(t *testing.T) {
 	for _, tc := range []struct{ name, csv, want string }{
 		{"empty", "", "attrs.csv: line 1: want a header"},
@@ -383,6 +410,8 @@ func TestAttributesErrors(t *testing.T) {
 		{"bad number", "msisdn,segment\n12ab,gold\n", "attrs.csv: line 2: msisdn: want 1-15 digits"},
 		{"duplicate", "msisdn,segment\n123,gold\n\n123,silver\n", "attrs.csv: line 4: msisdn: duplicate (first at line 2)"},
 		{"field count", "msisdn,segment\n123,gold,x\n", "attrs.csv: record on line 2: wrong number of fields"},
+		{"UTF-16", "\xff\xfem\x00s\x00", "attrs.csv: line 1: the file is UTF-16; save it as UTF-8"},
+		{"a byte-order mark is no column name", "\ufeff\ufeffmsisdn,segment\n", "attrs.csv: line 1: column 1: want msisdn or imsi"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseAttributes(strings.NewReader(tc.csv), "attrs.csv")

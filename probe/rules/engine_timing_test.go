@@ -102,7 +102,7 @@ func newBenchStream(nSubs int) *benchStream {
 			f.IMSI, f.Roamer, f.MSISDN = sink.MakeDigits(fmt.Sprintf("31026%010d", n)), true, 0
 		}
 		region := int32(n % len(regionNames))
-		regs := []int16{int16(region)}
+		regs := []int32{int32(region)}
 		step := func(k Kind, mod func(*Fact)) {
 			g := f
 			g.Kind, g.Region, g.Regions = k, region, regs

@@ -44,7 +44,7 @@ type Fact struct {
 	Region int32
 	// Regions are the regions of the fact's cell (any other kind), by
 	// index; the slice belongs to the caller and is read during Observe.
-	Regions   []int16
+	Regions   []int32
 	LAC, CI   uint16      // the cell the fact happened in, 0 unknown
 	InRegionS int64       // RegionExit: how long the subscriber was in the region
 	OffS      int64       // PowerOn: how long it was off, -1 unknown

@@ -37,3 +37,20 @@ func FuzzParse(f *testing.F) {
 		e.Advance(ts+int64(400*24*time.Hour), out)
 	})
 }
+
+// FuzzLists: the attributes CSV and the consent lists, as spreadsheets and
+// hands write them, never panic, and their errors name the file.
+func FuzzLists(f *testing.F) {
+	f.Add([]byte("\ufeffmsisdn,segment,tags\r\n999700000001,gold,sport;music\r\n"))
+	f.Add([]byte("# export\nIMSI,tags\n001010000000001,x\n"))
+	f.Add([]byte("\xff\xfem\x00s\x00"))
+	f.Add([]byte("+999700000001\n\n# c\n001010000000002\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := ParseAttributes(strings.NewReader(string(b)), "a.csv"); err != nil && !strings.HasPrefix(err.Error(), "a.csv") {
+			t.Fatalf("error without the file name: %v", err)
+		}
+		if err := readList(strings.NewReader(string(b)), "l.txt", map[sink.Digits]struct{}{}); err != nil && !strings.HasPrefix(err.Error(), "l.txt") {
+			t.Fatalf("error without the file name: %v", err)
+		}
+	})
+}

@@ -58,7 +58,7 @@ func newPipeline(rf *regions.File) *pipeline {
 	cfg := DefaultConfig()
 	cfg.Regions = rf
 	p.state = NewState(cfg, &p.batch, func(b *sink.Batch) { p.rows += uint64(b.Len()); b.Reset() })
-	p.res = NewResolver(p.state.Observe)
+	p.res = NewResolver(p.state)
 	return p
 }
 

@@ -71,7 +71,7 @@ func TestCallLinkLearnsNumbers(t *testing.T) {
 		}
 	}
 	got := map[sink.Digits]sink.Digits{}
-	r := NewResolver(func(o *Obs) {
+	r := newTestResolver(func(o *Obs) {
 		if o.Kind == obsIdentity && o.MSISDN != 0 {
 			got[o.IMSI] = o.MSISDN
 		}
@@ -102,7 +102,7 @@ func TestCallLinkLearnsNumbers(t *testing.T) {
 // With MAP on the tap the linker stays out of the way.
 func TestCallLinkOffWithMAP(t *testing.T) {
 	msgs, _ := dayOfMessages(t, 300)
-	r := NewResolver(func(*Obs) {})
+	r := newTestResolver(func(*Obs) {})
 	for i := range msgs {
 		r.Handle(&msgs[i])
 	}
@@ -114,7 +114,7 @@ func TestCallLinkOffWithMAP(t *testing.T) {
 // Linking allocates nothing once the subscribers' votes exist.
 func TestCallLinkAllocs(t *testing.T) {
 	msgs, _ := aOnlyDays(t, 300, 1)
-	r := NewResolver(func(*Obs) {})
+	r := newTestResolver(func(*Obs) {})
 	for d := range 4 {
 		shift := int64(d) * 86400e9
 		for i := range msgs {
@@ -142,4 +142,13 @@ func TestCallLinkAllocs(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("%v allocations per linked call, want 0", allocs)
 	}
+}
+
+// newTestResolver is a Resolver whose observations go to emit instead of a
+// State (the TMSI map still lives in a State of its own).
+func newTestResolver(emit func(*Obs)) *Resolver {
+	st := NewState(DefaultConfig(), &sink.Batch{}, func(b *sink.Batch) { b.Reset() })
+	r := NewResolver(st)
+	r.emit = emit
+	return r
 }

@@ -3,8 +3,12 @@ package track
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"reflect"
 	"slices"
+	"unsafe"
+
+	"github.com/sigprobe/sigprobe/decode"
 
 	"github.com/sigprobe/sigprobe/probe/ckpt"
 	"github.com/sigprobe/sigprobe/sink"
@@ -14,7 +18,7 @@ import (
 // restart from one continues exactly as the uninterrupted run would have:
 // open SCCP connections and TCAP transactions, held histories of
 // not-yet-identified phones, the TMSI and RAND maps, every subscriber,
-// the silence wheel and the region minutes not settled yet. Slab indices
+// who is abroad and the region minutes not settled yet. Slab indices
 // are kept as they were, because the sweeps visit connections in index
 // order. What is derived from the configuration (region cells, T3212) is
 // taken from the configuration of the restarted probe; region data is
@@ -23,7 +27,7 @@ import (
 
 // stateVersion is the version of what SaveState writes; LoadState refuses
 // other versions.
-const stateVersion = 5
+const stateVersion = 6
 
 // ErrStateVersion is returned by LoadState for a checkpoint written by a
 // sigprobe with another state layout.
@@ -224,11 +228,6 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 		e.U32(uint32(r.txns[k]))
 	}
 
-	e.Uvarint(uint64(len(r.tmsi)))
-	for _, t := range sortedKeys(r.tmsi) {
-		e.U32(t)
-		encTMSIEntry(e, r.tmsi[t])
-	}
 	e.Uvarint(uint64(len(r.prov)))
 	for _, t := range sortedKeys(r.prov) {
 		p := r.prov[t]
@@ -261,6 +260,15 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 		e.U32(w.tmsi)
 		e.I64(w.ts)
 	}
+	e.U64(msgLayout)
+	e.Uvarint(uint64(len(r.orphans)))
+	for i := range r.orphans {
+		o := &r.orphans[i]
+		e.U64(o.k.assoc)
+		e.U32(o.k.ref)
+		e.U8(o.k.side)
+		encMsg(e, &o.m)
+	}
 	e.Bool(r.mapMSISDN)
 	l := &r.link
 	e.U32(l.next)
@@ -279,6 +287,67 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 		e.U64(uint64(v.num))
 		e.U8(v.n)
 		e.U64(uint64(v.told))
+	}
+}
+
+// msgWords is decode.Message as 8-byte words (it holds no pointers).
+const msgWords = int(unsafe.Sizeof(decode.Message{}) / 8)
+
+var _ = [1]struct{}{}[unsafe.Sizeof(decode.Message{})%8]
+
+// msgLayout fingerprints decode.Message's fields: messages saved by a
+// sigprobe with another layout are not misread.
+var msgLayout = func() uint64 {
+	h := fnv.New64a()
+	var walk func(t reflect.Type, off uintptr)
+	walk = func(t reflect.Type, off uintptr) {
+		fmt.Fprintf(h, "%s:%d:%d;", t.Kind(), off, t.Size())
+		switch t.Kind() {
+		case reflect.Struct:
+			for i := range t.NumField() {
+				f := t.Field(i)
+				fmt.Fprintf(h, "%s;", f.Name)
+				walk(f.Type, off+f.Offset)
+			}
+		case reflect.Array:
+			walk(t.Elem(), off)
+		}
+	}
+	walk(reflect.TypeOf(decode.Message{}), 0)
+	return h.Sum64()
+}()
+
+// encMsg writes m as a bitmap of its non-zero words and those words (a
+// message is mostly zeros).
+func encMsg(e *ckpt.Enc, m *decode.Message) {
+	words := (*[msgWords]uint64)(unsafe.Pointer(m))
+	var mask [(msgWords + 7) / 8]byte
+	for j, v := range words {
+		if v != 0 {
+			mask[j/8] |= 1 << (j % 8)
+		}
+	}
+	for _, b := range mask {
+		e.U8(b)
+	}
+	for _, v := range words {
+		if v != 0 {
+			e.U64(v)
+		}
+	}
+}
+
+func decMsg(d *ckpt.Dec, m *decode.Message) {
+	*m = decode.Message{}
+	words := (*[msgWords]uint64)(unsafe.Pointer(m))
+	var mask [(msgWords + 7) / 8]byte
+	for i := range mask {
+		mask[i] = d.U8()
+	}
+	for j := range words {
+		if j/8 < len(mask) && mask[j/8]&(1<<(j%8)) != 0 {
+			words[j] = d.U64()
+		}
 	}
 }
 
@@ -424,11 +493,6 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 		r.txns[k] = i
 	}
 
-	clear(r.tmsi)
-	for range d.Count(20) {
-		t := d.U32()
-		r.tmsi[t] = decTMSIEntry(d)
-	}
 	clear(r.prov)
 	for range d.Count(10) {
 		t := d.U32()
@@ -459,6 +523,23 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 		k := d.U64()
 		r.waitingTMSI[k] = waitTMSI{tmsi: d.U32(), ts: d.I64()}
 	}
+	layout := d.U64()
+	norph := d.Count(20)
+	if norph > 0 && layout != msgLayout {
+		return fmt.Errorf("%w (messages waiting for their connection were saved by a sigprobe with another message layout)", ErrStateVersion)
+	}
+	r.orphans = r.orphans[:0]
+	clear(r.orphanN)
+	for range norph {
+		var o orphan
+		o.k = connKey{assoc: d.U64(), ref: d.U32(), side: d.U8()}
+		decMsg(d, &o.m)
+		if d.Err() != nil {
+			return d.Err()
+		}
+		r.orphans = append(r.orphans, o)
+		r.orphanN[o.k]++
+	}
 	r.mapMSISDN = d.Bool()
 	l := &r.link
 	l.next = d.U32()
@@ -469,6 +550,16 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 	for range d.Count(25) {
 		k := sink.Digits(d.U64())
 		l.votes[k] = numberVote{num: sink.Digits(d.U64()), n: d.U8(), told: sink.Digits(d.U64())}
+	}
+	// Derived: what is held (open connections' and provisional histories).
+	r.heldN = 0
+	for i := range r.cslab {
+		if r.open(int32(i)) {
+			r.heldN += r.cslab[i].held.size()
+		}
+	}
+	for _, p := range r.prov {
+		r.heldN += p.held.size()
 	}
 	return d.Err()
 }
@@ -493,9 +584,20 @@ func (s *State) SaveState(e *ckpt.Enc) {
 		e.U32(u.lastAny)
 		e.U32(u.offAt)
 	}
-	e.Uvarint(uint64(len(s.wheel)))
-	for _, l := range s.wheel {
-		encInt32s(e, l)
+	// TMSI -> subscriber, by TMSI.
+	type tm struct {
+		t   uint32
+		pos int32
+		per uint8
+	}
+	tms := make([]tm, 0, s.tmsi.n)
+	s.tmsi.each(func(t uint32, pos int32, per uint8) { tms = append(tms, tm{t, pos, per}) })
+	slices.SortFunc(tms, func(a, b tm) int { return cmpU(uint64(a.t), uint64(b.t)) })
+	e.Uvarint(uint64(len(tms)))
+	for _, x := range tms {
+		e.U32(x.t)
+		e.U32(uint32(x.pos))
+		e.U8(x.per)
 	}
 	ab := make([]int32, 0, len(s.abroad))
 	for i := range s.abroad {
@@ -522,11 +624,12 @@ func (s *State) SaveState(e *ckpt.Enc) {
 	keys := sortedKeys(rg.since)
 	e.Uvarint(uint64(len(keys)))
 	for _, k := range keys {
-		e.U32(uint32(k >> 16))
-		e.U16(uint16(k & 0xffff))
+		e.U32(uint32(k >> 32))
+		e.U32(uint32(k))
 		e.I64(rg.since[k])
 	}
-	// Unsettled minutes: per slot its minute and, per region, the counters.
+	// Unsettled minutes: per slot its minute and the counters of the
+	// regions touched in it, in the order they were first touched.
 	var live []int
 	for i := range rg.ring {
 		if rg.ring[i].min >= 0 {
@@ -537,18 +640,16 @@ func (s *State) SaveState(e *ckpt.Enc) {
 	for _, i := range live {
 		m := &rg.ring[i]
 		e.I64(m.min)
-		for g := range rg.names {
-			e.U32(m.in[g])
-			e.U32(m.out[g])
-			e.U32(m.rIn[g])
-			e.U32(m.rOut[g])
-			for _, h := range m.hist[g] {
+		e.Uvarint(uint64(len(m.ents)))
+		for _, c := range m.ents {
+			e.U32(uint32(c.g))
+			e.U32(c.in)
+			e.U32(c.out)
+			e.U32(c.rIn)
+			e.U32(c.rOut)
+			for _, h := range c.hist {
 				e.U32(h)
 			}
-		}
-		e.Uvarint(uint64(len(m.touched)))
-		for _, g := range m.touched {
-			e.U16(uint16(g))
 		}
 	}
 }
@@ -583,11 +684,20 @@ func (s *State) LoadState(d *ckpt.Dec) error {
 		if s.idx.get(s.subs, u.imsi) >= 0 {
 			return d.Fail(fmt.Errorf("%w: subscriber listed twice", ckpt.ErrCorrupt))
 		}
-		s.idx.put(s.subs, u.imsi, int32(i))
+		s.idx.put(s.subs, u.imsi, int32(i), max(n, s.cfg.Subscribers))
 	}
-	wheel := make([][]int32, d.Count(1))
-	for i := range wheel {
-		wheel[i] = decInt32s(d, len(s.subs))
+	s.tmsi = tmsiIndex{}
+	nt := d.Count(9)
+	s.tmsi.grow(max(nt, s.cfg.Subscribers))
+	for range nt {
+		t, pos, per := d.U32(), int32(d.U32()), d.U8()
+		if d.Err() != nil {
+			return d.Err()
+		}
+		if t == 0 || pos < 0 || int(pos) >= len(s.subs) || per >= periodModulo || s.tmsi.find(t) >= 0 {
+			return d.Fail(fmt.Errorf("%w: bad TMSI mapping", ckpt.ErrCorrupt))
+		}
+		s.tmsi.insert(uint64(t)<<32 | uint64(per)<<tmsiPosBits | uint64(pos+1))
 	}
 	s.abroad = nil
 	for range d.Count(12) {
@@ -600,69 +710,61 @@ func (s *State) LoadState(d *ckpt.Dec) error {
 		}
 		s.abroad[i] = vlr
 	}
-	if timeout == s.timeout && len(wheel) == len(s.wheel) {
-		s.wheel = wheel
-	} else { // T3212 changed: put everyone on the new wheel
-		for i := range s.wheel {
-			s.wheel[i] = s.wheel[i][:0]
-		}
-		for i := range s.subs {
-			if s.subs[i].cell != 0 {
-				s.schedule(&s.subs[i], 0)
-			}
-		}
-	}
+	_ = timeout // the silence timeout comes from the configuration: nothing derives from the old one
 
 	rg := &s.reg
 	settled := d.I64()
 	rg.Late = d.U64()
 	// old region index -> new (-1: no longer configured)
+	byName := make(map[string]int, len(rg.names))
+	for g, name := range rg.names {
+		byName[name] = g
+	}
 	remap := make([]int, d.Count(13))
 	for og := range remap {
 		name := d.String()
 		live, occ, roam := int32(d.U32()), d.U32(), d.U32()
-		remap[og] = slices.Index(rg.names, name)
+		remap[og] = -1
+		if g, ok := byName[name]; ok {
+			remap[og] = g
+		}
 		if g := remap[og]; g >= 0 {
 			rg.live[g], rg.occ[g], rg.roam[g] = live, occ, roam
 		}
 	}
 	clear(rg.since)
-	for range d.Count(14) {
-		u, og, since := d.U32(), int(d.U16()), d.I64()
+	for range d.Count(16) {
+		u, og, since := d.U32(), int(d.U32()), d.I64()
 		if og >= len(remap) || int(u) >= len(s.subs) {
 			return d.Fail(ckpt.ErrCorrupt)
 		}
 		if g := remap[og]; g >= 0 {
-			rg.since[uint64(u)<<16|uint64(g)] = since
+			rg.since[sinceKey(int32(u), int32(g))] = since
 		}
 	}
-	for range d.Count(8) {
+	for range d.Count(9) {
 		m := d.I64()
 		var slot *minuteSlot
 		if len(rg.ring) > 0 && m >= 0 {
 			slot = &rg.ring[m%int64(len(rg.ring))]
 			slot.min = m
 		}
-		for og := range remap {
-			var v [4]uint32
-			for i := range v {
-				v[i] = d.U32()
+		for range d.Count(52) {
+			og := int(d.U32())
+			var c regionCount
+			c.in, c.out, c.rIn, c.rOut = d.U32(), d.U32(), d.U32(), d.U32()
+			for i := range c.hist {
+				c.hist[i] = d.U32()
 			}
-			var h [8]uint32
-			for i := range h {
-				h[i] = d.U32()
-			}
-			if g := remap[og]; g >= 0 && slot != nil {
-				slot.in[g], slot.out[g], slot.rIn[g], slot.rOut[g], slot.hist[g] = v[0], v[1], v[2], v[3], h
-			}
-		}
-		for range d.Count(2) {
-			og := int(d.U16())
 			if og >= len(remap) {
 				return d.Fail(ckpt.ErrCorrupt)
 			}
 			if g := remap[og]; g >= 0 && slot != nil {
-				slot.touched = append(slot.touched, int16(g))
+				c.g = int32(g)
+				if m > rg.lastMin[g] {
+					rg.lastMin[g], rg.lastPos[g] = m, int32(len(slot.ents))
+				}
+				slot.ents = append(slot.ents, c)
 			}
 		}
 	}
@@ -672,6 +774,11 @@ func (s *State) LoadState(d *ckpt.Dec) error {
 	if d.Err() != nil {
 		return d.Err()
 	}
-	s.Stats.Subscribers = uint64(len(s.subs))
+	s.Stats.Subscribers = 0
+	for i := range s.subs {
+		if s.subs[i].firstSeen != 0 {
+			s.Stats.Subscribers++
+		}
+	}
 	return nil
 }

@@ -19,9 +19,10 @@ func TestCheckpointCoversEveryField(t *testing.T) {
 		v              any
 		saved, derived []string
 	}{
-		{Resolver{}, []string{"Stats", "conns", "cslab", "cfree", "txns", "tslab", "tfree", "tmsi", "prov", "hoSrc", "rands", "waiting", "waitingTMSI", "sweep", "hourly", "mapMSISDN", "link"},
-			[]string{"emit", "Trace", "pfree", "maxAge", "gap", "obs"}},
+		{Resolver{}, []string{"Stats", "conns", "cslab", "cfree", "txns", "tslab", "tfree", "prov", "hoSrc", "rands", "waiting", "waitingTMSI", "sweep", "hourly", "orphans", "mapMSISDN", "link"},
+			[]string{"emit", "st", "orphanN", "Trace", "pfree", "maxAge", "gap", "obs", "maxConns", "maxTxns", "maxHeld", "heldN", "victims"}},
 		{conn{}, []string{"assoc", "refs", "has", "bscSide", "imsi", "tmsi", "cell", "target", "detached", "last", "luType", "callMO", "inCall", "smsDone", "peer", "setup", "answer", "release", "cause", "held", "rand", "callCell", "moLeg"}, nil},
+		{orphan{}, []string{"k", "m"}, nil},
 		{callLinker{}, []string{"legs", "next", "votes"}, []string{"window", "need"}},
 		{moLeg{}, []string{"seq", "ts", "caller", "called", "open"}, nil},
 		{numberVote{}, []string{"num", "n", "told"}, nil},
@@ -30,10 +31,11 @@ func TestCheckpointCoversEveryField(t *testing.T) {
 		{provisional{}, []string{"held", "tmsis"}, nil},
 		{Obs{}, []string{"TS", "IMSI", "Kind", "Cell", "MSISDN", "IMEI", "Event"}, nil},
 		{Event{}, []string{"Kind", "Peer", "SetupTS", "AnswerTS", "ReleaseTS", "Cause"}, nil},
-		{State{}, []string{"Stats", "subs", "wheel", "wheelMin", "reg", "timeout", "abroad"}, []string{"cfg", "out", "flush", "idx", "rules", "fact", "Persist"}},
+		{State{}, []string{"Stats", "subs", "tmsi", "wheelMin", "reg", "timeout", "abroad"}, []string{"cfg", "out", "flush", "idx", "due", "rules", "fact", "Persist"}},
 		{subState{}, []string{"imsi", "msisdn", "imei", "cell", "dwellStart", "lastSeen", "firstSeen", "lastAny", "offAt"}, nil},
-		{regionState{}, []string{"live", "since", "ring", "settled", "occ", "roam", "Late"}, []string{"names", "cells", "onMove"}},
-		{minuteSlot{}, []string{"min", "in", "out", "rIn", "rOut", "hist", "touched"}, nil},
+		{regionState{}, []string{"live", "since", "ring", "settled", "occ", "roam", "Late"}, []string{"names", "cells", "onMove", "at", "lastMin", "lastPos", "maxEnts"}},
+		{minuteSlot{}, []string{"min", "ents"}, nil},
+		{regionCount{}, []string{"g", "in", "out", "rIn", "rOut", "hist"}, nil},
 	} {
 		typ := reflect.TypeOf(tc.v)
 		for i := range typ.NumField() {
@@ -68,7 +70,7 @@ func TestStatsAreCounters(t *testing.T) {
 func TestLoadStateRejectsOtherVersions(t *testing.T) {
 	e := ckpt.NewEnc(0)
 	e.Uvarint(stateVersion + 1)
-	if err := NewResolver(func(*Obs) {}).LoadState(ckpt.NewDec(e.Bytes())); err == nil {
+	if err := NewResolver(NewState(DefaultConfig(), nil, nil)).LoadState(ckpt.NewDec(e.Bytes())); err == nil {
 		t.Error("resolver state of another version accepted")
 	}
 	s := NewState(DefaultConfig(), nil, nil)
@@ -88,7 +90,7 @@ func BenchmarkCheckpoint1M(b *testing.B) {
 	var batch sink.Batch
 	cfg := DefaultConfig()
 	st := NewState(cfg, &batch, func(bt *sink.Batch) { bt.Reset() })
-	res := NewResolver(st.Observe)
+	res := NewResolver(st)
 	base := int64(1790812800e9)
 	for i := range n {
 		imsi := sink.Digits(15<<56 | uint64(1010000000000+i))
@@ -107,7 +109,7 @@ func BenchmarkCheckpoint1M(b *testing.B) {
 		t1 := time.Now()
 		st2 := NewState(cfg, &batch, nil)
 		d := ckpt.NewDec(e.Bytes())
-		if err := NewResolver(st2.Observe).LoadState(d); err != nil {
+		if err := NewResolver(st2).LoadState(d); err != nil {
 			b.Fatal(err)
 		}
 		if err := st2.LoadState(d); err != nil {

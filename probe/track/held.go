@@ -29,6 +29,9 @@ const (
 
 func (h *heldBuf) empty() bool { return len(h.runs) == 0 && len(h.evs) == 0 }
 
+// size is the number of observations held (a run counts once).
+func (h *heldBuf) size() int { return len(h.runs) + len(h.evs) }
+
 // add holds o; it reports false when the buffer is full and o was dropped.
 func (h *heldBuf) add(o *Obs, gap int64) bool {
 	h.last = max(h.last, o.TS)

@@ -1,6 +1,8 @@
 package track
 
 import (
+	"cmp"
+	"slices"
 	"unsafe"
 
 	"github.com/sigprobe/sigprobe/decode"
@@ -30,6 +32,8 @@ import (
 // first hours after a probe starts are not lost.
 type Resolver struct {
 	emit func(*Obs)
+	// st keeps the subscribers, and with them TMSI→IMSI.
+	st *State
 	// Trace, when set, is told the subscriber of every A-interface message
 	// (by frame) once it is known — at once, or when held messages are
 	// replayed. Tests measure attribution with it; it costs memory per held
@@ -43,7 +47,6 @@ type Resolver struct {
 	txns  map[tidKey]int32
 	tslab []txn
 	tfree []int32
-	tmsi  map[uint32]tmsiEntry
 	prov  map[uint32]*provisional
 	pfree []*provisional        // resolved or expired, kept with their buffers' capacity
 	hoSrc map[sink.Digits]int32 // subscriber -> connection being handed over
@@ -55,15 +58,43 @@ type Resolver struct {
 	// waitingTMSI: the same, for connections that ended first: their
 	// history waits under their TMSI.
 	waitingTMSI map[uint64]waitTMSI
-	maxAge      int64 // ns: mappings and connections idle longer are dropped
-	gap         int64 // ns: held cell observations further apart start a new run
-	sweep       int64 // next sweep time
-	hourly      int64 // next sweep of the TMSI map and held history
-	obs         Obs
+	// orphans: messages on a connection not known by the reference they
+	// carry, oldest first. A lost Connection Confirm hides the MSC's
+	// reference until the release (RLSD, RLC) shows both: the uplink
+	// messages wait for it, bounded (maxOrphans, an hour).
+	orphans []orphan
+	orphanN map[connKey]int32 // orphans by the reference they wait for
+	maxAge  int64             // ns: mappings and connections idle longer are dropped
+	gap     int64             // ns: held cell observations further apart start a new run
+	sweep   int64             // next sweep time
+	hourly  int64             // next sweep of the TMSI map and held history
+	obs     Obs
 	// link matches the two legs of on-net calls to learn MSISDNs where no
 	// MAP is captured (calllink.go); mapMSISDN says MAP gave one already.
 	link      callLinker
 	mapMSISDN bool
+
+	// Bounds (SetLimits): open connections, open transactions, held
+	// observations. heldN counts the observations held, in connections and
+	// provisional subscribers.
+	maxConns, maxTxns, maxHeld int
+	heldN                      int
+	victims                    []victim // scratch of the evictions
+}
+
+// orphan is a message waiting for the connection whose reference k names.
+type orphan struct {
+	k connKey
+	m decode.Message
+}
+
+// maxOrphans bounds the messages waiting for their connection (712 bytes each).
+const maxOrphans = 4096
+
+// victim is an eviction candidate: when it was last active, and which.
+type victim struct {
+	last int64
+	key  uint64
 }
 
 // ResolverStats counts what the Resolver could and could not attribute.
@@ -73,33 +104,72 @@ type ResolverStats struct {
 	Deferred     uint64 // held on an unknown TMSI
 	Replayed     uint64 // held observations replayed once the IMSI was learned
 	Unresolved   uint64 // messages whose subscriber never became known (dropped)
-	NoConnection uint64 // connection-oriented messages on an unknown connection
+	NoConnection uint64 // connection-oriented messages on an unknown connection, given up
+	Adopted      uint64 // messages that waited for their connection's reference (a lost Connection Confirm) and found it
 	ProvDropped  uint64 // held observations dropped: provisional buffer full
 	TMSIMapped   uint64 // TMSI→IMSI mappings learned
 	Expired      uint64 // stale connections, transactions and mappings dropped
 	ByRAND       uint64 // connections identified by their Authentication Request's RAND
 	BySendID     uint64 // TMSIs learned from a MAP sendIdentification dialogue
 	Link         LinkStats
+	// Unidentified counts phones (a TMSI, or a connection without one)
+	// whose held history was given up without their IMSI ever showing;
+	// Held (HeldSubscribers, HeldObservations) says how many wait now.
+	Unidentified uint64
+	// Evicted: connections, transactions and held histories dropped, the
+	// longest idle first, because a bound was reached (SetLimits).
+	EvictedConns, EvictedTxns, EvictedHeld uint64
 }
 
-// NewResolver returns a Resolver that passes observations to emit. emit
-// must not keep the *Obs after returning.
-func NewResolver(emit func(*Obs)) *Resolver {
+// NewResolver returns a Resolver that passes its observations to st and
+// keeps the TMSIs it learns there.
+func NewResolver(st *State) *Resolver {
 	return &Resolver{
-		emit:        emit,
+		emit:        st.Observe,
+		st:          st,
 		conns:       make(map[connKey]int32),
 		txns:        make(map[tidKey]int32),
-		tmsi:        make(map[uint32]tmsiEntry),
 		prov:        make(map[uint32]*provisional),
 		hoSrc:       make(map[sink.Digits]int32),
 		rands:       make(map[uint64]tmsiEntry),
 		waiting:     make(map[uint64]int32),
 		waitingTMSI: make(map[uint64]waitTMSI),
+		orphanN:     make(map[connKey]int32),
 		maxAge:      3 * 86400e9,
 		gap:         3600e9,
 		link:        newCallLinker(),
+		maxConns:    DefaultMaxConnections,
+		maxTxns:     DefaultMaxTransactions,
+		maxHeld:     DefaultMaxHeld,
 	}
 }
+
+// SetLimits bounds the open SCCP connections, the open TCAP transactions
+// and the observations held for phones not identified yet (0: the
+// default). Past a bound the entries idle longest are dropped first, a
+// sixteenth at a time: connections as if they had been released (a call
+// on one is reported, its unidentified history moves to its TMSI),
+// histories counted as unresolved.
+func (r *Resolver) SetLimits(conns, txns, held int) {
+	pick := func(v, def int) int {
+		if v <= 0 {
+			return def
+		}
+		return v
+	}
+	r.maxConns, r.maxTxns, r.maxHeld = pick(conns, DefaultMaxConnections), pick(txns, DefaultMaxTransactions), pick(held, DefaultMaxHeld)
+}
+
+// HeldSubscribers is the number of phones whose history waits for their
+// IMSI; HeldObservations the observations held for them and for open
+// connections not identified yet.
+func (r *Resolver) HeldSubscribers() int  { return len(r.prov) }
+func (r *Resolver) HeldObservations() int { return r.heldN }
+
+// OpenConnections and OpenTransactions are the SCCP connections and TCAP
+// transactions open now.
+func (r *Resolver) OpenConnections() int  { return len(r.cslab) - len(r.cfree) }
+func (r *Resolver) OpenTransactions() int { return len(r.tslab) - len(r.tfree) }
 
 func (r *Resolver) newProvisional() *provisional {
 	if n := len(r.pfree); n > 0 {
@@ -199,6 +269,9 @@ func (r *Resolver) Handle(m *decode.Message) {
 	case decode.ProtoBSSMAP, decode.ProtoDTAP, decode.ProtoNone:
 		r.aMsg(m)
 	}
+	if r.heldN > r.maxHeld {
+		r.evictHeld()
+	}
 }
 
 func digits(d *ident.Digits) sink.Digits { return sink.MakeDigits(d.Bytes()) }
@@ -236,24 +309,31 @@ func (r *Resolver) aMsg(m *decode.Message) {
 		}
 	case sccp.CC:
 		if i, ok := r.conns[connKey{m.Assoc, m.DLR, 1 - m.Dir}]; ok && m.Has&decode.HasSLR != 0 {
-			c := &r.cslab[i]
-			c.refs[m.Dir], c.has[m.Dir] = m.SLR, true
-			r.conns[connKey{m.Assoc, m.SLR, m.Dir}] = i
 			ci = i
+			r.bind(i, m)
 		}
 	default:
 		if i, ok := r.conns[connKey{m.Assoc, m.DLR, 1 - m.Dir}]; ok {
 			ci = i
+			// A release carries both references: a connection whose
+			// Connection Confirm was lost learns the other side's here.
+			if (m.SCCPType == sccp.RLSD || m.SCCPType == sccp.RLC) && m.Has&decode.HasSLR != 0 && !r.cslab[i].has[m.Dir] {
+				r.bind(i, m)
+			}
 		}
 	}
 	if ci < 0 {
 		if m.Proto != decode.ProtoNone {
-			r.Stats.NoConnection++
+			if m.SCCPType != sccp.CR && m.Has&decode.HasDLR != 0 {
+				r.orphan(m)
+			} else {
+				r.Stats.NoConnection++
+			}
 		}
 		return
 	}
 	c := &r.cslab[ci]
-	c.last = m.TsNs
+	c.last = max(c.last, m.TsNs)
 	if m.Proto != decode.ProtoNone {
 		r.connMsg(c, m)
 	}
@@ -263,7 +343,77 @@ func (r *Resolver) aMsg(m *decode.Message) {
 	}
 }
 
+// bind: connection i learns the reference m's sender (SLR) uses; what
+// waited for it is handled now.
+func (r *Resolver) bind(i int32, m *decode.Message) {
+	c := &r.cslab[i]
+	c.refs[m.Dir], c.has[m.Dir] = m.SLR, true
+	k := connKey{m.Assoc, m.SLR, m.Dir}
+	r.conns[k] = i
+	if r.orphanN[k] == 0 {
+		return
+	}
+	delete(r.orphanN, k)
+	n := 0
+	var o decode.Message
+	for j := range r.orphans {
+		if r.orphans[j].k != k {
+			if n != j {
+				r.orphans[n] = r.orphans[j]
+			}
+			n++
+			continue
+		}
+		o = r.orphans[j].m
+		r.Stats.Adopted++
+		c := &r.cslab[i]
+		c.last = max(c.last, o.TsNs)
+		r.connMsg(c, &o)
+	}
+	clear(r.orphans[n:])
+	r.orphans = r.orphans[:n]
+}
+
+// orphan keeps m until its connection is known; when maxOrphans wait, the
+// oldest quarter is given up.
+func (r *Resolver) orphan(m *decode.Message) {
+	if len(r.orphans) == maxOrphans {
+		r.dropOrphans(func(j int) bool { return j < maxOrphans/4 })
+	}
+	k := connKey{m.Assoc, m.DLR, 1 - m.Dir}
+	r.orphans = append(r.orphans, orphan{k: k, m: *m})
+	r.orphanN[k]++
+}
+
+// dropOrphans gives up the orphans drop says (by position), keeping the
+// others in order.
+func (r *Resolver) dropOrphans(drop func(j int) bool) {
+	n := 0
+	for j := range r.orphans {
+		if drop(j) {
+			r.Stats.NoConnection++
+			k := r.orphans[j].k
+			if r.orphanN[k]--; r.orphanN[k] <= 0 {
+				delete(r.orphanN, k)
+			}
+			continue
+		}
+		if n != j {
+			r.orphans[n] = r.orphans[j]
+		}
+		n++
+	}
+	clear(r.orphans[n:])
+	r.orphans = r.orphans[:n]
+}
+
+// Orphans is the number of messages waiting for a connection to be known.
+func (r *Resolver) Orphans() int { return len(r.orphans) }
+
 func (r *Resolver) newConn(k connKey) int32 {
+	if r.OpenConnections() >= r.maxConns {
+		r.evictConns()
+	}
 	var i int32
 	if n := len(r.cfree); n > 0 {
 		i = r.cfree[n-1]
@@ -302,9 +452,14 @@ func (r *Resolver) closeConn(i int32) {
 				p = r.newProvisional()
 				r.prov[c.tmsi] = p
 			}
+			r.heldN -= c.held.size() + p.held.size()
 			r.Stats.ProvDropped += p.held.merge(&c.held, r.gap)
+			r.heldN += p.held.size()
 		} else {
-			r.Stats.Unresolved += uint64(len(c.held.runs) + len(c.held.evs))
+			r.Stats.Unresolved += uint64(c.held.size())
+			r.Stats.Unidentified++
+			r.heldN -= c.held.size()
+			c.held.reset()
 		}
 	}
 	for s := range uint8(2) {
@@ -320,8 +475,8 @@ func (r *Resolver) closeConn(i int32) {
 // asks the old one while the location update waits), or by a paging.
 func (r *Resolver) resolveByTMSI(c *conn, ts int64) {
 	if c.imsi == 0 && c.tmsi != 0 {
-		if e, ok := r.tmsi[c.tmsi]; ok {
-			r.setIMSI(c, e.imsi, ts)
+		if imsi := r.st.imsiOfTMSI(c.tmsi, ts); imsi != 0 {
+			r.setIMSI(c, imsi, ts)
 		}
 	}
 }
@@ -386,9 +541,8 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 			if c.tmsi == 0 {
 				c.tmsi = m.TMSI
 				if c.imsi == 0 {
-					if e, ok := r.tmsi[m.TMSI]; ok {
-						r.tmsi[m.TMSI] = tmsiEntry{e.imsi, ts}
-						r.setIMSI(c, e.imsi, ts)
+					if imsi := r.st.imsiOfTMSI(m.TMSI, ts); imsi != 0 {
+						r.setIMSI(c, imsi, ts)
 					}
 				} else {
 					r.learnTMSI(m.TMSI, c.imsi, ts)
@@ -561,9 +715,11 @@ func (r *Resolver) put(c *conn, o Obs) {
 		r.emit(&r.obs) // through a field: a local would escape through emit
 		return
 	}
+	n := c.held.size()
 	if !c.held.add(&o, r.gap) {
 		r.Stats.ProvDropped++
 	}
+	r.heldN += c.held.size() - n
 }
 
 // setIMSI attributes c to imsi and replays what c and its TMSI held back.
@@ -576,6 +732,7 @@ func (r *Resolver) setIMSI(c *conn, imsi sink.Digits, ts int64) {
 		r.learnTMSI(c.tmsi, imsi, ts)
 	}
 	r.traceHeld(&c.held, imsi)
+	r.heldN -= c.held.size()
 	c.held.replay(imsi, &r.obs, r.replayed)
 }
 
@@ -600,16 +757,16 @@ func (r *Resolver) newTMSI(c *conn, t uint32, ts int64) {
 
 // learnTMSI maps t to imsi and replays what was held on t.
 func (r *Resolver) learnTMSI(t uint32, imsi sink.Digits, ts int64) {
-	if e, ok := r.tmsi[t]; !ok || e.imsi != imsi {
+	if r.st.mapTMSI(t, imsi, ts) {
 		r.Stats.TMSIMapped++
 	}
-	r.tmsi[t] = tmsiEntry{imsi, ts}
 	if p := r.prov[t]; p != nil {
 		delete(r.prov, t)
 		r.traceHeld(&p.held, imsi)
+		r.heldN -= p.held.size()
 		p.held.replay(imsi, &r.obs, r.replayed)
 		for _, old := range p.tmsis {
-			r.tmsi[old] = tmsiEntry{imsi, ts} // the whole chain, in case an old one shows up again
+			r.st.mapTMSI(old, imsi, ts) // the whole chain, in case an old one shows up again
 		}
 		p.tmsis = p.tmsis[:0]
 		r.pfree = append(r.pfree, p)
@@ -713,6 +870,9 @@ func (r *Resolver) mapMsg(m *decode.Message) {
 }
 
 func (r *Resolver) newTxn(k tidKey) int32 {
+	if r.OpenTransactions() >= r.maxTxns {
+		r.evictTxns()
+	}
 	var i int32
 	if n := len(r.tfree); n > 0 {
 		i = r.tfree[n-1]
@@ -748,6 +908,9 @@ func (r *Resolver) expire(now int64) {
 			r.closeConn(int32(i))
 		}
 	}
+	if len(r.orphans) > 0 && now-r.orphans[0].m.TsNs > idle {
+		r.dropOrphans(func(j int) bool { return now-r.orphans[j].m.TsNs > idle })
+	}
 	for _, i := range r.txns {
 		if t := &r.tslab[i]; t.nkeys > 0 && now-t.last > idle {
 			r.Stats.Expired++
@@ -757,12 +920,7 @@ func (r *Resolver) expire(now int64) {
 	}
 	if now >= r.hourly {
 		r.hourly = now + 3600e9
-		for t, e := range r.tmsi {
-			if now-e.ts > r.maxAge {
-				delete(r.tmsi, t)
-				r.Stats.Expired++
-			}
-		}
+		r.Stats.Expired += r.st.expireTMSIs(now)
 		for k, e := range r.rands {
 			if now-e.ts > r.maxAge {
 				delete(r.rands, k) // vectors unused for days
@@ -776,11 +934,7 @@ func (r *Resolver) expire(now int64) {
 		}
 		for t, p := range r.prov {
 			if now-p.held.last > r.maxAge {
-				r.Stats.Unresolved += uint64(len(p.held.runs) + len(p.held.evs))
-				delete(r.prov, t)
-				p.held.reset()
-				p.tmsis = p.tmsis[:0]
-				r.pfree = append(r.pfree, p)
+				r.dropProvisional(t, p)
 			}
 		}
 	}
@@ -806,4 +960,86 @@ func (r *Resolver) open(i int32) bool {
 		}
 	}
 	return false
+}
+
+// dropProvisional gives up the held history of the unknown phone t.
+func (r *Resolver) dropProvisional(t uint32, p *provisional) {
+	n := p.held.size()
+	r.Stats.Unresolved += uint64(n)
+	r.Stats.Unidentified++
+	r.heldN -= n
+	delete(r.prov, t)
+	p.held.reset()
+	p.tmsis = p.tmsis[:0]
+	r.pfree = append(r.pfree, p)
+}
+
+// evictShare is the share of the entries an eviction drops: a sixteenth,
+// so that a full table is sorted once per that many new entries.
+const evictShare = 16
+
+// sortVictims sorts the candidates by (last, key): oldest first,
+// deterministically (a run resumed from a checkpoint evicts the same).
+func (r *Resolver) sortVictims() {
+	slices.SortFunc(r.victims, func(a, b victim) int {
+		if a.last != b.last {
+			return cmp.Compare(a.last, b.last)
+		}
+		return cmp.Compare(a.key, b.key)
+	})
+}
+
+// oldest sorts the candidates and returns the oldest sixteenth (at least one).
+func (r *Resolver) oldest() []victim {
+	r.sortVictims()
+	return r.victims[:max(1, len(r.victims)/evictShare)]
+}
+
+// evictConns closes the connections idle longest.
+func (r *Resolver) evictConns() {
+	r.victims = r.victims[:0]
+	for i := range r.cslab {
+		if r.open(int32(i)) {
+			r.victims = append(r.victims, victim{r.cslab[i].last, uint64(i)})
+		}
+	}
+	for _, v := range r.oldest() {
+		r.Stats.EvictedConns++
+		r.closeConn(int32(v.key))
+	}
+}
+
+// evictTxns drops the transactions idle longest.
+func (r *Resolver) evictTxns() {
+	r.victims = r.victims[:0]
+	for i := range r.tslab {
+		if t := &r.tslab[i]; t.nkeys > 0 && r.txns[t.keys[0]] == int32(i) {
+			r.victims = append(r.victims, victim{t.last, uint64(i)})
+		}
+	}
+	for _, v := range r.oldest() {
+		r.Stats.EvictedTxns++
+		r.closeTxn(int32(v.key))
+		r.tslab[v.key].nkeys = 0
+	}
+}
+
+// evictHeld gives up the held histories idle longest until the bound holds
+// again (and a sixteenth of them at least).
+func (r *Resolver) evictHeld() {
+	r.victims = r.victims[:0]
+	for t, p := range r.prov {
+		r.victims = append(r.victims, victim{p.held.last, uint64(t)})
+	}
+	if len(r.victims) == 0 {
+		return // what is held sits on open connections, bounded by their number
+	}
+	r.sortVictims()
+	for i, x := range r.victims {
+		if i >= max(1, len(r.victims)/evictShare) && r.heldN <= r.maxHeld {
+			break
+		}
+		r.Stats.EvictedHeld++
+		r.dropProvisional(uint32(x.key), r.prov[uint32(x.key)])
+	}
 }

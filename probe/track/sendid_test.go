@@ -91,7 +91,7 @@ func TestSendIdentificationMapsTMSI(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []Obs
-			r := NewResolver(func(o *Obs) { got = append(got, *o) })
+			r := newTestResolver(func(o *Obs) { got = append(got, *o) })
 			const t0 = int64(1_800_000_000e9)
 			// An earlier connection under the old TMSI, never identified: its
 			// cell is held under the TMSI.
@@ -120,8 +120,8 @@ func TestSendIdentificationMapsTMSI(t *testing.T) {
 					cells[o.Cell] = true
 				}
 			}
-			_, knowsNew := r.tmsi[0x5e6f7081]
-			_, knowsOld := r.tmsi[0x1a2b3c4d]
+			knowsNew := r.st.tmsi.find(0x5e6f7081) >= 0
+			knowsOld := r.st.tmsi.find(0x1a2b3c4d) >= 0
 			if !tc.learned {
 				if len(got) != 0 || knowsOld || knowsNew || r.Stats.BySendID != tc.bySendID {
 					t.Fatalf("learned from an unrelated dialogue: %d observations, TMSIs %v %v", len(got), knowsOld, knowsNew)

@@ -1,6 +1,8 @@
 package track
 
 import (
+	"cmp"
+	"math"
 	"slices"
 	"time"
 	"unsafe"
@@ -30,11 +32,24 @@ type Config struct {
 	Subscribers int
 	// Trace is passed to the Resolver (tests measure attribution with it).
 	Trace func(frame uint64, imsi sink.Digits)
+	// MaxConnections, MaxTransactions and MaxHeld bound the Resolver's open
+	// SCCP connections, open TCAP transactions and observations held for
+	// phones not identified yet; past a bound the entries idle longest go
+	// first (ResolverStats.Evicted*). 0: the default.
+	MaxConnections, MaxTransactions, MaxHeld int
 }
+
+// Default bounds (Config.MaxConnections, MaxTransactions, MaxHeld).
+const (
+	DefaultMaxConnections  = 1_000_000
+	DefaultMaxTransactions = 1_000_000
+	DefaultMaxHeld         = 2_000_000
+)
 
 // DefaultConfig matches the simulator's default network.
 func DefaultConfig() Config {
-	return Config{T3212: 2 * time.Hour, SilentFactor: 1.05, HomePLMNs: []string{"00101"}, HomeCountryCodes: []string{"999"}}
+	return Config{T3212: 2 * time.Hour, SilentFactor: 1.05, HomePLMNs: []string{"00101"}, HomeCountryCodes: []string{"999"},
+		MaxConnections: DefaultMaxConnections, MaxTransactions: DefaultMaxTransactions, MaxHeld: DefaultMaxHeld}
 }
 
 // State holds every subscriber's cell, dwell and region presence, and
@@ -48,10 +63,16 @@ type State struct {
 
 	idx  subIndex
 	subs []subState
+	// tmsi maps the Resolver's TMSIs to subscribers: kept here because it
+	// points into subs (a subscriber known by its TMSI before anything
+	// was observed of it is in subs, unobserved: firstSeen 0).
+	tmsi tmsiIndex
 
-	// Implicit detach: subscribers by the minute their silence timeout expires.
-	wheel    [][]int32
-	wheelMin int64 // first minute not yet processed
+	// Implicit detach: every minute, the subscribers whose silence timeout
+	// expired in it (a scan of subs: a wheel of lists would cost 4 bytes
+	// and more a subscriber).
+	wheelMin int64   // first minute not yet processed
+	due      []int32 // scratch of advance
 
 	reg regionState
 
@@ -96,21 +117,23 @@ func (s *State) Reconfigure(rf *regions.File, eng *rules.Engine) {
 	s.reg = regionState{}
 	s.reg.init(rf, int64(len(old.ring)))
 	s.reg.settled = now + 1
+	oldIdx := make(map[string]int32, len(old.names))
+	for og, name := range old.names {
+		oldIdx[name] = int32(og)
+	}
 	for i := range s.subs {
 		u := &s.subs[i]
 		if u.cell == 0 {
 			continue
 		}
-		for _, g := range s.reg.cells[u.cell] {
+		for _, g := range s.reg.cells.of(u.cell) {
 			since := unixOf(u.dwellStart) * 1e9
-			for og, name := range old.names {
-				if name == s.reg.names[g] {
-					if t, ok := old.since[uint64(i)<<16|uint64(og)]; ok {
-						since = t
-					}
+			if og, ok := oldIdx[s.reg.names[g]]; ok {
+				if t, ok := old.since[sinceKey(int32(i), og)]; ok {
+					since = t
 				}
 			}
-			s.reg.since[uint64(i)<<16|uint64(g)] = since
+			s.reg.since[sinceKey(int32(i), g)] = since
 			s.reg.live[g]++
 			s.reg.occ[g]++
 			if u.roamer() {
@@ -132,12 +155,12 @@ func (s *State) fire(u *subState, kind rules.Kind, ts int64, c cellKey) {
 	}
 	f := &s.fact
 	*f = rules.Fact{Kind: kind, TS: ts, IMSI: u.imsi, MSISDN: u.msisdn, Roamer: u.roamer(), Region: -1, LAC: c.lac(), CI: c.ci(), OffS: -1,
-		Regions: s.reg.cells[c]}
+		Regions: s.reg.cells.of(c)}
 	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
 }
 
 // regionFact reports entering or leaving region g.
-func (s *State) regionFact(u int32, g int16, enter bool, ts, stay int64, c cellKey) {
+func (s *State) regionFact(u int32, g int32, enter bool, ts, stay int64, c cellKey) {
 	if s.rules == nil {
 		return
 	}
@@ -147,7 +170,7 @@ func (s *State) regionFact(u int32, g int16, enter bool, ts, stay int64, c cellK
 	if enter {
 		kind = rules.RegionEnter
 	}
-	*f = rules.Fact{Kind: kind, TS: ts, IMSI: sub.imsi, MSISDN: sub.msisdn, Roamer: sub.roamer(), Region: int32(g),
+	*f = rules.Fact{Kind: kind, TS: ts, IMSI: sub.imsi, MSISDN: sub.msisdn, Roamer: sub.roamer(), Region: g,
 		LAC: c.lac(), CI: c.ci(), InRegionS: stay / 1e9, OffS: -1}
 	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
 }
@@ -163,7 +186,8 @@ type StateStats struct {
 }
 
 // subState is one subscriber: 48 bytes. Times are seconds since epochBase
-// (the rows are in seconds anyway), good until 2156.
+// (the rows are in seconds anyway): 2000 (SIGTRAN is younger) to 2136, and
+// offAt, which shares its word with the roamer bit, to 2068.
 type subState struct {
 	imsi       sink.Digits
 	msisdn     sink.Digits
@@ -182,13 +206,17 @@ func (u *subState) roamer() bool    { return u.offAt&roamerBit != 0 }
 func (u *subState) off() uint32     { return u.offAt &^ roamerBit }
 func (u *subState) setOff(t uint32) { u.offAt = u.offAt&roamerBit | t&^roamerBit }
 
-// epochBase is 2020-01-01T00:00:00Z in unix seconds.
-const epochBase = 1577836800
+// epochBase is 2000-01-01T00:00:00Z in unix seconds.
+const epochBase = 946684800
 
+// sec32 is ns as seconds since epochBase, clamped to what 32 bits hold.
 func sec32(ns int64) uint32 {
 	s := ns/1e9 - epochBase
 	if s < 0 {
 		return 0
+	}
+	if s > math.MaxUint32 {
+		return math.MaxUint32
 	}
 	return uint32(s)
 }
@@ -207,35 +235,70 @@ func NewState(cfg Config, out *sink.Batch, flush func(*sink.Batch)) *State {
 	s := &State{cfg: cfg, out: out, flush: flush, wheelMin: -1}
 	if cfg.Subscribers > 0 {
 		s.subs = make([]subState, 0, cfg.Subscribers)
+		s.idx.grow(nil, cfg.Subscribers)
+		s.tmsi.grow(cfg.Subscribers)
 	}
 	s.timeout = int64(float64(cfg.T3212) * cfg.SilentFactor)
-	s.wheel = make([][]int32, s.timeout/60e9+2)
 	// The ring holds the silence timeout plus six hours for held
 	// observations replayed late (a subscriber whose TMSI is learned late).
 	s.reg.init(cfg.Regions, s.timeout/60e9+362)
 	return s
 }
 
-// sub returns the subscriber of imsi, created (first seen at ts) if new.
-func (s *State) sub(imsi sink.Digits, ts int64) (u *subState, created bool) {
+// intern returns the position of imsi's subscriber, adding it unobserved
+// if it is new.
+func (s *State) intern(imsi sink.Digits) int32 {
 	if i := s.idx.get(s.subs, imsi); i >= 0 {
-		return &s.subs[i], false
+		return i
 	}
-	s.Stats.Subscribers++
+	n := subState{imsi: imsi}
 	roamer := true
 	for _, p := range s.cfg.HomePLMNs {
 		if imsi.HasPrefix(p) {
 			roamer = false
 		}
 	}
-	n := subState{imsi: imsi, firstSeen: sec32(ts)}
 	if roamer {
 		n.offAt = roamerBit
 	}
 	s.subs = append(s.subs, n)
-	s.idx.put(s.subs, imsi, int32(len(s.subs)-1))
-	return &s.subs[len(s.subs)-1], true
+	i := int32(len(s.subs) - 1)
+	s.idx.put(s.subs, imsi, i, s.cfg.Subscribers)
+	return i
 }
+
+// sub returns imsi's subscriber, observed at ts; created reports its first
+// observation (Observe tells the rules it was seen once the observation
+// is applied).
+func (s *State) sub(imsi sink.Digits, ts int64) (u *subState, created bool) {
+	u = &s.subs[s.intern(imsi)]
+	if u.firstSeen == 0 {
+		u.firstSeen = max(sec32(ts), 1) // 0 is "not observed yet"
+		s.Stats.Subscribers++
+		return u, true
+	}
+	return u, false
+}
+
+// IMSIOfTMSI returns the IMSI TMSI t is mapped to (and marks the mapping
+// used at ts), or 0.
+func (s *State) imsiOfTMSI(t uint32, ts int64) sink.Digits {
+	if i := s.tmsi.get(t, ts); i >= 0 {
+		return s.subs[i].imsi
+	}
+	return 0
+}
+
+// mapTMSI maps t to imsi at ts; it reports whether the mapping is new.
+func (s *State) mapTMSI(t uint32, imsi sink.Digits, ts int64) bool {
+	return s.tmsi.set(t, s.intern(imsi), ts, s.cfg.Subscribers)
+}
+
+// ExpireTMSIs drops the TMSI mappings unused for three days.
+func (s *State) expireTMSIs(now int64) uint64 { return s.tmsi.expire(now) }
+
+// TMSIs is the number of TMSIs mapped to an IMSI.
+func (s *State) TMSIs() int { return s.tmsi.n }
 
 // Observe applies one observation.
 func (s *State) Observe(o *Obs) {
@@ -319,7 +382,7 @@ func (s *State) roamEvent(u *subState, ts int64, kind string, fk rules.Kind, vlr
 	}
 	f := &s.fact
 	*f = rules.Fact{Kind: fk, TS: ts, IMSI: u.imsi, MSISDN: u.msisdn, Region: -1, LAC: c.lac(), CI: c.ci(), OffS: -1, Peer: vlr,
-		Regions: s.reg.cells[c]}
+		Regions: s.reg.cells.of(c)}
 	s.out.Triggers = s.rules.Observe(f, s.out.Triggers)
 }
 
@@ -348,9 +411,7 @@ func (s *State) cell(u *subState, c cellKey, ts int64) {
 		s.out.Trajectories = append(s.out.Trajectories, sink.TrajectoryPoint{IMSI: u.imsi, TS: ts / 1e9, LAC: c.lac(), CI: c.ci()})
 		s.reg.enter(s.idxOf(u), c, ts, u.roamer())
 	}
-	old := u.lastSeen
 	u.lastSeen = t
-	s.schedule(u, old)
 }
 
 // idxOf is u's position in subs.
@@ -403,7 +464,7 @@ func (s *State) eventFact(u *subState, o *Obs) {
 	}
 	f := &s.fact
 	*f = rules.Fact{TS: o.TS, IMSI: u.imsi, MSISDN: u.msisdn, Roamer: u.roamer(), Region: -1, LAC: c.lac(), CI: c.ci(), OffS: -1,
-		Regions: s.reg.cells[c]}
+		Regions: s.reg.cells.of(c)}
 	switch o.Event.Kind {
 	case sink.EventAttach:
 		f.Kind = rules.PowerOn
@@ -453,17 +514,6 @@ func (s *State) expiry(u *subState) int64 {
 	return (unixOf(u.lastSeen)*1e9 + s.timeout) / 60e9
 }
 
-// schedule puts u on the wheel at the minute its silence timeout expires
-// (old: its previous lastSeen; nothing to do if the minute is the same).
-func (s *State) schedule(u *subState, old uint32) {
-	m := s.expiry(u)
-	if old != 0 && m == (unixOf(old)*1e9+s.timeout)/60e9 {
-		return
-	}
-	slot := m % int64(len(s.wheel))
-	s.wheel[slot] = append(s.wheel[slot], s.idxOf(u))
-}
-
 // advance moves the clock to ts: expires silent subscribers and closes the
 // region minutes that ended.
 func (s *State) advance(ts int64) {
@@ -473,21 +523,38 @@ func (s *State) advance(ts int64) {
 		s.reg.settled = min
 		return
 	}
-	for s.wheelMin < min {
-		slot := s.wheelMin % int64(len(s.wheel))
-		list := s.wheel[slot]
-		for _, i := range list {
-			u := &s.subs[i]
-			if u.cell != 0 && s.expiry(u) == s.wheelMin {
-				s.implicitDetach(u)
+	if s.wheelMin >= min {
+		s.reg.settle(min-int64(len(s.reg.ring))+1, s.out)
+		return
+	}
+	// Who went silent in the minutes from wheelMin to min, by minute, then
+	// by position.
+	due := s.due[:0]
+	for i := range s.subs {
+		if u := &s.subs[i]; u.cell != 0 {
+			if m := s.expiry(u); m >= s.wheelMin && m < min {
+				due = append(due, int32(i))
 			}
 		}
-		s.wheel[slot] = list[:0]
-		s.wheelMin++
+	}
+	if len(due) > 1 {
+		slices.SortFunc(due, func(a, b int32) int {
+			if ma, mb := s.expiry(&s.subs[a]), s.expiry(&s.subs[b]); ma != mb {
+				return cmp.Compare(ma, mb)
+			}
+			return cmp.Compare(a, b)
+		})
+	}
+	k := 0
+	for ; s.wheelMin < min; s.wheelMin++ {
+		for ; k < len(due) && s.expiry(&s.subs[due[k]]) == s.wheelMin; k++ {
+			s.implicitDetach(&s.subs[due[k]])
+		}
 		if s.rules != nil {
-			s.out.Triggers = s.rules.Advance(s.wheelMin*60e9, s.out.Triggers)
+			s.out.Triggers = s.rules.Advance((s.wheelMin+1)*60e9, s.out.Triggers)
 		}
 	}
+	s.due = due
 	s.reg.settle(min-int64(len(s.reg.ring))+1, s.out)
 }
 
@@ -504,6 +571,9 @@ func (s *State) Close(end int64) {
 	s.advance(end)
 	for i := range s.subs {
 		u := &s.subs[i]
+		if u.firstSeen == 0 {
+			continue // known by a TMSI only, never observed
+		}
 		if u.cell != 0 && !s.Persist {
 			if last := unixOf(u.lastSeen) * 1e9; end-last > s.timeout {
 				s.endDwell(u, last, "silent")
