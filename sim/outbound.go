@@ -41,6 +41,7 @@ func (g *gen) addISC(rng *rand.Rand) {
 		vtag:     [2]uint32{rng.Uint32() | 1, rng.Uint32() | 1},
 		tsn:      [2]uint32{rng.Uint32(), rng.Uint32()},
 		maxChunk: 1400,
+		core:     true, // MAP toward the STP: absent from an A-only tap
 	}
 	n.links = append(n.links, l)
 	g.isc = node{name: "isc", pc: 40, gt: g.sc.CC + g.sc.NDC + "9500001", link: len(n.links) - 1, tid: rng.Uint32()}
