@@ -171,7 +171,7 @@ func (g *gen) locationUpdate(i int32, typ uint8) {
 		}
 	}
 	t = g.cipher(t, i, &c)
-	s.tmsi = g.newTMSI()
+	s.tmsi = g.newTMSI(i)
 	s.vlrLA, s.detached = la, false
 	t += g.lat(5, 20)
 	g.l3 = wire.LUAccept(g.l3[:0], nw.las[la].lai, s.tmsi, true)
@@ -335,6 +335,7 @@ func (g *gen) purge(i int32) {
 	t += g.lat(20, 150)
 	g.tcap = wire.TCAP(g.tcap[:0], wire.TCEnd, 0, tid, acn, wire.Component{Kind: wire.CompResultLast, InvokeID: 1, Op: wire.OpPurgeMS})
 	g.sccpMAP(t, m.link, 1, g.vlrAddr(int(s.msc)), g.hlrAddr(i), tid, g.bareResult(i, wire.OpPurgeMS, "purgeMS"))
+	g.freeTMSI(i)
 	s.msc, s.vlrLA, s.tmsi, s.vectors = -1, -1, 0, 0
 }
 

@@ -190,6 +190,7 @@ func (g *gen) tripTimer(i int32) {
 	g.tcap = wire.TCAP(g.tcap[:0], wire.TCEnd, 0, tid, wire.ACN{}, wire.Component{Kind: wire.CompResultLast, InvokeID: 1, Op: wire.OpUpdateLocation, Param: g.param})
 	g.sccpMAP(now, isc.link, 1, vlr, hlr, tid, g.mapRow(i, wire.OpUpdateLocation, 2, 0, "updateLocation"))
 	t.registered = true
+	g.freeTMSI(i) // the home VLR's record is cancelled
 	s.msc, s.vlrLA, s.vectors, s.detached = -1, -1, 0, false
 	s.tmsi = g.xr.Uint32() | 1 // allocated by the foreign VLR; useless at home
 	s.next[tLU] = never

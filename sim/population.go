@@ -44,6 +44,7 @@ type subscriber struct {
 	msc        int8   // serving MSC/VLR, -1 none
 	detached   bool   // VLR holds it as IMSI-detached
 	tmsi       uint32 // current TMSI (0: none)
+	tmsiVLR    int8   // the VLR that allocated tmsi, + 1 (0: none, or abroad)
 	vectors    uint8
 	cksn       uint8
 	authSer    uint32

@@ -197,7 +197,49 @@ func (g *gen) tmsiID(i int32) wire.MobileID {
 	return wire.MobileID{Type: wire.IDTMSI, TMSI: g.subs[i].tmsi}
 }
 
-func (g *gen) newTMSI() uint32 {
+// newTMSI gives subscriber i a TMSI of its VLR (s.msc): drawn from the
+// scenario's tmsi_bits, never one the VLR has given to someone who still
+// holds it (TS 23.003 2.4: unique within the VLR). Other VLRs may hand out
+// the same value: they do not coordinate.
+func (g *gen) newTMSI(i int32) uint32 {
+	s := &g.subs[i]
+	g.freeTMSI(i)
+	if s.msc < 0 {
+		return g.foreignTMSI()
+	}
+	if g.vlrTMSIs == nil {
+		g.vlrTMSIs = make([]map[uint32]int32, len(g.nw.mscs))
+		for k := range g.vlrTMSIs {
+			g.vlrTMSIs[k] = make(map[uint32]int32)
+		}
+	}
+	bits := g.sc.Network.TMSIBits
+	if bits == 0 {
+		bits = 32
+	}
+	mask := uint32(uint64(1)<<bits - 1)
+	used := g.vlrTMSIs[s.msc]
+	for {
+		t := g.rng.Uint32() & mask
+		if _, taken := used[t]; t != 0 && t != 0xffffffff && !taken {
+			used[t] = i
+			s.tmsiVLR = s.msc + 1
+			return t
+		}
+	}
+}
+
+// freeTMSI: the VLR that gave i its TMSI forgets it (a new one, a purge).
+func (g *gen) freeTMSI(i int32) {
+	s := &g.subs[i]
+	if v := s.tmsiVLR - 1; v >= 0 && g.vlrTMSIs[v][s.tmsi] == i {
+		delete(g.vlrTMSIs[v], s.tmsi)
+	}
+	s.tmsiVLR = 0
+}
+
+// foreignTMSI is a TMSI from a network abroad.
+func (g *gen) foreignTMSI() uint32 {
 	for {
 		if t := g.rng.Uint32(); t != 0 && t != 0xffffffff {
 			return t

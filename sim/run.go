@@ -195,7 +195,7 @@ func (g *gen) initState() {
 		switch {
 		case s.role == roleCardFarm || s.role == roleRoamer && s.arrive >= d0:
 			if s.role == roleRoamer {
-				s.tmsi = g.newTMSI() // from the home network; useless here
+				s.tmsi = g.foreignTMSI() // from the home network; useless here
 			}
 		default:
 			s.cell = s.home
@@ -204,7 +204,7 @@ func (g *gen) initState() {
 			}
 			la := g.nw.cells[s.cell].la
 			s.vlrLA, s.msc = la, int8(g.nw.las[la].msc)
-			s.tmsi = g.newTMSI()
+			s.tmsi = g.newTMSI(i)
 			s.vectors = uint8(g.rng.IntN(g.sc.Network.AuthVectors))
 			s.cksn = uint8(g.rng.IntN(7))
 			s.authSer = 1000

@@ -460,7 +460,7 @@ func (g *gen) moSMS(i int32, dest, text string) {
 // reallocTMSI gives i a new TMSI on an open connection (TMSI Reallocation Command).
 func (g *gen) reallocTMSI(t int64, i int32, c *conn) int64 {
 	s := &g.subs[i]
-	s.tmsi = g.newTMSI()
+	s.tmsi = g.newTMSI(i)
 	lai := g.nw.las[s.vlrLA].lai
 	t += g.lat(10, 40)
 	g.l3 = wire.TMSIReallocCommand(g.l3[:0], lai, s.tmsi)

@@ -72,6 +72,10 @@ type Network struct {
 	AuthVectors  int     `yaml:"auth_vectors"` // triplets fetched per sendAuthenticationInfo
 	AuthEveryN   int     `yaml:"auth_every_n"` // authenticate every Nth CM service request (LU always)
 	CGIShare     float64 `yaml:"cgi_share"`    // share of BSCs that send the whole CGI in Complete L3 (others LAC+CI)
+	// TMSIBits: each VLR draws its TMSIs from the low this many bits, never
+	// one it has given to another subscriber; VLRs do not coordinate, so
+	// the fewer the bits, the more TMSIs two VLRs both hand out (0: 32).
+	TMSIBits int `yaml:"tmsi_bits"`
 }
 
 // Region is a micro-region: a named set of cells.

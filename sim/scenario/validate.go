@@ -56,6 +56,9 @@ func (s *Scenario) Validate() error {
 	if n.AuthVectors < 1 || n.AuthVectors > 5 {
 		bad("network.auth_vectors", "MAP allows 1 to 5 vectors per request, got %d", n.AuthVectors)
 	}
+	if n.TMSIBits != 0 && (n.TMSIBits < 16 || n.TMSIBits > 32) {
+		bad("network.tmsi_bits", "want 16 to 32 (or omitted: 32), got %d", n.TMSIBits)
+	}
 	if n.AuthEveryN < 1 {
 		bad("network.auth_every_n", "must be at least 1, got %d", n.AuthEveryN)
 	}
