@@ -81,13 +81,13 @@ type Probe struct {
 	pkey   *pseudonym.Key
 	pcache *pseudonym.Cache
 
-	loaded   *loaded
-	done     bool // replay: the checkpoint says this capture was read to its end
-	regions  *regions.File
-	walRec   walRecovery
-	started  time.Time
-	closers  []func() error
-	running  sync.WaitGroup
+	loaded     *loaded
+	done       bool // replay: the checkpoint says this capture was read to its end
+	regions    *regions.File
+	walRec     walRecovery
+	started    time.Time
+	closers    []func() error
+	running    sync.WaitGroup
 	runState   readiness
 	warnedZero bool
 }

@@ -162,27 +162,7 @@ func TestReplayMatchesTruth(t *testing.T) {
 		t.Errorf("dwell accuracy %.2f%% < 99%%", pct)
 	}
 
-	// Every A-interface message attributed to the right subscriber.
-	var aMsgs, aRight, aWrong int
-	eachCSV(t, filepath.Join(truth, "messages.csv"), func(m map[string]string) {
-		if m["proto"] == "map" || m["imsi"] == "" {
-			return
-		}
-		aMsgs++
-		f, _ := strconv.ParseUint(m["frame"], 10, 64)
-		want := sink.MakeDigits(m["imsi"])
-		switch {
-		case f < uint64(len(attributed)) && attributed[f] == want:
-			aRight++
-			attributed[f] = ^sink.Digits(0) // used
-		case slices.Contains(extra[f], want):
-			aRight++
-			k := slices.Index(extra[f], want)
-			extra[f] = slices.Delete(extra[f], k, k+1)
-		case f < uint64(len(attributed)) && attributed[f] != 0 && attributed[f] != ^sink.Digits(0):
-			aWrong++
-		}
-	})
+	aMsgs, aRight, aWrong := attribution(t, truth, attributed, extra)
 	apct := 100 * float64(aRight) / float64(aMsgs)
 	t.Logf("attribution: %d of %d A-interface messages to the right IMSI (%.2f%%), %d to a wrong one", aRight, aMsgs, apct, aWrong)
 	if apct < 99.5 || aWrong > aMsgs/10000 {
@@ -229,6 +209,103 @@ func TestReplayMatchesTruth(t *testing.T) {
 	if seen < subs*9/10 || msisdnOK < seen/2 {
 		t.Errorf("only %d of %d subscribers seen, %d MSISDNs learned", seen, subs, msisdnOK)
 	}
+}
+
+// TestTMSIsSharedByVLRs: a TMSI is unique only within its VLR. With
+// network.tmsi_bits at 16 the simulated VLRs hand out the same TMSIs to
+// different subscribers all the time; the probe must still attribute every
+// message to its own subscriber (keyed on the TMSI alone, thousands went to
+// the wrong one).
+func TestTMSIsSharedByVLRs(t *testing.T) {
+	sc, err := scenario.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Network.TMSIBits = 16
+	dir := t.TempDir()
+	pcap, truth := filepath.Join(dir, "day.pcap"), filepath.Join(dir, "truth")
+	start := time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
+	if _, err := sim.Run(sim.Config{Seed: 5, Subscribers: 3000, Days: 1, Start: start,
+		Scenario: sc, PCAP: pcap, TruthDir: truth}); err != nil {
+		t.Fatal(err)
+	}
+	// How many TMSIs two subscribers were given (by different VLRs, or by
+	// one VLR after the first holder moved on).
+	holders := map[string]map[string]bool{}
+	eachCSV(t, filepath.Join(truth, "messages.csv"), func(m map[string]string) {
+		if m["tmsi"] != "" && (m["name"] == "Location Updating Accept" || m["name"] == "TMSI Reallocation Command") {
+			if holders[m["tmsi"]] == nil {
+				holders[m["tmsi"]] = map[string]bool{}
+			}
+			holders[m["tmsi"]][m["imsi"]] = true
+		}
+	})
+	shared := 0
+	for _, h := range holders {
+		if len(h) > 1 {
+			shared++
+		}
+	}
+	if shared < 1000 {
+		t.Fatalf("only %d TMSIs given to two subscribers: the scenario does not exercise sharing", shared)
+	}
+	var attributed []sink.Digits
+	extra := map[uint64][]sink.Digits{}
+	cfg := replayConfig(pcap, filepath.Join(dir, "out"))
+	replay(t, cfg, Options{Trace: func(frame uint64, imsi sink.Digits) {
+		for uint64(len(attributed)) <= frame {
+			attributed = append(attributed, 0)
+		}
+		if attributed[frame] == 0 {
+			attributed[frame] = imsi
+		} else {
+			extra[frame] = append(extra[frame], imsi)
+		}
+	}})
+	msgs, right, wrong := attribution(t, truth, attributed, extra)
+	t.Logf("%d TMSIs given to two subscribers or more; %d of %d A-interface messages to the right IMSI (%.2f%%), %d to a wrong one",
+		shared, right, msgs, 100*float64(right)/float64(msgs), wrong)
+	if wrong > 0 || right*1000 < msgs*995 {
+		t.Errorf("%d messages attributed to a wrong subscriber, %d of %d right", wrong, right, msgs)
+	}
+}
+
+// attribution compares who the probe attributed each A-interface message
+// to (attributed: by frame, extra: further ones of a frame) with the
+// truth. A packet may carry messages of several subscribers: an
+// attribution is wrong when it is left over once every message of its
+// packet found its own.
+func attribution(t *testing.T, truth string, attributed []sink.Digits, extra map[uint64][]sink.Digits) (aMsgs, aRight, aWrong int) {
+	var unmatched []uint64
+	eachCSV(t, filepath.Join(truth, "messages.csv"), func(m map[string]string) {
+		if m["proto"] == "map" || m["imsi"] == "" {
+			return
+		}
+		aMsgs++
+		f, _ := strconv.ParseUint(m["frame"], 10, 64)
+		want := sink.MakeDigits(m["imsi"])
+		switch {
+		case f < uint64(len(attributed)) && attributed[f] == want:
+			aRight++
+			attributed[f] = ^sink.Digits(0) // used
+		case slices.Contains(extra[f], want):
+			aRight++
+			k := slices.Index(extra[f], want)
+			extra[f] = slices.Delete(extra[f], k, k+1)
+		default:
+			unmatched = append(unmatched, f)
+		}
+	})
+	for _, f := range unmatched {
+		if f < uint64(len(attributed)) && attributed[f] != 0 && attributed[f] != ^sink.Digits(0) {
+			aWrong++
+			attributed[f] = ^sink.Digits(0)
+		} else if len(extra[f]) > 0 {
+			aWrong++
+			extra[f] = extra[f][1:]
+		}
+	}
+	return aMsgs, aRight, aWrong
 }
 
 // regionRows derives per-region per-minute inflow, outflow and occupancy from

@@ -27,7 +27,7 @@ import (
 
 // stateVersion is the version of what SaveState writes; LoadState refuses
 // other versions.
-const stateVersion = 6
+const stateVersion = 7
 
 // ErrStateVersion is returned by LoadState for a checkpoint written by a
 // sigprobe with another state layout.
@@ -155,7 +155,8 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 		e.Bool(c.has[1])
 		e.U8(c.bscSide)
 		e.U64(uint64(c.imsi))
-		e.U32(c.tmsi)
+		e.U16(c.vlr)
+		e.U64(uint64(c.tmsi))
 		e.U32(uint32(c.cell))
 		e.U32(uint32(c.target))
 		e.Bool(c.detached)
@@ -231,12 +232,8 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 	e.Uvarint(uint64(len(r.prov)))
 	for _, t := range sortedKeys(r.prov) {
 		p := r.prov[t]
-		e.U32(t)
+		e.U64(uint64(t))
 		encHeld(e, &p.held)
-		e.Uvarint(uint64(len(p.tmsis)))
-		for _, x := range p.tmsis {
-			e.U32(x)
-		}
 	}
 	e.Uvarint(uint64(len(r.hoSrc)))
 	for _, k := range sortedKeys(r.hoSrc) {
@@ -257,8 +254,18 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 	for _, k := range sortedKeys(r.waitingTMSI) {
 		w := r.waitingTMSI[k]
 		e.U64(k)
-		e.U32(w.tmsi)
+		e.U64(uint64(w.tmsi))
 		e.I64(w.ts)
+	}
+	e.Uvarint(uint64(len(r.las)))
+	for _, k := range sortedKeys(r.las) {
+		e.U64(k)
+		e.U16(r.las[k])
+	}
+	e.Uvarint(uint64(len(r.sendIDs)))
+	for _, k := range sortedKeys(r.sendIDs) {
+		e.U32(k)
+		encTMSIEntry(e, r.sendIDs[k])
 	}
 	e.U64(msgLayout)
 	e.Uvarint(uint64(len(r.orphans)))
@@ -441,7 +448,8 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 		c.has[0], c.has[1] = d.Bool(), d.Bool()
 		c.bscSide = d.U8()
 		c.imsi = sink.Digits(d.U64())
-		c.tmsi = d.U32()
+		c.vlr = d.U16()
+		c.tmsi = tmsiKey(d.U64())
 		c.cell = cellKey(d.U32())
 		c.target = cellKey(d.U32())
 		c.detached = d.Bool()
@@ -495,12 +503,9 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 
 	clear(r.prov)
 	for range d.Count(10) {
-		t := d.U32()
+		t := tmsiKey(d.U64())
 		p := &provisional{}
 		decHeld(d, &p.held)
-		for range d.Count(4) {
-			p.tmsis = append(p.tmsis, d.U32())
-		}
 		r.prov[t] = p
 	}
 	clear(r.hoSrc)
@@ -519,9 +524,23 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 		r.waiting[k] = int32(d.U32())
 	}
 	clear(r.waitingTMSI)
-	for range d.Count(20) {
+	for range d.Count(24) {
 		k := d.U64()
-		r.waitingTMSI[k] = waitTMSI{tmsi: d.U32(), ts: d.I64()}
+		r.waitingTMSI[k] = waitTMSI{tmsi: tmsiKey(d.U64()), ts: d.I64()}
+	}
+	clear(r.las)
+	r.plmns = r.plmns[:0]
+	for range d.Count(10) {
+		k := d.U64()
+		r.las[k] = d.U16()
+		if p := uint32(k >> 16); !slices.Contains(r.plmns, p) {
+			r.plmns = append(r.plmns, p)
+		}
+	}
+	clear(r.sendIDs)
+	for range d.Count(20) {
+		k := d.U32()
+		r.sendIDs[k] = decTMSIEntry(d)
 	}
 	layout := d.U64()
 	norph := d.Count(20)
@@ -584,18 +603,22 @@ func (s *State) SaveState(e *ckpt.Enc) {
 		e.U32(u.lastAny)
 		e.U32(u.offAt)
 	}
-	// TMSI -> subscriber, by TMSI.
+	// The VLRs' point codes, then TMSI -> subscriber, by VLR and TMSI.
+	e.Uvarint(uint64(len(s.vlrs)))
+	for _, pc := range s.vlrs {
+		e.U32(pc)
+	}
 	type tm struct {
-		t   uint32
+		k   tmsiKey
 		pos int32
 		per uint8
 	}
 	tms := make([]tm, 0, s.tmsi.n)
-	s.tmsi.each(func(t uint32, pos int32, per uint8) { tms = append(tms, tm{t, pos, per}) })
-	slices.SortFunc(tms, func(a, b tm) int { return cmpU(uint64(a.t), uint64(b.t)) })
+	s.tmsi.each(func(k tmsiKey, pos int32, per uint8) { tms = append(tms, tm{k, pos, per}) })
+	slices.SortFunc(tms, func(a, b tm) int { return cmpU(uint64(a.k), uint64(b.k)) })
 	e.Uvarint(uint64(len(tms)))
 	for _, x := range tms {
-		e.U32(x.t)
+		e.U64(uint64(x.k))
 		e.U32(uint32(x.pos))
 		e.U8(x.per)
 	}
@@ -686,18 +709,26 @@ func (s *State) LoadState(d *ckpt.Dec) error {
 		}
 		s.idx.put(s.subs, u.imsi, int32(i), max(n, s.cfg.Subscribers))
 	}
+	s.vlrs, s.vlrIDs = nil, nil
+	for range d.Count(4) {
+		pc := d.U32()
+		if _, dup := s.vlrIDs[pc]; dup {
+			return d.Fail(fmt.Errorf("%w: VLR listed twice", ckpt.ErrCorrupt))
+		}
+		s.vlrOf(pc)
+	}
 	s.tmsi = tmsiIndex{}
-	nt := d.Count(9)
+	nt := d.Count(13)
 	s.tmsi.grow(max(nt, s.cfg.Subscribers))
 	for range nt {
-		t, pos, per := d.U32(), int32(d.U32()), d.U8()
+		k, pos, per := tmsiKey(d.U64()), int32(d.U32()), d.U8()
 		if d.Err() != nil {
 			return d.Err()
 		}
-		if t == 0 || pos < 0 || int(pos) >= len(s.subs) || per >= periodModulo || s.tmsi.find(t) >= 0 {
+		if k.tmsi() == 0 || pos < 0 || int(pos) >= len(s.subs) || per >= periodModulo || s.tmsi.find(k) >= 0 {
 			return d.Fail(fmt.Errorf("%w: bad TMSI mapping", ckpt.ErrCorrupt))
 		}
-		s.tmsi.insert(uint64(t)<<32 | uint64(per)<<tmsiPosBits | uint64(pos+1))
+		s.tmsi.insert(uint64(k.tmsi())<<32|uint64(per)<<tmsiPosBits|uint64(pos+1), k.vlr())
 	}
 	s.abroad = nil
 	for range d.Count(12) {

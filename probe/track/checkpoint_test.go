@@ -19,19 +19,19 @@ func TestCheckpointCoversEveryField(t *testing.T) {
 		v              any
 		saved, derived []string
 	}{
-		{Resolver{}, []string{"Stats", "conns", "cslab", "cfree", "txns", "tslab", "tfree", "prov", "hoSrc", "rands", "waiting", "waitingTMSI", "sweep", "hourly", "orphans", "mapMSISDN", "link"},
-			[]string{"emit", "st", "orphanN", "Trace", "pfree", "maxAge", "gap", "obs", "maxConns", "maxTxns", "maxHeld", "heldN", "victims"}},
-		{conn{}, []string{"assoc", "refs", "has", "bscSide", "imsi", "tmsi", "cell", "target", "detached", "last", "luType", "callMO", "inCall", "smsDone", "peer", "setup", "answer", "release", "cause", "held", "rand", "callCell", "moLeg"}, nil},
+		{Resolver{}, []string{"Stats", "conns", "cslab", "cfree", "txns", "tslab", "tfree", "prov", "hoSrc", "rands", "waiting", "waitingTMSI", "las", "sendIDs", "sweep", "hourly", "orphans", "mapMSISDN", "link"},
+			[]string{"emit", "st", "orphanN", "plmns", "Trace", "pfree", "maxAge", "gap", "obs", "maxConns", "maxTxns", "maxHeld", "heldN", "victims"}},
+		{conn{}, []string{"assoc", "refs", "has", "bscSide", "imsi", "vlr", "tmsi", "cell", "target", "detached", "last", "luType", "callMO", "inCall", "smsDone", "peer", "setup", "answer", "release", "cause", "held", "rand", "callCell", "moLeg"}, nil},
 		{orphan{}, []string{"k", "m"}, nil},
 		{callLinker{}, []string{"legs", "next", "votes"}, []string{"window", "need"}},
 		{moLeg{}, []string{"seq", "ts", "caller", "called", "open"}, nil},
 		{numberVote{}, []string{"num", "n", "told"}, nil},
 		{txn{}, []string{"imsi", "msisdn", "keys", "nkeys", "last", "told", "sendIDTMSI"}, nil},
 		{heldBuf{}, []string{"cut", "runs", "evs", "last", "frames"}, nil},
-		{provisional{}, []string{"held", "tmsis"}, nil},
+		{provisional{}, []string{"held"}, nil},
 		{Obs{}, []string{"TS", "IMSI", "Kind", "Cell", "MSISDN", "IMEI", "Event"}, nil},
 		{Event{}, []string{"Kind", "Peer", "SetupTS", "AnswerTS", "ReleaseTS", "Cause"}, nil},
-		{State{}, []string{"Stats", "subs", "tmsi", "wheelMin", "reg", "timeout", "abroad"}, []string{"cfg", "out", "flush", "idx", "due", "rules", "fact", "Persist"}},
+		{State{}, []string{"Stats", "subs", "tmsi", "vlrs", "wheelMin", "reg", "timeout", "abroad"}, []string{"cfg", "out", "flush", "idx", "vlrIDs", "due", "rules", "fact", "Persist"}},
 		{subState{}, []string{"imsi", "msisdn", "imei", "cell", "dwellStart", "lastSeen", "firstSeen", "lastAny", "offAt"}, nil},
 		{regionState{}, []string{"live", "since", "ring", "settled", "occ", "roam", "Late"}, []string{"names", "cells", "onMove", "at", "lastMin", "lastPos", "maxEnts"}},
 		{minuteSlot{}, []string{"min", "ents"}, nil},
@@ -96,7 +96,7 @@ func BenchmarkCheckpoint1M(b *testing.B) {
 		imsi := sink.Digits(15<<56 | uint64(1010000000000+i))
 		o := Obs{TS: base + int64(i)*1000, IMSI: imsi, Kind: obsCell, Cell: mkCell(uint16(256+i%30), uint16(10000+i%480))}
 		st.Observe(&o)
-		res.learnTMSI(uint32(i*2654435761), imsi, base)
+		res.learnTMSI(mkTMSIKey(uint16(i%8), uint32(i*2654435761)), imsi, base)
 	}
 	var size int
 	for b.Loop() {

@@ -95,13 +95,29 @@ func (ix *subIndex) grow(subs []subState, n int) {
 	}
 }
 
-// tmsiIndex maps a TMSI to the position of its subscriber in State.subs.
-// A slot is 8 bytes: the TMSI, then 4 bits of the six-hour period the
-// mapping was last used in and 28 bits of position + 1 (0: empty slot) —
-// 10 bytes a mapping at the highest load. TMSI 0 is not stored (the
-// Resolver takes it as none).
+// tmsiKey is a TMSI qualified by the VLR that allocated it. A TMSI is
+// unique only within its VLR (TS 23.003 2.4): two VLRs hand the same value
+// to different subscribers, and a probe that keyed on the TMSI alone would
+// give one subscriber's connections to the other. The VLR is a small
+// number State gives each MSC signalling point code (vlrOf).
+type tmsiKey uint64
+
+func mkTMSIKey(vlr uint16, t uint32) tmsiKey { return tmsiKey(uint64(vlr)<<32 | uint64(t)) }
+func (k tmsiKey) tmsi() uint32               { return uint32(k) }
+func (k tmsiKey) vlr() uint16                { return uint16(k >> 32) }
+
+// foreignVLR stands for a VLR outside the probe's network (a TMSI an
+// inbound roamer brings from abroad): nothing is learned under it.
+const foreignVLR = 0xffff
+
+// tmsiIndex maps a TMSI of a VLR to the position of its subscriber in
+// State.subs. A slot is 8 bytes: the TMSI, then 4 bits of the six-hour
+// period the mapping was last used in and 28 bits of position + 1 (0:
+// empty slot); beside it 2 bytes of VLR — 12.5 bytes a mapping at the
+// highest load. TMSI 0 is not stored (the Resolver takes it as none).
 type tmsiIndex struct {
 	slots []uint64
+	vlrs  []uint16
 	n     int
 }
 
@@ -122,12 +138,13 @@ func tmsiSlot(t uint32, pos int32, ts int64) uint64 {
 	return uint64(t)<<32 | period(ts)<<tmsiPosBits | uint64(pos+1)
 }
 
-func (ix *tmsiIndex) find(t uint32) int {
+func (ix *tmsiIndex) find(k tmsiKey) int {
 	size := len(ix.slots)
 	if ix.n == 0 {
 		return -1
 	}
-	for h := home(mix(uint64(t)), size); ; h++ {
+	t, vlr := k.tmsi(), k.vlr()
+	for h := home(mix(uint64(k)), size); ; h++ {
 		if h == size {
 			h = 0
 		}
@@ -135,50 +152,53 @@ func (ix *tmsiIndex) find(t uint32) int {
 		if v == 0 {
 			return -1
 		}
-		if uint32(v>>32) == t {
+		if uint32(v>>32) == t && ix.vlrs[h] == vlr {
 			return h
 		}
 	}
 }
 
-// get returns the position of t's subscriber and marks the mapping used
+// get returns the position of k's subscriber and marks the mapping used
 // at ts, or -1.
-func (ix *tmsiIndex) get(t uint32, ts int64) int32 {
-	h := ix.find(t)
+func (ix *tmsiIndex) get(k tmsiKey, ts int64) int32 {
+	h := ix.find(k)
 	if h < 0 {
 		return -1
 	}
 	pos := int32(ix.slots[h]&tmsiPosMask) - 1
-	ix.slots[h] = tmsiSlot(t, pos, ts)
+	ix.slots[h] = tmsiSlot(k.tmsi(), pos, ts)
 	return pos
 }
 
-// set maps t to pos, used at ts; it reports whether the mapping is new or
+// set maps k to pos, used at ts; it reports whether the mapping is new or
 // changed. expect sizes the table when it must grow.
-func (ix *tmsiIndex) set(t uint32, pos int32, ts int64, expect int) bool {
-	if t == 0 || pos >= MaxSubscribers {
+func (ix *tmsiIndex) set(k tmsiKey, pos int32, ts int64, expect int) bool {
+	if k.tmsi() == 0 || pos >= MaxSubscribers {
 		return false
 	}
-	if h := ix.find(t); h >= 0 {
+	if h := ix.find(k); h >= 0 {
 		old := int32(ix.slots[h]&tmsiPosMask) - 1
-		ix.slots[h] = tmsiSlot(t, pos, ts)
+		ix.slots[h] = tmsiSlot(k.tmsi(), pos, ts)
 		return old != pos
 	}
 	if (ix.n+1)*loadDen > len(ix.slots)*loadNum {
 		ix.grow(max(expect, (ix.n+1)*3/2))
 	}
-	ix.insert(tmsiSlot(t, pos, ts))
+	ix.insert(tmsiSlot(k.tmsi(), pos, ts), k.vlr())
 	return true
 }
 
-func (ix *tmsiIndex) insert(v uint64) {
+// keyAt is the key of the mapping in slot h.
+func (ix *tmsiIndex) keyAt(h int) tmsiKey { return mkTMSIKey(ix.vlrs[h], uint32(ix.slots[h]>>32)) }
+
+func (ix *tmsiIndex) insert(v uint64, vlr uint16) {
 	size := len(ix.slots)
-	for h := home(mix(v>>32), size); ; h++ {
+	for h := home(mix(uint64(mkTMSIKey(vlr, uint32(v>>32)))), size); ; h++ {
 		if h == size {
 			h = 0
 		}
 		if ix.slots[h] == 0 {
-			ix.slots[h] = v
+			ix.slots[h], ix.vlrs[h] = v, vlr
 			ix.n++
 			return
 		}
@@ -186,12 +206,13 @@ func (ix *tmsiIndex) insert(v uint64) {
 }
 
 func (ix *tmsiIndex) grow(n int) {
-	old := ix.slots
+	old, oldVLRs := ix.slots, ix.vlrs
 	ix.slots = make([]uint64, slotsFor(n))
+	ix.vlrs = make([]uint16, len(ix.slots))
 	ix.n = 0
-	for _, v := range old {
+	for h, v := range old {
 		if v != 0 {
-			ix.insert(v)
+			ix.insert(v, oldVLRs[h])
 		}
 	}
 }
@@ -202,7 +223,7 @@ func (ix *tmsiIndex) del(h int) {
 	size := len(ix.slots)
 	ix.n--
 	for j := h; ; {
-		ix.slots[h] = 0
+		ix.slots[h], ix.vlrs[h] = 0, 0
 		for {
 			j++
 			if j == size {
@@ -213,11 +234,11 @@ func (ix *tmsiIndex) del(h int) {
 				return
 			}
 			// v may move to h unless its home lies cyclically in (h, j].
-			k := home(mix(v>>32), size)
+			k := home(mix(uint64(ix.keyAt(j))), size)
 			if h <= j && (h < k && k <= j) || h > j && (h < k || k <= j) {
 				continue
 			}
-			ix.slots[h] = v
+			ix.slots[h], ix.vlrs[h] = v, ix.vlrs[j]
 			h = j
 			break
 		}
@@ -241,10 +262,10 @@ func (ix *tmsiIndex) expire(now int64) (n uint64) {
 }
 
 // each calls fn for every mapping (in slot order).
-func (ix *tmsiIndex) each(fn func(t uint32, pos int32, per uint8)) {
-	for _, v := range ix.slots {
+func (ix *tmsiIndex) each(fn func(k tmsiKey, pos int32, per uint8)) {
+	for h, v := range ix.slots {
 		if v != 0 {
-			fn(uint32(v>>32), int32(v&tmsiPosMask)-1, uint8(v>>tmsiPosBits&(periodModulo-1)))
+			fn(ix.keyAt(h), int32(v&tmsiPosMask)-1, uint8(v>>tmsiPosBits&(periodModulo-1)))
 		}
 	}
 }

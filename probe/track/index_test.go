@@ -6,7 +6,8 @@ import (
 )
 
 // The TMSI index against a map: sets, gets and expiry in random order,
-// with a table small enough that probe chains wrap around its end.
+// with a table small enough that probe chains wrap around its end, and
+// the same TMSIs allocated by three VLRs to different subscribers.
 func TestTMSIIndex(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var ix tmsiIndex
@@ -14,11 +15,11 @@ func TestTMSIIndex(t *testing.T) {
 		pos int32
 		ts  int64
 	}
-	want := map[uint32]ent{}
+	want := map[tmsiKey]ent{}
 	now := int64(1790812800e9)
 	for step := range 200_000 {
 		now += int64(rng.IntN(20)) * 60e9
-		k := uint32(rng.IntN(3000) + 1) // few keys: many updates
+		k := mkTMSIKey(uint16(rng.IntN(3)), uint32(rng.IntN(1000)+1)) // few keys: many updates
 		switch rng.IntN(10) {
 		case 0:
 			n := ix.expire(now)
@@ -54,7 +55,7 @@ func TestTMSIIndex(t *testing.T) {
 			t.Fatalf("step %d: %d mappings, want %d", step, ix.n, len(want))
 		}
 	}
-	ix.each(func(tm uint32, pos int32, _ uint8) {
+	ix.each(func(tm tmsiKey, pos int32, _ uint8) {
 		if want[tm].pos != pos {
 			t.Fatalf("each: %d -> %d, want %d", tm, pos, want[tm].pos)
 		}

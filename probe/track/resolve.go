@@ -47,7 +47,7 @@ type Resolver struct {
 	txns  map[tidKey]int32
 	tslab []txn
 	tfree []int32
-	prov  map[uint32]*provisional
+	prov  map[tmsiKey]*provisional
 	pfree []*provisional        // resolved or expired, kept with their buffers' capacity
 	hoSrc map[sink.Digits]int32 // subscriber -> connection being handed over
 	rands map[uint64]tmsiEntry  // authentication RAND -> the IMSI it was fetched for
@@ -58,6 +58,16 @@ type Resolver struct {
 	// waitingTMSI: the same, for connections that ended first: their
 	// history waits under their TMSI.
 	waitingTMSI map[uint64]waitTMSI
+	// las: the VLR of each location area (PLMN and LAC, laKey), learned
+	// from the TMSIs allocated in it; plmns the PLMNs among them (derived).
+	// A Location Updating Request names the old TMSI with the area it
+	// was allocated in, which may belong to another VLR.
+	las   map[uint64]uint16
+	plmns []uint32
+	// sendIDs: IMSIs a MAP sendIdentification result gave for a TMSI, for
+	// the location update that waits on it (the dialogue names neither
+	// the old VLR nor the connection: the TMSI and the time tie them).
+	sendIDs map[uint32]tmsiEntry
 	// orphans: messages on a connection not known by the reference they
 	// carry, oldest first. A lost Connection Confirm hides the MSC's
 	// reference until the release (RLSD, RLC) shows both: the uplink
@@ -129,12 +139,14 @@ func NewResolver(st *State) *Resolver {
 		st:          st,
 		conns:       make(map[connKey]int32),
 		txns:        make(map[tidKey]int32),
-		prov:        make(map[uint32]*provisional),
+		prov:        make(map[tmsiKey]*provisional),
 		hoSrc:       make(map[sink.Digits]int32),
 		rands:       make(map[uint64]tmsiEntry),
 		waiting:     make(map[uint64]int32),
 		waitingTMSI: make(map[uint64]waitTMSI),
 		orphanN:     make(map[connKey]int32),
+		las:         make(map[uint64]uint16),
+		sendIDs:     make(map[uint32]tmsiEntry),
 		maxAge:      3 * 86400e9,
 		gap:         3600e9,
 		link:        newCallLinker(),
@@ -210,9 +222,11 @@ type tmsiEntry struct {
 	ts   int64
 }
 
+// provisional is the history of a phone known by its TMSI only. Its
+// earlier TMSIs are not kept: the VLR took them back when it gave the new
+// one, and may have given them to someone else since.
 type provisional struct {
-	held  heldBuf
-	tmsis []uint32 // earlier TMSIs of the same unknown subscriber
+	held heldBuf
 }
 
 type conn struct {
@@ -221,7 +235,8 @@ type conn struct {
 	has      [2]bool
 	bscSide  uint8
 	imsi     sink.Digits
-	tmsi     uint32
+	vlr      uint16  // the VLR of the connection's MSC
+	tmsi     tmsiKey // the TMSI the phone showed, with the VLR that allocated it
 	cell     cellKey // serving cell the connection shows
 	target   cellKey // Handover Request target until Handover Complete
 	detached bool
@@ -242,7 +257,7 @@ type conn struct {
 }
 
 type waitTMSI struct {
-	tmsi uint32
+	tmsi tmsiKey
 	ts   int64
 }
 
@@ -284,7 +299,8 @@ func (r *Resolver) aMsg(m *decode.Message) {
 		if m.Proto == decode.ProtoBSSMAP && m.Type == bssap.Paging && m.IMSI.N > 0 {
 			imsi := digits(&m.IMSI)
 			if m.Has&decode.HasTMSI != 0 {
-				r.learnTMSI(m.TMSI, imsi, m.TsNs)
+				// Paging runs from the MSC: the TMSI is its VLR's.
+				r.learnTMSI(mkTMSIKey(r.st.vlrOf(m.OPC), m.TMSI), imsi, m.TsNs)
 			}
 			r.Stats.Attributed++
 			if r.Trace != nil {
@@ -303,9 +319,12 @@ func (r *Resolver) aMsg(m *decode.Message) {
 			ci = r.newConn(k)
 			c := &r.cslab[ci]
 			c.bscSide = m.Dir
+			msc := m.DPC
 			if m.Proto == decode.ProtoBSSMAP && m.Type == bssap.HandoverRequest {
 				c.bscSide = 1 - m.Dir // the MSC opens toward the target BSC
+				msc = m.OPC
 			}
+			c.vlr = r.st.vlrOf(msc)
 		}
 	case sccp.CC:
 		if i, ok := r.conns[connKey{m.Assoc, m.DLR, 1 - m.Dir}]; ok && m.Has&decode.HasSLR != 0 {
@@ -471,13 +490,75 @@ func (r *Resolver) closeConn(i int32) {
 }
 
 // resolveByTMSI attributes c if the TMSI it showed was mapped since: by a
-// MAP sendIdentification, which runs beside the connection (the new VLR
-// asks the old one while the location update waits), or by a paging.
+// paging, or by a MAP sendIdentification, which runs beside the
+// connection (the new VLR asks the old one while the location update
+// waits).
 func (r *Resolver) resolveByTMSI(c *conn, ts int64) {
-	if c.imsi == 0 && c.tmsi != 0 {
-		if imsi := r.st.imsiOfTMSI(c.tmsi, ts); imsi != 0 {
-			r.setIMSI(c, imsi, ts)
+	if c.imsi != 0 || c.tmsi == 0 {
+		return
+	}
+	if imsi := r.st.imsiOfTMSI(c.tmsi, ts); imsi != 0 {
+		r.setIMSI(c, imsi, ts)
+	} else if e, ok := r.sendIDs[c.tmsi.tmsi()]; ok && ts-e.ts < sendIDWindow && e.ts-ts < sendIDWindow {
+		r.setIMSI(c, e.imsi, ts)
+	}
+}
+
+// sendIDWindow: how far apart a sendIdentification result and the
+// location update it answers may be.
+const sendIDWindow = 10 * 60e9
+
+// laKey packs a location area identity: the PLMN's six nibbles (a
+// two-digit MNC's third as filler) and the LAC.
+func laKey(c *ident.Cell) uint64 {
+	return uint64(plmnKey(&c.PLMN))<<16 | uint64(c.LAC)
+}
+
+func plmnKey(p *ident.PLMN) uint32 {
+	var k uint32
+	for _, b := range [6]byte{p.MCC[0], p.MCC[1], p.MCC[2], p.MNC[0], p.MNC[1], p.MNC[2]} {
+		n := uint32(0xf)
+		switch {
+		case b >= '0' && b <= '9':
+			n = uint32(b - '0')
+		case b >= 'a' && b <= 'f':
+			n = uint32(b-'a') + 10
 		}
+		k = k<<4 | n
+	}
+	return k
+}
+
+// tmsiKeyOf is the key of the TMSI m shows on c: of c's VLR, or for a
+// Location Updating Request of the VLR of the old area it names — another
+// of the network's VLRs, or one abroad.
+func (r *Resolver) tmsiKeyOf(c *conn, m *decode.Message) tmsiKey {
+	vlr := c.vlr
+	if m.PD == bssap.PDMM && m.Type == bssap.MMLURequest && m.NCells > 0 && m.Cells[0].Has&ident.HasPLMN != 0 {
+		old := &m.Cells[0]
+		if v, ok := r.las[laKey(old)]; ok {
+			vlr = v
+		} else if len(r.plmns) > 0 && !slices.Contains(r.plmns, plmnKey(&old.PLMN)) {
+			vlr = foreignVLR
+		}
+		// An area of the network not seen yet (or none seen at all):
+		// most likely the same VLR.
+	}
+	return mkTMSIKey(vlr, m.TMSI)
+}
+
+// learnLA records that c's VLR allocates TMSIs in location area lai.
+func (r *Resolver) learnLA(c *conn, lai *ident.Cell) {
+	if lai.Has&ident.HasPLMN == 0 {
+		return
+	}
+	k := laKey(lai)
+	if v, ok := r.las[k]; ok && v == c.vlr {
+		return
+	}
+	r.las[k] = c.vlr
+	if p := plmnKey(&lai.PLMN); !slices.Contains(r.plmns, p) {
+		r.plmns = append(r.plmns, p)
 	}
 }
 
@@ -535,17 +616,16 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 		switch m.Type {
 		case bssap.MMLUAccept, bssap.MMTMSIReallocCmd:
 			if m.PD == bssap.PDMM {
-				r.newTMSI(c, m.TMSI, ts)
+				r.learnLA(c, &m.Loc)
+				r.newTMSI(c, mkTMSIKey(c.vlr, m.TMSI), ts)
 			}
 		default:
 			if c.tmsi == 0 {
-				c.tmsi = m.TMSI
+				c.tmsi = r.tmsiKeyOf(c, m)
 				if c.imsi == 0 {
-					if imsi := r.st.imsiOfTMSI(m.TMSI, ts); imsi != 0 {
-						r.setIMSI(c, imsi, ts)
-					}
+					r.resolveByTMSI(c, ts)
 				} else {
-					r.learnTMSI(m.TMSI, c.imsi, ts)
+					r.learnTMSI(c.tmsi, c.imsi, ts)
 				}
 			}
 		}
@@ -736,12 +816,24 @@ func (r *Resolver) setIMSI(c *conn, imsi sink.Digits, ts int64) {
 	c.held.replay(imsi, &r.obs, r.replayed)
 }
 
-// newTMSI handles a TMSI allocated on c.
-func (r *Resolver) newTMSI(c *conn, t uint32, ts int64) {
+// newTMSI handles a TMSI allocated on c. The VLR gives a TMSI to one
+// subscriber at a time: whoever held t before does no longer, and what was
+// held back under t was theirs.
+func (r *Resolver) newTMSI(c *conn, t tmsiKey, ts int64) {
+	if t == c.tmsi {
+		if c.imsi != 0 {
+			r.learnTMSI(t, c.imsi, ts)
+		}
+		return
+	}
+	if old := r.prov[t]; old != nil {
+		r.dropProvisional(t, old)
+	}
 	if c.imsi != 0 {
 		r.learnTMSI(t, c.imsi, ts)
 		return
 	}
+	r.st.unmapTMSI(t)
 	// Unknown subscriber: what its old TMSI held moves to the new one.
 	if c.tmsi != 0 {
 		p := r.prov[c.tmsi]
@@ -749,14 +841,13 @@ func (r *Resolver) newTMSI(c *conn, t uint32, ts int64) {
 			p = r.newProvisional()
 		}
 		delete(r.prov, c.tmsi)
-		p.tmsis = append(p.tmsis, c.tmsi)
 		r.prov[t] = p
 	}
 	c.tmsi = t
 }
 
 // learnTMSI maps t to imsi and replays what was held on t.
-func (r *Resolver) learnTMSI(t uint32, imsi sink.Digits, ts int64) {
+func (r *Resolver) learnTMSI(t tmsiKey, imsi sink.Digits, ts int64) {
 	if r.st.mapTMSI(t, imsi, ts) {
 		r.Stats.TMSIMapped++
 	}
@@ -765,10 +856,6 @@ func (r *Resolver) learnTMSI(t uint32, imsi sink.Digits, ts int64) {
 		r.traceHeld(&p.held, imsi)
 		r.heldN -= p.held.size()
 		p.held.replay(imsi, &r.obs, r.replayed)
-		for _, old := range p.tmsis {
-			r.st.mapTMSI(old, imsi, ts) // the whole chain, in case an old one shows up again
-		}
-		p.tmsis = p.tmsis[:0]
 		r.pfree = append(r.pfree, p)
 	}
 }
@@ -841,7 +928,7 @@ func (r *Resolver) mapMsg(m *decode.Message) {
 		}
 		if t.sendIDTMSI != 0 && imsi != 0 {
 			r.Stats.BySendID++
-			r.learnTMSI(t.sendIDTMSI, imsi, m.TsNs)
+			r.sendIDs[t.sendIDTMSI] = tmsiEntry{imsi, m.TsNs}
 			t.sendIDTMSI = 0
 		}
 		if msisdn != 0 {
@@ -927,6 +1014,11 @@ func (r *Resolver) expire(now int64) {
 				r.Stats.Expired++
 			}
 		}
+		for k, e := range r.sendIDs {
+			if now-e.ts > sendIDWindow {
+				delete(r.sendIDs, k)
+			}
+		}
 		for k, w := range r.waitingTMSI {
 			if now-w.ts > 3600e9 {
 				delete(r.waitingTMSI, k) // no vectors came for it
@@ -963,14 +1055,13 @@ func (r *Resolver) open(i int32) bool {
 }
 
 // dropProvisional gives up the held history of the unknown phone t.
-func (r *Resolver) dropProvisional(t uint32, p *provisional) {
+func (r *Resolver) dropProvisional(t tmsiKey, p *provisional) {
 	n := p.held.size()
 	r.Stats.Unresolved += uint64(n)
 	r.Stats.Unidentified++
 	r.heldN -= n
 	delete(r.prov, t)
 	p.held.reset()
-	p.tmsis = p.tmsis[:0]
 	r.pfree = append(r.pfree, p)
 }
 
@@ -1040,6 +1131,6 @@ func (r *Resolver) evictHeld() {
 			break
 		}
 		r.Stats.EvictedHeld++
-		r.dropProvisional(uint32(x.key), r.prov[uint32(x.key)])
+		r.dropProvisional(tmsiKey(x.key), r.prov[tmsiKey(x.key)])
 	}
 }

@@ -120,8 +120,8 @@ func TestSendIdentificationMapsTMSI(t *testing.T) {
 					cells[o.Cell] = true
 				}
 			}
-			knowsNew := r.st.tmsi.find(0x5e6f7081) >= 0
-			knowsOld := r.st.tmsi.find(0x1a2b3c4d) >= 0
+			knowsNew := r.st.tmsi.find(mkTMSIKey(r.st.vlrOf(0), 0x5e6f7081)) >= 0
+			knowsOld := r.st.tmsi.find(mkTMSIKey(r.st.vlrOf(0), 0x1a2b3c4d)) >= 0
 			if !tc.learned {
 				if len(got) != 0 || knowsOld || knowsNew || r.Stats.BySendID != tc.bySendID {
 					t.Fatalf("learned from an unrelated dialogue: %d observations, TMSIs %v %v", len(got), knowsOld, knowsNew)

@@ -67,6 +67,10 @@ type State struct {
 	// points into subs (a subscriber known by its TMSI before anything
 	// was observed of it is in subs, unobserved: firstSeen 0).
 	tmsi tmsiIndex
+	// vlrs: the MSC point code of each VLR number in TMSI keys (vlrOf);
+	// vlrIDs the reverse.
+	vlrs   []uint32
+	vlrIDs map[uint32]uint16
 
 	// Implicit detach: every minute, the subscribers whose silence timeout
 	// expired in it (a scan of subs: a wheel of lists would cost 4 bytes
@@ -280,18 +284,48 @@ func (s *State) sub(imsi sink.Digits, ts int64) (u *subState, created bool) {
 	return u, false
 }
 
-// IMSIOfTMSI returns the IMSI TMSI t is mapped to (and marks the mapping
+// imsiOfTMSI returns the IMSI TMSI k is mapped to (and marks the mapping
 // used at ts), or 0.
-func (s *State) imsiOfTMSI(t uint32, ts int64) sink.Digits {
-	if i := s.tmsi.get(t, ts); i >= 0 {
+func (s *State) imsiOfTMSI(k tmsiKey, ts int64) sink.Digits {
+	if i := s.tmsi.get(k, ts); i >= 0 {
 		return s.subs[i].imsi
 	}
 	return 0
 }
 
-// mapTMSI maps t to imsi at ts; it reports whether the mapping is new.
-func (s *State) mapTMSI(t uint32, imsi sink.Digits, ts int64) bool {
-	return s.tmsi.set(t, s.intern(imsi), ts, s.cfg.Subscribers)
+// mapTMSI maps k to imsi at ts; it reports whether the mapping is new.
+// Nothing is kept for a foreign VLR's TMSI.
+func (s *State) mapTMSI(k tmsiKey, imsi sink.Digits, ts int64) bool {
+	if k.vlr() == foreignVLR {
+		return false
+	}
+	return s.tmsi.set(k, s.intern(imsi), ts, s.cfg.Subscribers)
+}
+
+// unmapTMSI forgets k: its VLR gave it to a subscriber not known yet.
+func (s *State) unmapTMSI(k tmsiKey) {
+	if h := s.tmsi.find(k); h >= 0 {
+		s.tmsi.del(h)
+	}
+}
+
+// vlrOf returns the number of the VLR of the MSC with signalling point
+// code pc, numbering a new one (past the last number, TMSIs of further
+// MSCs share it).
+func (s *State) vlrOf(pc uint32) uint16 {
+	if id, ok := s.vlrIDs[pc]; ok {
+		return id
+	}
+	if len(s.vlrs) >= foreignVLR-1 {
+		return foreignVLR - 1
+	}
+	if s.vlrIDs == nil {
+		s.vlrIDs = make(map[uint32]uint16)
+	}
+	id := uint16(len(s.vlrs))
+	s.vlrs = append(s.vlrs, pc)
+	s.vlrIDs[pc] = id
+	return id
 }
 
 // ExpireTMSIs drops the TMSI mappings unused for three days.
