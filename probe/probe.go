@@ -179,9 +179,12 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 		}
 	}
 	p.m = newProbeMetrics(regionNames(tc.Regions), eng)
+	// Exported whether or not anything is pseudonymized (0 then), so
+	// that a dashboard shows the same panels on every probe.
+	hits := p.m.s.NewCounter("sigprobe_pseudonym_cache_hits_total")
+	misses := p.m.s.NewCounter("sigprobe_pseudonym_cache_misses_total")
 	if p.pcache != nil {
-		p.pcache.Hits = p.m.s.NewCounter("sigprobe_pseudonym_cache_hits_total")
-		p.pcache.Misses = p.m.s.NewCounter("sigprobe_pseudonym_cache_misses_total")
+		p.pcache.Hits, p.pcache.Misses = hits, misses
 	}
 	p.pipe = newPipeline(p.log.With("component", "pipeline"), tc, eng)
 	p.pipe.m = p.m

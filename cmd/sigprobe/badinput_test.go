@@ -57,7 +57,7 @@ func TestBadInputExitCodes(t *testing.T) {
 		{"regions start 25:00", replay("--regions", reg25), 1, `reg-25.yaml: line 6: groups[0].start: want HH:MM from 00:00 to 23:59, got "25:00"`},
 		{"rules home_plmns", replay("--regions", write("reg.yaml", "regions:\n  - name: mall\n    kind: mall\n    cells: [{lac: 1, ci: 2}]\n"), "--rules", rules), 1, "rules.yaml: line 4"},
 		{"whitelist k -1", []string{"whitelist", "--group", "acme", "--month", "2026-10", "--data", dir, "--k", "-1"}, 2, "--k: want a number of at least 0, got -1"},
-		{"whitelist k-margin NaN", []string{"whitelist", "--group", "acme", "--month", "2026-10", "--data", dir, "--k-margin", "NaN"}, 2, "--k-margin"},
+		{"whitelist band-z NaN", []string{"whitelist", "--group", "acme", "--month", "2026-10", "--data", dir, "--band-z", "NaN"}, 2, "--band-z: want a number of at least 0, got NaN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := run(tc.args...)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	ddl "github.com/sigprobe/sigprobe/deploy/clickhouse"
 	"github.com/sigprobe/sigprobe/format/regions"
 	"github.com/sigprobe/sigprobe/sim/scenario"
 )
@@ -90,10 +91,13 @@ func chdbTables(t testing.TB) *chdbTown {
 			chdbErr = err
 			return
 		}
-		for _, r := range rf.Regions {
-			for _, c := range r.Cells {
-				fmt.Fprintf(&sql, "INSERT INTO regions VALUES ('%s', '%s', %d, %d);\n", r.Name, r.Kind, c.LAC, c.CI)
-			}
+		ref, err := ddl.ReferenceStatements(rf) // as `sigprobe schema apply --regions` loads them
+		if err != nil {
+			chdbErr = err
+			return
+		}
+		for _, st := range ref {
+			sql.WriteString(st + ";\n")
 		}
 		for _, s := range readCSVFile(t, filepath.Join(tw.truth, "subscribers.csv")) {
 			if s["role"] == "member" {
@@ -105,7 +109,7 @@ func chdbTables(t testing.TB) *chdbTown {
 			return
 		}
 		chdbT.db = filepath.Join(tw.dir, "chdb")
-		args := []string{"--exec", filepath.Join("..", "..", "deploy", "clickhouse", "schema.sql"), "--exec", filepath.Join(chdbDir, "reference.sql")}
+		args := []string{"--exec", filepath.Join("..", "..", "deploy", "clickhouse", "schema.sql")}
 		for _, tbl := range []string{"events", "dwell", "triggers", "subscribers"} {
 			args = append(args, "--try", "ALTER TABLE "+tbl+" REMOVE TTL") // the town is in October 2026 whatever today is
 		}

@@ -31,9 +31,14 @@ func TestCheckCommand(t *testing.T) {
 	os.WriteFile(filepath.Join(truth, "rules.yaml"), rules, 0o644) // next to the town's consent lists
 	example := filepath.Join(envtest.RepoRoot(), "deploy", "sigprobe.example.yaml")
 	data := filepath.Join(dir, "data")
+	key := filepath.Join(dir, "pseudonym.key") // the example pseudonymizes its outputs
+	if code, _, stderr := run("pseudonym", "--new-key", key); code != 0 {
+		t.Fatal(stderr)
+	}
 	overrides := []string{"-i", "lo", "--data-dir", data, "--state", filepath.Join(data, "state"), "--out", filepath.Join(data, "tables"),
 		"--clickhouse-spool", filepath.Join(data, "spool", "clickhouse"), "--nats", "embedded", "--nats-listen", "127.0.0.1:0",
-		"--metrics", "127.0.0.1:0", "--rules", filepath.Join(truth, "rules.yaml"), "--attributes", filepath.Join(truth, "attributes.csv")}
+		"--metrics", "127.0.0.1:0", "--rules", filepath.Join(truth, "rules.yaml"), "--attributes", filepath.Join(truth, "attributes.csv"),
+		"--pseudonym-key", key}
 
 	t.Run("ready", func(t *testing.T) {
 		code, stdout, stderr := run(append([]string{"check", "--config", example, "--regions", filepath.Join(truth, "regions.yaml")}, overrides...)...)
