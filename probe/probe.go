@@ -434,8 +434,9 @@ func (p *Probe) openNATS() error {
 				"users_file", srv.Generated[0], "consumer_seed", srv.Generated[1])
 		}
 		p.nats = srv
-		ncfg = natsbus.Config{URL: srv.URL(), Options: srv.PublisherOptions(), StreamManaged: true,
-			Stream: stream, Latency: ncfg.Latency, Logger: ncfg.Logger, Position: ncfg.Position}
+		embedded := srv.PublisherConfig()
+		embedded.Stream, embedded.Latency, embedded.Logger, embedded.Position = stream, ncfg.Latency, ncfg.Logger, ncfg.Position
+		ncfg = embedded
 		url = srv.URL()
 	}
 	if url == "" {

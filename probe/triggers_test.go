@@ -113,7 +113,7 @@ func TestTriggersMatchTruth(t *testing.T) {
 	// Compare on the second day: on the first the cold-started probe does not
 	// know everyone yet.
 	from := start.Add(24 * time.Hour).Unix()
-	match := func(a, b []fire) (int, int) {
+	match := func(what string, a, b []fire) (int, int) {
 		idx := map[[2]string][]int64{}
 		for _, f := range b {
 			idx[[2]string{f.rule, f.imsi}] = append(idx[[2]string{f.rule, f.imsi}], f.ts)
@@ -126,12 +126,14 @@ func TestTriggersMatchTruth(t *testing.T) {
 			n++
 			if slices.ContainsFunc(idx[[2]string{f.rule, f.imsi}], func(ts int64) bool { return ts >= f.ts-1 && ts <= f.ts+1 }) {
 				ok++
+			} else if n-ok <= 5 {
+				t.Logf("%s: %v unmatched; the other side has %v", what, f, idx[[2]string{f.rule, f.imsi}])
 			}
 		}
 		return ok, n
 	}
-	rOK, rN := match(want, got)
-	pOK, pN := match(got, want)
+	rOK, rN := match("truth", want, got)
+	pOK, pN := match("fired", got, want)
 	t.Logf("triggers on day 2: recall %d/%d, precision %d/%d", rOK, rN, pOK, pN)
 	if rN < 50 || rOK*100 < rN*99 || pOK*100 < pN*99 {
 		t.Fatalf("triggers differ from the truth: recall %d/%d, precision %d/%d", rOK, rN, pOK, pN)

@@ -37,7 +37,7 @@ type gen struct {
 	ev           evHeap
 	progress     func(simulated time.Duration) // Config.Progress; nil: none
 	mark         mark                          // the event of the next message queued with dt1
-	vlrTMSIs     []map[uint32]int32 // per VLR: the TMSIs it gave out and to whom
+	vlrTMSIs     []map[uint32]int32            // per VLR: the TMSIs it gave out and to whom
 	xr           *rand.Rand                    // decisions of travellers and the marketing model, apart from rng
 	isc          node                          // international gateway toward foreign networks (roam-out)
 	campaigns    []campaignState

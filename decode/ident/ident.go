@@ -15,7 +15,9 @@ var (
 const MaxDigits = 24
 
 // Digits is a fixed-capacity digit string as ASCII: '0'-'9', and for the
-// TBCD/BCD codes 10-14 '*', '#', 'a', 'b', 'c'. N == 0 means absent.
+// TBCD/BCD codes 10-14 '*', '#', 'a', 'b', 'c'. N == 0 means absent. The
+// setters zero D beyond N, so two Digits with the same digits are == (a
+// reused decoder must not leak an earlier message's digits into a copy).
 type Digits struct {
 	N uint8
 	D [MaxDigits]byte
@@ -31,6 +33,7 @@ func (d *Digits) Bytes() []byte { return d.D[:d.N] }
 
 // Set copies ASCII digits (for tests and the simulator side).
 func (d *Digits) Set(s string) {
+	d.D = [MaxDigits]byte{}
 	d.N = uint8(copy(d.D[:], s))
 }
 
@@ -46,7 +49,7 @@ func (d *Digits) push(n byte) bool {
 // SetTBCD decodes TBCD (TS 29.002 / 23.003: low nibble first, 0xF filler
 // ends the string). It stops at MaxDigits and reports ErrTooLong.
 func (d *Digits) SetTBCD(b []byte) error {
-	d.N = 0
+	d.N, d.D = 0, [MaxDigits]byte{}
 	for _, x := range b {
 		if x&0xf == 0xf {
 			return nil
@@ -70,7 +73,7 @@ func (d *Digits) SetTBCD(b []byte) error {
 // an octet 3a may follow when the extension bit of octet 3 is 0 (24.008
 // Calling party BCD number); MAP AddressString has none.
 func (d *Digits) SetAddress(b []byte, ext3a bool) error {
-	d.N = 0
+	d.N, d.D = 0, [MaxDigits]byte{}
 	if len(b) == 0 {
 		return ErrShort
 	}

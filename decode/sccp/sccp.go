@@ -346,6 +346,7 @@ func decodeAddress(v []byte, a *Address) error {
 		n = ident.MaxDigits
 	}
 	const chars = "0123456789abcdef"
+	a.GT.D = [ident.MaxDigits]byte{}
 	for i := 0; i < n; i++ {
 		x := v[i/2]
 		if i&1 == 1 {

@@ -99,6 +99,7 @@ func TestPackage(t *testing.T) {
 		"/etc/sigprobe":               "root sigprobe 750",
 		"/etc/sigprobe/sigprobe.yaml": "root sigprobe 640",
 		"/usr/bin/sigprobe":           "root root 755",
+		"/etc/sigprobe/pseudonym.key": "sigprobe sigprobe 600",
 	} {
 		if got := strings.TrimSpace(sh(t, "stat", "-c", "%U %G %a", path)); got != want {
 			t.Errorf("%s: owner, group, mode %q, want %q", path, got, want)

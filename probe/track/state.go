@@ -464,7 +464,12 @@ func (s *State) endDwellTo(u *subState, end int64, reason string, next cellKey) 
 	s.Stats.DwellRows++
 	s.out.Dwell = append(s.out.Dwell, sink.Dwell{IMSI: u.imsi, MSISDN: u.msisdn, LAC: u.cell.lac(), CI: u.cell.ci(),
 		StartTS: unixOf(u.dwellStart), EndTS: end / 1e9, Roamer: u.roamer(), Reason: reason})
-	s.reg.leave(s.idxOf(u), u.cell, next, end, u.roamer())
+	// At the capture's end (or a shutdown that keeps no state) the dwell
+	// row ends because the probe stops seeing, not because the subscriber
+	// left: no outflow, no exit trigger.
+	if reason != "end" {
+		s.reg.leave(s.idxOf(u), u.cell, next, end, u.roamer())
+	}
 	u.cell = 0
 }
 

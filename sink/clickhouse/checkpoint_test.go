@@ -429,8 +429,8 @@ func TestPositionErrors(t *testing.T) {
 		crash(t, w)
 	})
 	flip := func(i int) []byte { b := slices.Clone(good); b[i] ^= 1; return b }
-	v2 := slices.Clone(good)
-	v2[4] = 2
+	vNext := slices.Clone(good)
+	vNext[4] = positionVersion + 1
 	cases := []struct {
 		name string
 		pos  []byte
@@ -438,7 +438,7 @@ func TestPositionErrors(t *testing.T) {
 	}{
 		{"short", good[:10], "too short"},
 		{"magic", append([]byte("XXXX"), good[4:]...), "not a ClickHouse writer position"},
-		{"version", v2, "version 2, this build reads 1"},
+		{"version", vNext, fmt.Sprintf("version %d, this build reads %d", positionVersion+1, positionVersion)},
 		{"corrupt", flip(len(good) / 2), "checksum mismatch"},
 		{"truncated", good[:len(good)-9], "checksum mismatch"},
 	}

@@ -11,7 +11,7 @@ import (
 // A checkpoint position is what the writer needs to continue the batch
 // stream exactly where a checkpoint left it:
 //
-//	"SPCK" | version byte (1) | uint64 epoch | uint64 spool high-water sequence |
+//	"SPCK" | version byte (2) | uint64 epoch | uint64 spool high-water sequence |
 //	uvarint table count | per table, in sink.Tables order:
 //	    uvarint-prefixed name | uint64 ordinal | uvarint rows |
 //	    uvarint length of the columns | the open block's columns (block.encodeColumns) |
@@ -23,7 +23,10 @@ import (
 
 var positionMagic = []byte("SPCK")
 
-const positionVersion = 1
+// positionVersion 2: every table but region_minute gained key_id, triggers
+// gained peer, duration_s, cause, campaign and control. A version-1
+// position is refused by name (the open blocks' columns no longer fit).
+const positionVersion = 2
 
 // position is a decoded checkpoint position.
 type position struct {

@@ -19,7 +19,7 @@ import (
 // so that name order is insert order (the row count in the name lets an
 // unreadable file still be counted). A file is
 //
-//	"SPB1" | uint32 length of the body | body | CRC-32C of the body
+//	"SPB2" | uint32 length of the body | body | CRC-32C of the body
 //
 // and the body is uvarint-prefixed token and table, the row count, then the
 // columns as block.encodeColumns writes them. Files are written to a
@@ -28,8 +28,10 @@ import (
 var (
 	errSpoolFull = errors.New("clickhouse: spool full")
 	errTruncated = errors.New("truncated")
-	spoolMagic   = []byte("SPB1")
-	castagnoli   = crc32.MakeTable(crc32.Castagnoli)
+	// spoolMagic SPB2: the columns of position version 2. A file of the
+	// old layout (SPB1) is reported as such and counted as lost.
+	spoolMagic = []byte("SPB2")
+	castagnoli = crc32.MakeTable(crc32.Castagnoli)
 )
 
 type spoolEntry struct {
@@ -213,6 +215,9 @@ func (s *spool) load(e spoolEntry) (*block, error) {
 
 // decodeSpoolFile parses the file of spool entry e.
 func decodeSpoolFile(data []byte, e spoolEntry) (*block, error) {
+	if len(data) >= 4 && bytes.Equal(data[:4], []byte("SPB1")) {
+		return nil, fmt.Errorf("clickhouse: spool %s: written by an older sigprobe (SPB1, before key_id and the trigger call columns); it cannot be replayed", e.name())
+	}
 	if len(data) < 12 || !bytes.Equal(data[:4], spoolMagic) {
 		return nil, fmt.Errorf("clickhouse: spool %s: %w", e.name(), errTruncated)
 	}

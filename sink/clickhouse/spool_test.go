@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sigprobe/sigprobe/sink"
@@ -90,4 +91,18 @@ func FuzzSpoolFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A spool file of the layout before key_id (SPB1) is named as such, not
+// reported as torn.
+func TestSpoolOldLayout(t *testing.T) {
+	file, err := os.ReadFile(filepath.Join("testdata", "spool", "00000000000000000001-dwell-5.blk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := append([]byte("SPB1"), file[4:]...)
+	_, err = decodeSpoolFile(old, spoolEntry{seq: 1, table: "dwell", rows: 5})
+	if err == nil || !strings.Contains(err.Error(), "written by an older sigprobe") {
+		t.Fatalf("SPB1 file: %v", err)
+	}
 }

@@ -20,6 +20,15 @@ func genStream(seed uint64, batches int, base int64) []*sink.Batch {
 	kinds := []string{sink.EventAttach, sink.EventDetach, sink.EventLU, sink.EventCallMO, sink.EventCallMT, sink.EventSMSMO, sink.EventSMSMT, sink.EventUSSD, sink.EventSilent}
 	homes := [][2]string{{"262", "01"}, {"262", "02"}, {"208", "10"}, {"234", "15"}, {"001", "01"}}
 	imsi := func(n int) sink.Digits { return sink.MakeDigits(fmt.Sprintf("26201%010d", n)) }
+	// keyID: a third of the rows as if pseudonymized (the values do not
+	// matter here, only that the column travels), drawn without r so the
+	// stream's other values stay as they were.
+	keyID := func(n int) string {
+		if n%3 == 0 {
+			return "3f9a0c1e2d4b5a69"
+		}
+		return ""
+	}
 	msisdn := func(n int) sink.Digits { return sink.MakeDigits(fmt.Sprintf("49151%07d", n)) }
 	ts := base
 	var out []*sink.Batch
@@ -29,12 +38,12 @@ func genStream(seed uint64, batches int, base int64) []*sink.Batch {
 		ts += int64(r.IntN(20))
 		for range r.IntN(120) {
 			s := r.IntN(5000)
-			b.Trajectories = append(b.Trajectories, sink.TrajectoryPoint{IMSI: imsi(s), TS: ts + int64(r.IntN(5)), LAC: uint16(100 + r.IntN(20)), CI: uint16(r.IntN(65536))})
+			b.Trajectories = append(b.Trajectories, sink.TrajectoryPoint{IMSI: imsi(s), TS: ts + int64(r.IntN(5)), LAC: uint16(100 + r.IntN(20)), CI: uint16(r.IntN(65536)), KeyID: keyID(s)})
 		}
 		for range r.IntN(150) {
 			s, start := r.IntN(5000), ts-int64(r.IntN(7200))
 			b.Dwell = append(b.Dwell, sink.Dwell{IMSI: imsi(s), MSISDN: msisdn(s), LAC: uint16(100 + r.IntN(20)), CI: uint16(r.IntN(65536)),
-				StartTS: start, EndTS: start + 1 + int64(r.IntN(3600)), Roamer: r.IntN(10) == 0, Reason: reasons[r.IntN(len(reasons))]})
+				StartTS: start, EndTS: start + 1 + int64(r.IntN(3600)), Roamer: r.IntN(10) == 0, Reason: reasons[r.IntN(len(reasons))], KeyID: keyID(s)})
 		}
 		if r.IntN(3) == 0 {
 			for _, g := range regions[:1+r.IntN(len(regions))] {
@@ -48,7 +57,7 @@ func genStream(seed uint64, batches int, base int64) []*sink.Batch {
 		}
 		for range r.IntN(200) {
 			s := r.IntN(5000)
-			e := sink.Event{TS: ts, IMSI: imsi(s), MSISDN: msisdn(s), Kind: kinds[r.IntN(len(kinds))], LAC: uint16(100 + r.IntN(20)), CI: uint16(r.IntN(65536)), Roamer: r.IntN(10) == 0}
+			e := sink.Event{TS: ts, IMSI: imsi(s), MSISDN: msisdn(s), Kind: kinds[r.IntN(len(kinds))], LAC: uint16(100 + r.IntN(20)), CI: uint16(r.IntN(65536)), Roamer: r.IntN(10) == 0, KeyID: keyID(s)}
 			switch e.Kind {
 			case sink.EventCallMO, sink.EventCallMT:
 				e.Peer = msisdn(r.IntN(100000))
@@ -72,14 +81,17 @@ func genStream(seed uint64, batches int, base int64) []*sink.Batch {
 			nTrig++
 			b.Triggers = append(b.Triggers, sink.Trigger{ID: fmt.Sprintf("enter-mall-%d-%d", ts, nTrig), Rule: "enter-mall", Kind: "enter", TS: ts,
 				IMSI: imsi(s), MSISDN: msisdn(s), Region: regions[r.IntN(len(regions))], LAC: uint16(100 + r.IntN(20)), CI: uint16(r.IntN(65536)),
-				DwellS: int64(r.IntN(7200)), HomeMCC: h[0], HomeMNC: h[1], Attrs: "segment=gold;lang=de"})
+				DwellS: int64(r.IntN(7200)), HomeMCC: h[0], HomeMNC: h[1], Attrs: "segment=gold;lang=de", KeyID: keyID(s)})
+			if tr := &b.Triggers[len(b.Triggers)-1]; nTrig%2 == 0 {
+				tr.Kind, tr.Peer, tr.DurationS, tr.Cause, tr.Campaign, tr.Control = "call", msisdn(nTrig), int64(nTrig%600), uint8(nTrig%128), "spring", nTrig%4 == 0
+			}
 		}
 		for range r.IntN(30) {
 			nSub++
 			h := homes[r.IntN(len(homes))]
 			first := ts - int64(r.IntN(86400))
 			b.Subscribers = append(b.Subscribers, sink.Subscriber{IMSI: imsi(100000 + nSub), MSISDN: msisdn(100000 + nSub),
-				IMEI: sink.MakeDigits(fmt.Sprintf("35209900%07d", r.IntN(10_000_000))), HomeMCC: h[0], HomeMNC: h[1], FirstSeen: first, LastSeen: ts})
+				IMEI: sink.MakeDigits(fmt.Sprintf("35209900%07d", r.IntN(10_000_000))), HomeMCC: h[0], HomeMNC: h[1], FirstSeen: first, LastSeen: ts, KeyID: keyID(nSub)})
 		}
 		out = append(out, b)
 	}
@@ -104,22 +116,23 @@ func streamKeys(stream []*sink.Batch) map[string][]string {
 	}
 	for _, b := range stream {
 		for _, r := range b.Trajectories {
-			add("trajectories", r.IMSI, r.TS, r.LAC, r.CI)
+			add("trajectories", r.IMSI, r.TS, r.LAC, r.CI, r.KeyID)
 		}
 		for _, r := range b.Dwell {
-			add("dwell", r.IMSI, r.MSISDN, r.LAC, r.CI, r.StartTS, r.EndTS, r.Roamer, r.Reason)
+			add("dwell", r.IMSI, r.MSISDN, r.LAC, r.CI, r.StartTS, r.EndTS, r.Roamer, r.Reason, r.KeyID)
 		}
 		for _, r := range b.RegionMinutes {
 			add("region_minute", r.Region, r.MinuteTS, r.Occupancy, r.Inflow, r.Outflow, r.Roamers, r.ExitDwell)
 		}
 		for _, r := range b.Events {
-			add("events", r.TS, r.IMSI, r.MSISDN, r.Kind, r.LAC, r.CI, r.Peer, r.SetupTS, r.AnswerTS, r.ReleaseTS, r.Duration, r.Cause, r.Roamer)
+			add("events", r.TS, r.IMSI, r.MSISDN, r.Kind, r.LAC, r.CI, r.Peer, r.SetupTS, r.AnswerTS, r.ReleaseTS, r.Duration, r.Cause, r.Roamer, r.KeyID)
 		}
 		for _, r := range b.Triggers {
-			add("triggers", r.ID, r.Rule, r.Kind, r.TS, r.IMSI, r.MSISDN, r.Region, r.LAC, r.CI, r.DwellS, r.HomeMCC, r.HomeMNC, r.Attrs)
+			add("triggers", r.ID, r.Rule, r.Kind, r.TS, r.IMSI, r.MSISDN, r.Region, r.LAC, r.CI, r.DwellS, r.HomeMCC, r.HomeMNC, r.Attrs,
+				r.Peer, r.DurationS, r.Cause, r.Campaign, r.Control, r.KeyID)
 		}
 		for _, r := range b.Subscribers {
-			add("subscribers", r.IMSI, r.MSISDN, r.IMEI, r.HomeMCC, r.HomeMNC, r.FirstSeen, r.LastSeen)
+			add("subscribers", r.IMSI, r.MSISDN, r.IMEI, r.HomeMCC, r.HomeMNC, r.FirstSeen, r.LastSeen, r.KeyID)
 		}
 	}
 	for _, v := range k {

@@ -194,6 +194,13 @@ func (s *Server) PublisherOptions() []nats.Option {
 	return []nats.Option{nats.InProcessServer(s.s), nkeyOption(s.pub)}
 }
 
+// PublisherConfig is the publisher's Config for this server: in-process,
+// as the publish-only user, the stream made at start-up (that user may not
+// create or update it).
+func (s *Server) PublisherConfig() Config {
+	return Config{URL: s.URL(), Options: s.PublisherOptions(), StreamManaged: true}
+}
+
 // Close shuts the server down and waits for it.
 func (s *Server) Close() {
 	s.s.Shutdown()

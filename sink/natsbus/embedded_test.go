@@ -57,7 +57,7 @@ func TestUnauthenticatedRefused(t *testing.T) {
 // until the stream holds them.
 func publishAll(t *testing.T, srv *testServer, n int) []sink.Trigger {
 	t.Helper()
-	p := newPublisher(t, Config{URL: srv.URL(), Options: srv.PublisherOptions(), StreamManaged: true})
+	p := newPublisher(t, srv.PublisherConfig())
 	trs := triggers(n, 0)
 	write(t, p, trs, 10)
 	waitFor(t, func() bool { return p.Stats().Published == uint64(n) })

@@ -69,7 +69,7 @@ func TestREADMEConsumer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	pub, err := NewPublisher(Config{URL: srv.URL(), Options: srv.PublisherOptions()})
+	pub, err := NewPublisher(srv.PublisherConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -163,6 +165,13 @@ type Publisher struct {
 	kept        bool
 	keptAtClose int
 
+	// streamDenied: the server refused our stream create/update request
+	// (a publish-only user); streamTry cancels the request waiting for its
+	// reply, which a denied request never gets.
+	streamDenied atomic.Bool
+	streamMu     sync.Mutex
+	streamTry    context.CancelFunc
+
 	kick    chan struct{}
 	closing chan struct{}
 	done    chan struct{}
@@ -226,6 +235,7 @@ func NewPublisher(cfg Config) (*Publisher, error) {
 		nats.ReconnectBufSize(-1), // we buffer ourselves: fail fast while disconnected
 		nats.ConnectHandler(func(*nats.Conn) { p.notify() }),
 		nats.ReconnectHandler(func(*nats.Conn) { p.log.Info("nats reconnected"); p.notify() }),
+		nats.ErrorHandler(p.asyncError),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil { // nil: our own Close
 				p.log.Warn("nats disconnected; buffering triggers", "err", err)
@@ -436,10 +446,40 @@ func (p *Publisher) publish(window []message) []bool {
 }
 
 func (p *Publisher) ensureStream() error {
+	if p.streamDenied.Load() {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(p.stop, 5*time.Second)
 	defer cancel()
+	p.streamMu.Lock()
+	p.streamTry = cancel
+	p.streamMu.Unlock()
 	_, err := p.js.CreateOrUpdateStream(ctx, p.cfg.Stream.jetstream())
+	if err != nil && p.streamDenied.Load() {
+		// The operator made the stream and gave us publish rights only
+		// (what the embedded server does too): publish to it as it is. A
+		// stream that does not exist shows as unacknowledged publishes.
+		p.log.Warn("the probe's NATS user may not create or update the trigger stream; publishing to it as the server's operator made it",
+			"stream", p.cfg.Stream.jetstream().Name)
+		return nil
+	}
 	return err
+}
+
+// asyncError logs what the server reports outside a request's reply:
+// permission violations, slow-consumer notices.
+func (p *Publisher) asyncError(_ *nats.Conn, _ *nats.Subscription, err error) {
+	if errors.Is(err, nats.ErrPermissionViolation) && strings.Contains(err.Error(), "$JS.API.STREAM.") {
+		if !p.streamDenied.Swap(true) {
+			p.streamMu.Lock()
+			if p.streamTry != nil {
+				p.streamTry()
+			}
+			p.streamMu.Unlock()
+		}
+		return
+	}
+	p.log.Warn("nats error", "err", err)
 }
 
 func (p *Publisher) dropRest() {
