@@ -46,7 +46,7 @@ type Config struct {
 	// numbered otherwise is abroad (roam-out, roam_out/roam_return rules).
 	HomeCountryCodes []string `yaml:"home_country_codes"`
 	// Subscribers is about how many subscribers the probe will track: the
-	// tables are sized for them up front (at most 68 bytes each, TMSI
+	// tables are sized for them up front (at most 64 bytes each, TMSI
 	// included, where growing as they come costs up to a fifth more).
 	// 0: grow as they come.
 	Subscribers int          `yaml:"subscribers"`

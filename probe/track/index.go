@@ -113,12 +113,41 @@ const foreignVLR = 0xffff
 // tmsiIndex maps a TMSI of a VLR to the position of its subscriber in
 // State.subs. A slot is 8 bytes: the TMSI, then 4 bits of the six-hour
 // period the mapping was last used in and 28 bits of position + 1 (0:
-// empty slot); beside it 2 bytes of VLR — 12.5 bytes a mapping at the
-// highest load. TMSI 0 is not stored (the Resolver takes it as none).
+// empty slot); beside it the VLR, one byte while State knows at most 256
+// VLRs (any network a probe sees), two bytes past that. The table runs at
+// a load of up to 0.85, a little fuller than the IMSI index: a probe
+// compares a slot without leaving it, so a longer run costs little. That
+// makes 10.6 bytes a mapping at the highest load. TMSI 0 is not stored
+// (the Resolver takes it as none).
 type tmsiIndex struct {
 	slots []uint64
-	vlrs  []uint16
+	vlr8  []uint8  // the VLR of each slot, until a VLR above 255 comes
+	vlr16 []uint16 // then this, and vlr8 is nil
 	n     int
+}
+
+const tmsiLoadNum, tmsiLoadDen = 17, 20 // 0.85
+
+func (ix *tmsiIndex) vlrAt(h int) uint16 {
+	if ix.vlr16 != nil {
+		return ix.vlr16[h]
+	}
+	return uint16(ix.vlr8[h])
+}
+
+func (ix *tmsiIndex) setVLR(h int, v uint16) {
+	if ix.vlr16 == nil && v > 0xff {
+		ix.vlr16 = make([]uint16, len(ix.slots))
+		for i, x := range ix.vlr8 {
+			ix.vlr16[i] = uint16(x)
+		}
+		ix.vlr8 = nil
+	}
+	if ix.vlr16 != nil {
+		ix.vlr16[h] = v
+	} else {
+		ix.vlr8[h] = uint8(v)
+	}
 }
 
 const (
@@ -152,7 +181,7 @@ func (ix *tmsiIndex) find(k tmsiKey) int {
 		if v == 0 {
 			return -1
 		}
-		if uint32(v>>32) == t && ix.vlrs[h] == vlr {
+		if uint32(v>>32) == t && ix.vlrAt(h) == vlr {
 			return h
 		}
 	}
@@ -181,7 +210,7 @@ func (ix *tmsiIndex) set(k tmsiKey, pos int32, ts int64, expect int) bool {
 		ix.slots[h] = tmsiSlot(k.tmsi(), pos, ts)
 		return old != pos
 	}
-	if (ix.n+1)*loadDen > len(ix.slots)*loadNum {
+	if (ix.n+1)*tmsiLoadDen > len(ix.slots)*tmsiLoadNum {
 		ix.grow(max(expect, (ix.n+1)*3/2))
 	}
 	ix.insert(tmsiSlot(k.tmsi(), pos, ts), k.vlr())
@@ -189,7 +218,7 @@ func (ix *tmsiIndex) set(k tmsiKey, pos int32, ts int64, expect int) bool {
 }
 
 // keyAt is the key of the mapping in slot h.
-func (ix *tmsiIndex) keyAt(h int) tmsiKey { return mkTMSIKey(ix.vlrs[h], uint32(ix.slots[h]>>32)) }
+func (ix *tmsiIndex) keyAt(h int) tmsiKey { return mkTMSIKey(ix.vlrAt(h), uint32(ix.slots[h]>>32)) }
 
 func (ix *tmsiIndex) insert(v uint64, vlr uint16) {
 	size := len(ix.slots)
@@ -198,7 +227,8 @@ func (ix *tmsiIndex) insert(v uint64, vlr uint16) {
 			h = 0
 		}
 		if ix.slots[h] == 0 {
-			ix.slots[h], ix.vlrs[h] = v, vlr
+			ix.slots[h] = v
+			ix.setVLR(h, vlr)
 			ix.n++
 			return
 		}
@@ -206,13 +236,17 @@ func (ix *tmsiIndex) insert(v uint64, vlr uint16) {
 }
 
 func (ix *tmsiIndex) grow(n int) {
-	old, oldVLRs := ix.slots, ix.vlrs
-	ix.slots = make([]uint64, slotsFor(n))
-	ix.vlrs = make([]uint16, len(ix.slots))
+	old := *ix
+	ix.slots = make([]uint64, max(minSlots, n*tmsiLoadDen/tmsiLoadNum+1))
+	if old.vlr16 != nil {
+		ix.vlr16 = make([]uint16, len(ix.slots))
+	} else {
+		ix.vlr8 = make([]uint8, len(ix.slots))
+	}
 	ix.n = 0
-	for h, v := range old {
+	for h, v := range old.slots {
 		if v != 0 {
-			ix.insert(v, oldVLRs[h])
+			ix.insert(v, old.vlrAt(h))
 		}
 	}
 }
@@ -223,7 +257,8 @@ func (ix *tmsiIndex) del(h int) {
 	size := len(ix.slots)
 	ix.n--
 	for j := h; ; {
-		ix.slots[h], ix.vlrs[h] = 0, 0
+		ix.slots[h] = 0
+		ix.setVLR(h, 0)
 		for {
 			j++
 			if j == size {
@@ -238,7 +273,8 @@ func (ix *tmsiIndex) del(h int) {
 			if h <= j && (h < k && k <= j) || h > j && (h < k || k <= j) {
 				continue
 			}
-			ix.slots[h], ix.vlrs[h] = v, ix.vlrs[j]
+			ix.slots[h] = v
+			ix.setVLR(h, ix.vlrAt(j))
 			h = j
 			break
 		}

@@ -7,7 +7,8 @@ import (
 
 // The TMSI index against a map: sets, gets and expiry in random order,
 // with a table small enough that probe chains wrap around its end, and
-// the same TMSIs allocated by three VLRs to different subscribers.
+// the same TMSIs allocated by three VLRs to different subscribers; half way
+// through a 300th VLR appears and the VLR column widens to two bytes.
 func TestTMSIIndex(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var ix tmsiIndex
@@ -19,7 +20,11 @@ func TestTMSIIndex(t *testing.T) {
 	now := int64(1790812800e9)
 	for step := range 200_000 {
 		now += int64(rng.IntN(20)) * 60e9
-		k := mkTMSIKey(uint16(rng.IntN(3)), uint32(rng.IntN(1000)+1)) // few keys: many updates
+		vlr := uint16(rng.IntN(3))
+		if step >= 100_000 && vlr == 2 {
+			vlr = 300
+		}
+		k := mkTMSIKey(vlr, uint32(rng.IntN(1000)+1)) // few keys: many updates
 		switch rng.IntN(10) {
 		case 0:
 			n := ix.expire(now)
@@ -54,6 +59,9 @@ func TestTMSIIndex(t *testing.T) {
 		if ix.n != len(want) {
 			t.Fatalf("step %d: %d mappings, want %d", step, ix.n, len(want))
 		}
+	}
+	if ix.vlr16 == nil || ix.vlr8 != nil {
+		t.Fatal("VLR 300 did not widen the VLR column")
 	}
 	ix.each(func(tm tmsiKey, pos int32, _ uint8) {
 		if want[tm].pos != pos {

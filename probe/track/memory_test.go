@@ -42,8 +42,8 @@ func bytesPerSubscriber(n int) float64 {
 }
 
 // MaxBytesPerSubscriber is what a tracked subscriber may cost, TMSI
-// included (README: 68 bytes).
-const MaxBytesPerSubscriber = 68
+// included (README: 64 bytes).
+const MaxBytesPerSubscriber = 64
 
 // BenchmarkMemory10M tracks 10,000,000 subscribers (make bench runs it;
 // about 650 MB and two minutes).
@@ -53,10 +53,11 @@ func BenchmarkMemory10M(b *testing.B) {
 	}
 }
 
-// The same at a million subscribers, in the default suite: every cost is
-// per subscriber, so the bound holds at any size given up front.
+// The same at two million subscribers, in the default suite: every cost is
+// per subscriber, so the bound holds at any size given up front (the
+// State's fixed costs, ~300 kB, still show at a million: 63.9 B).
 func TestMemoryPerSubscriber(t *testing.T) {
-	got := bytesPerSubscriber(1_000_000)
+	got := bytesPerSubscriber(2_000_000)
 	t.Logf("%.1f bytes per subscriber with its MSISDN and TMSI", got)
 	if got > MaxBytesPerSubscriber {
 		t.Fatalf("%.1f bytes per subscriber, want at most %d", got, MaxBytesPerSubscriber)
