@@ -66,6 +66,16 @@ func BenchmarkTriggerLatency(b *testing.B) {
 		b.ReportMetric(p50*1e3, "p50-ms")
 		b.ReportMetric(p99*1e3, "p99-ms")
 		b.ReportMetric(float64(pps), "pps")
+		// Packets the kernel handed over after the worker had taken its
+		// time as complete: what a shorter slack would cost in order.
+		late := 0.0
+		for _, name := range []string{"sigprobe_capture_reorder_late_total", "sigprobe_pipeline_merge_late_total"} {
+			if m := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindStringSubmatch(buf.String()); m != nil {
+				v, _ := strconv.ParseFloat(m[1], 64)
+				late += v
+			}
+		}
+		b.ReportMetric(late, "late-pkts")
 		if testing.Verbose() {
 			for _, m := range bucketLine.FindAllString(buf.String(), -1) {
 				if bytes.Contains([]byte(m), []byte("trigger_latency")) {

@@ -219,7 +219,7 @@ func Open(cfg Config, opt Options) (_ *Probe, err error) {
 		w := newWorker(i, p.pipe.feed, p.msgs, &cfg.Capture)
 		w.skip = skip
 		if p.live != nil {
-			w.slack = int64(cfg.Capture.BlockTimeout + 5*time.Millisecond)
+			w.slack = int64(cfg.Capture.BlockTimeout + slackMargin)
 		}
 		w.marks = p.pipe.merge != nil
 		p.ws = append(p.ws, w)

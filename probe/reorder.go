@@ -87,6 +87,16 @@ func (a *ent) before(b *ent) bool { return a.ts < b.ts || a.ts == b.ts && a.seq 
 // held is the number of packets in the window.
 func (r *reorder) held() int { return len(r.order) - r.head }
 
+// oldest is the capture time of the oldest packet held in the window, if
+// any (outliers waiting for the clock to follow them are not: no time makes
+// them due).
+func (r *reorder) oldest() (int64, bool) {
+	if r.held() > 0 {
+		return r.order[r.head].ts, true
+	}
+	return 0, false
+}
+
 const (
 	// startPackets are looked at before the clock starts: their median.
 	startPackets = 15

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/gopacket/gopacket/layers"
 
@@ -30,7 +31,7 @@ type packet struct {
 // at high ones.
 type packetHandler interface {
 	packet(w int, p *packet)
-	idle(w int)
+	idle(w int) time.Duration // how soon to call again with no packet (0: not needed)
 }
 
 // source is where packets come from: a live capture (several workers, never
@@ -163,4 +164,4 @@ func (l liveHandler) Packet(w int, p *capture.Packet) {
 	l.h.packet(w, &packet{lt: layers.LinkTypeEthernet, ts: p.CI.Timestamp.UnixNano(), data: p.Data})
 }
 
-func (l liveHandler) Idle(w int) { l.h.idle(w) }
+func (l liveHandler) Idle(w int) time.Duration { return l.h.idle(w) }

@@ -155,17 +155,31 @@ func (w *worker) handOn() {
 }
 
 // idle: the source has nothing waiting. A live worker releases what its
-// reorder window held long enough by the wall clock.
-func (w *worker) idle() {
+// reorder window held long enough by the wall clock, and says when the
+// oldest packet it still holds is due, so that it is released then even
+// if no other packet comes. Beside other workers it also wakes every slack
+// to tell the merge how far it is complete: the merge holds their messages
+// until it does, and a worker whose flows are quiet would otherwise sleep
+// the capture's whole poll interval (50 ms).
+func (w *worker) idle() time.Duration {
+	var due time.Duration
 	if w.slack > 0 {
-		h := time.Now().UnixNano() - w.slack
+		now := time.Now().UnixNano()
+		h := now - w.slack
 		if w.ro != nil {
 			h = w.ro.releaseUntil(h)
+			if ts, ok := w.ro.oldest(); ok {
+				due = time.Duration(max(ts+w.slack-now, 1))
+			}
 		}
 		w.upTo = max(w.upTo, h)
+		if w.marks && (due == 0 || due > time.Duration(w.slack)) {
+			due = time.Duration(w.slack)
+		}
 	}
 	w.handOn()
 	w.publishStats()
+	return due
 }
 
 // flush decodes what the reorder window still holds: the source ended.
@@ -198,11 +212,16 @@ func (w *worker) decodeStats() decode.Stats {
 	return w.stats
 }
 
+// slackMargin is what a live worker waits beyond the ring block timeout
+// before it takes a packet as complete: the kernel's block timer firing
+// late, the wake-up after it.
+const slackMargin = time.Millisecond
+
 // workers dispatches a source's callbacks to its workers.
 type workers []*worker
 
-func (ws workers) packet(i int, p *packet) { ws[i].packet(p) }
-func (ws workers) idle(i int)              { ws[i].idle() }
+func (ws workers) packet(i int, p *packet)  { ws[i].packet(p) }
+func (ws workers) idle(i int) time.Duration { return ws[i].idle() }
 
 func (ws workers) decodeStats() decode.Stats {
 	var sum decode.Stats

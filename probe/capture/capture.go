@@ -355,17 +355,19 @@ func (c *Capture) Workers() int { return len(c.socks) }
 // no locks; p and p.Data belong to the capture and are valid only until
 // Packet returns. Idle is called by the worker whenever its rings hold no
 // packet right now: the moment to hand on what it has batched, so that at
-// low rates nothing waits for a batch to fill.
+// low rates nothing waits for a batch to fill. Idle returns how soon it
+// wants to be called again with no packet in between (0: only when packets
+// come): a handler holding packets for a while says when they are due.
 type Handler interface {
 	Packet(worker int, p *Packet)
-	Idle(worker int)
+	Idle(worker int) time.Duration
 }
 
 // HandlerFunc is a Handler with nothing to do when idle.
 type HandlerFunc func(worker int, p *Packet)
 
 func (f HandlerFunc) Packet(worker int, p *Packet) { f(worker, p) }
-func (HandlerFunc) Idle(int)                       {}
+func (HandlerFunc) Idle(int) time.Duration         { return 0 }
 
 // Run reads packets until ctx is done or Close is called, with one goroutine
 // per worker, and hands them to h. Run returns nil when stopped, or the
@@ -405,6 +407,10 @@ func (c *Capture) Run(ctx context.Context, h Handler) error {
 // looks at its others and at ctx.
 const burst = 1024
 
+// idlePoll (ms) is the longest a worker sleeps in poll: how soon it sees
+// ctx end with no traffic.
+const idlePoll = 50
+
 func (c *Capture) work(ctx context.Context, w int, h Handler) error {
 	socks := c.socks[w]
 	fds := make([]unix.PollFd, len(socks))
@@ -424,11 +430,14 @@ func (c *Capture) work(ctx context.Context, w int, h Handler) error {
 		if got > 0 {
 			continue
 		}
-		h.Idle(w)
+		wait := idlePoll
+		if d := h.Idle(w); d > 0 {
+			wait = min(idlePoll, max(1, int((d+time.Millisecond-1)/time.Millisecond)))
+		}
 		for i := range fds {
 			fds[i].Revents = 0
 		}
-		if _, err := unix.Poll(fds, 50); err != nil && !errors.Is(err, unix.EINTR) {
+		if _, err := unix.Poll(fds, wait); err != nil && !errors.Is(err, unix.EINTR) {
 			return fmt.Errorf("capture: worker %d: poll: %w", w, err)
 		}
 	}
