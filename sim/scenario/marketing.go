@@ -57,10 +57,12 @@ func (s *Scenario) validateMarketing(bad func(key, format string, a ...any), reg
 	if o.DeparturesPerDay < 0 || o.DeparturesPerDay > 0.1 {
 		bad("outbound_roaming.departures_per_day", "want 0 to 0.1 of home subscribers a day, got %v", o.DeparturesPerDay)
 	}
-	if o.TripDays[0] < 1 || o.TripDays[1] < o.TripDays[0] || o.TripDays[1] > 60 {
+	// Trips are shaped only where someone travels: a town without the
+	// section (or with departures_per_day 0) has no roam-out.
+	if o.DeparturesPerDay > 0 && (o.TripDays[0] < 1 || o.TripDays[1] < o.TripDays[0] || o.TripDays[1] > 60) {
 		bad("outbound_roaming.trip_days", "want [min, max] with 1 <= min <= max <= 60, got %v", o.TripDays)
 	}
-	if o.FlightHours[0] < 1 || o.FlightHours[1] < o.FlightHours[0] || o.FlightHours[1] > 20 {
+	if o.DeparturesPerDay > 0 && (o.FlightHours[0] < 1 || o.FlightHours[1] < o.FlightHours[0] || o.FlightHours[1] > 20) {
 		bad("outbound_roaming.flight_hours", "want [min, max] with 1 <= min <= max <= 20, got %v", o.FlightHours)
 	}
 	if o.DetachShare < 0 || o.DetachShare > 1 {

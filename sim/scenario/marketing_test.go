@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -43,5 +44,29 @@ func TestMarketingRejects(t *testing.T) {
 				t.Fatalf("error %v, want it to mention %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// Every town the sweep and the docs use loads: a scenario without an
+// outbound_roaming section has no roam-out rather than an error.
+func TestShippedScenariosLoad(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "bench", "sweep", "*.yaml"))
+	files = append(files, filepath.Join("..", "..", "deploy", "scenario.yaml"))
+	if len(files) < 2 {
+		t.Fatalf("no sweep scenarios found: %v", files)
+	}
+	for _, f := range files {
+		if _, err := Load(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	s := string(DefaultYAML())
+	i := strings.Index(s, "outbound_roaming:")
+	j := strings.Index(s, "campaigns:")
+	if i < 0 || j < i {
+		t.Fatal("default scenario: no outbound_roaming section before campaigns")
+	}
+	if _, err := Parse([]byte(s[:i]+s[j:]), "x"); err != nil {
+		t.Errorf("default scenario without outbound_roaming: %v", err)
 	}
 }
