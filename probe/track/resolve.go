@@ -48,9 +48,13 @@ type Resolver struct {
 	tslab []txn
 	tfree []int32
 	prov  map[tmsiKey]*provisional
-	pfree []*provisional        // resolved or expired, kept with their buffers' capacity
-	hoSrc map[sink.Digits]int32 // subscriber -> connection being handed over
-	rands map[uint64]tmsiEntry  // authentication RAND -> the IMSI it was fetched for
+	pfree []*provisional // resolved or expired, kept with their buffers' capacity
+	// hoSrc: subscriber -> connection being handed over; and, under
+	// anonHO(MSC, cell), an unidentified connection that asked for a
+	// handover from that cell (-1: two at once, which no one can tell
+	// apart), for the Handover Request that names the IMSI to claim.
+	hoSrc map[sink.Digits]int32
+	rands map[uint64]tmsiEntry // authentication RAND -> the IMSI it was fetched for
 	// waiting: connections whose Authentication Request RAND was not known
 	// yet — a live probe's workers may deliver the sendAuthenticationInfo
 	// result a little after the A-interface message that uses it.
@@ -129,6 +133,9 @@ type ResolverStats struct {
 	// Evicted: connections, transactions and held histories dropped, the
 	// longest idle first, because a bound was reached (SetLimits).
 	EvictedConns, EvictedTxns, EvictedHeld uint64
+	// ByHandover: TMSI-only connections identified by the Handover Request
+	// that continued them at the same MSC (last: checkpoints are positional).
+	ByHandover uint64
 }
 
 // NewResolver returns a Resolver that passes its observations to st and
@@ -562,11 +569,21 @@ func (r *Resolver) learnLA(c *conn, lai *ident.Cell) {
 	}
 }
 
+// anonHO is the hoSrc key of an unidentified connection handing over
+// from cell at an MSC: length byte 0x7f, which no digit string has.
+func anonHO(vlr uint16, cell cellKey) sink.Digits {
+	return sink.Digits(0x7f<<56 | uint64(vlr)<<32 | uint64(cell))
+}
+
+// hoWindow bounds Handover Required -> Handover Request at one MSC.
+const hoWindow = 2e9
+
 // connMsg handles a BSSMAP or DTAP message on connection c.
 func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 	up := m.Dir == c.bscSide
 	ts := m.TsNs
 	r.resolveByTMSI(c, ts)
+	hoFrom := int32(-1) // the unidentified connection this Handover Request continues
 	if m.Proto == decode.ProtoBSSMAP {
 		switch m.Type {
 		case bssap.CompleteLayer3:
@@ -575,9 +592,31 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 			}
 		case bssap.HandoverRequest:
 			c.target = mkCell(m.Loc.LAC, m.Loc.CI)
+			// The MSC names the serving cell first: a TMSI-only
+			// connection there that asked for a handover just now is
+			// the same subscriber, whose IMSI this request carries.
+			if m.NCells >= 2 && m.IMSI.N > 0 {
+				serving := mkCell(m.Cells[0].LAC, m.Cells[0].CI)
+				k := anonHO(c.vlr, serving)
+				if i, ok := r.hoSrc[k]; ok {
+					delete(r.hoSrc, k)
+					if i >= 0 {
+						if o := &r.cslab[i]; o.imsi == 0 && o.cell == serving && o.vlr == c.vlr && ts-o.last <= hoWindow {
+							hoFrom = i
+						}
+					}
+				}
+			}
 		case bssap.HandoverRequired:
 			if c.imsi != 0 {
 				r.hoSrc[c.imsi] = r.index(c)
+			} else if c.cell != 0 {
+				k, me := anonHO(c.vlr, c.cell), r.index(c)
+				if i, ok := r.hoSrc[k]; ok && i != me && (i < 0 || ts-r.cslab[i].last <= hoWindow) {
+					r.hoSrc[k] = -1
+				} else {
+					r.hoSrc[k] = me
+				}
 			}
 		case bssap.HandoverComplete:
 			if c.target != 0 {
@@ -611,6 +650,11 @@ func (r *Resolver) connMsg(c *conn, m *decode.Message) {
 	// Identities carried by the message.
 	if m.IMSI.N > 0 && c.imsi == 0 && (m.Proto == decode.ProtoBSSMAP || m.PD != bssap.PDSS) {
 		r.setIMSI(c, digits(&m.IMSI), ts)
+	}
+	if hoFrom >= 0 && c.imsi != 0 {
+		r.Stats.ByHandover++
+		r.setIMSI(&r.cslab[hoFrom], c.imsi, ts)
+		r.hoSrc[c.imsi] = hoFrom
 	}
 	if m.Has&decode.HasTMSI != 0 && m.Proto == decode.ProtoDTAP {
 		switch m.Type {
