@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/sigprobe/sigprobe/format/regions"
 	"github.com/sigprobe/sigprobe/sim/scenario"
 )
 
@@ -125,7 +126,7 @@ func (g *gen) populate(n int) {
 	groups := make([]grp, len(sc.Groups))
 	for gi, gc := range sc.Groups {
 		r := nw.regionByName(gc.Region)
-		mask, _ := scenario.ParseWeekdays(gc.Workdays)
+		mask, _ := regions.ParseWeekdays(gc.Workdays)
 		st, _ := scenario.ParseClock(gc.Start)
 		en, _ := scenario.ParseClock(gc.End)
 		ss, _ := scenario.ParseClock(gc.ShiftStart)

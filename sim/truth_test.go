@@ -108,7 +108,7 @@ func TestTruthConsistent(t *testing.T) {
 					g = gc
 				}
 			}
-			mask, _ := scenario.ParseWeekdays(g.Workdays)
+			mask, _ := regions.ParseWeekdays(g.Workdays)
 			ws, _ := scenario.ParseClock(g.Start)
 			we, _ := scenario.ParseClock(g.End)
 			workdays, present := 0, 0

@@ -2,7 +2,6 @@ package whitelist
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/sigprobe/sigprobe/format/calendar"
@@ -52,15 +51,18 @@ func resolve(rf *regions.File, p Params) (*group, error) {
 		}
 	}
 	var err error
-	if r.work, err = Weekdays(g.Workdays); err != nil {
+	if r.work, err = regions.ParseWeekdays(g.Workdays); err != nil {
 		return nil, fmt.Errorf("whitelist: group %s: workdays: %w", g.Name, err)
 	}
-	if r.start, err = clock(g.Start); err != nil {
+	start, err := regions.ParseClock(g.Start)
+	if err != nil {
 		return nil, fmt.Errorf("whitelist: group %s: start: %w", g.Name, err)
 	}
-	if r.end, err = clock(g.End); err != nil {
+	end, err := regions.ParseClock(g.End)
+	if err != nil {
 		return nil, fmt.Errorf("whitelist: group %s: end: %w", g.Name, err)
 	}
+	r.start, r.end = int64(start), int64(end)
 	if r.end <= r.start {
 		return nil, fmt.Errorf("whitelist: group %s: hours %s-%s: the method wants the end after the start", g.Name, g.Start, g.End)
 	}
@@ -108,48 +110,6 @@ func (g *group) local(ts int64) int64 {
 func (g *group) works(d int64) bool {
 	y, m, dd := time.Unix(d, 0).UTC().Date()
 	return g.cal.Works(y, m, dd, g.work)
-}
-
-var dayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-
-// Weekdays parses "mon-fri" or "mon,wed,fri" (ranges may wrap, "fri-mon")
-// into a mask indexed by time.Weekday.
-func Weekdays(s string) (uint8, error) {
-	idx := func(n string) int {
-		n = strings.TrimSpace(strings.ToLower(n))
-		for i, d := range dayNames {
-			if d == n {
-				return i
-			}
-		}
-		return -1
-	}
-	var mask uint8
-	for _, part := range strings.Split(s, ",") {
-		a, b, isRange := strings.Cut(part, "-")
-		i, j := idx(a), idx(a)
-		if isRange {
-			j = idx(b)
-		}
-		if i < 0 || j < 0 {
-			return 0, fmt.Errorf("want days like \"mon-fri\" or \"mon,wed\", got %q", s)
-		}
-		for k := i; ; k = (k + 1) % 7 {
-			mask |= 1 << k
-			if k == j {
-				break
-			}
-		}
-	}
-	return mask, nil
-}
-
-func clock(s string) (int64, error) {
-	t, err := time.Parse("15:04", s)
-	if err != nil {
-		return 0, fmt.Errorf("want HH:MM, got %q", s)
-	}
-	return int64(t.Hour()*3600 + t.Minute()*60), nil
 }
 
 func day(ts int64) int64 { return ts - ((ts%86400)+86400)%86400 }

@@ -15,23 +15,6 @@ import (
 	"github.com/sigprobe/sigprobe/internal/monthtest"
 )
 
-func TestWeekdays(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		want uint8
-	}{
-		{"mon-fri", 0b0111110}, {"mon-sat", 0b1111110}, {"mon,wed,fri", 0b0101010}, {"fri-mon", 0b1100011}, {"sun", 1},
-	} {
-		got, err := Weekdays(c.in)
-		if err != nil || got != c.want {
-			t.Errorf("Weekdays(%q) = %07b, %v; want %07b", c.in, got, err, c.want)
-		}
-	}
-	if _, err := Weekdays("mon-fry"); err == nil {
-		t.Error("Weekdays(mon-fry): no error")
-	}
-}
-
 // Integer widths of lac/ci and the times vary between Parquet writers: the
 // same rows written as INT32 (uint16) and as INT64, times as unix seconds or
 // as TIMESTAMP(MILLIS) (sink/parquet) or TIMESTAMP(MICROS), give the same

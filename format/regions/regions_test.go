@@ -101,3 +101,22 @@ func TestZoneAndCalendar(t *testing.T) {
 		t.Error("a group without timezone must be UTC and without calendar")
 	}
 }
+
+// The one parser of workdays the simulator, the probe and the whitelist
+// share: ranges, lists and ranges that wrap past Saturday.
+func TestParseWeekdays(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want uint8
+	}{
+		{"mon-fri", 0b0111110}, {"mon-sat", 0b1111110}, {"mon,wed,fri", 0b0101010}, {"fri-mon", 0b1100011}, {"sun", 1},
+	} {
+		got, err := ParseWeekdays(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("ParseWeekdays(%q) = %07b, %v; want %07b", c.in, got, err, c.want)
+		}
+	}
+	if _, err := ParseWeekdays("mon-fry"); err == nil {
+		t.Error("ParseWeekdays(mon-fry): no error")
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	regionfile "github.com/sigprobe/sigprobe/format/regions"
 )
 
 type ruleKind uint8
@@ -526,38 +528,16 @@ func windows(w *words, field string) ([]window, error) {
 	return out, nil
 }
 
-var dayNames = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-
-func weekday(s string) (int, bool) {
-	for i, d := range dayNames {
-		if strings.EqualFold(strings.TrimSpace(s), d) {
-			return i, true
-		}
-	}
-	return 0, false
-}
-
-// weekdays parses "mon-fri", "sat,sun" or a list of those; ranges may wrap (fri-mon).
+// weekdays parses "mon-fri", "sat,sun" or a list of those; ranges may wrap
+// (fri-mon).
 func weekdays(w *words, field string) (uint8, error) {
 	var mask uint8
 	for _, v := range w.v {
-		for part := range strings.SplitSeq(v, ",") {
-			a, b, isRange := strings.Cut(part, "-")
-			from, ok := weekday(a)
-			to := from
-			if ok && isRange {
-				to, ok = weekday(b)
-			}
-			if !ok {
-				return 0, lineErr(w.line, field, "want days like mon-fri or sat,sun, got %q", v)
-			}
-			for d := from; ; d = (d + 1) % 7 {
-				mask |= 1 << d
-				if d == to {
-					break
-				}
-			}
+		m, err := regionfile.ParseWeekdays(v)
+		if err != nil {
+			return 0, lineErr(w.line, field, "want days like mon-fri or sat,sun, got %q", v)
 		}
+		mask |= m
 	}
 	return mask, nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	regionfile "github.com/sigprobe/sigprobe/format/regions"
 )
 
 // Validate checks every value that would make the simulation impossible or
@@ -97,7 +99,7 @@ func (s *Scenario) Validate() error {
 			bad(key+".share", "want more than 0 and at most 0.2 of all subscribers, got %v", g.Share)
 		}
 		total += g.Share * (1 + g.Neighbours + g.Visitors + g.Relatives)
-		if _, err := ParseWeekdays(g.Workdays); err != nil {
+		if _, err := regionfile.ParseWeekdays(g.Workdays); err != nil {
 			bad(key+".workdays", "%v", err)
 		}
 		st, err1 := ParseClock(g.Start)
@@ -264,36 +266,4 @@ func ParseClock(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("want HH:MM, got %q", s)
 	}
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
-}
-
-var dayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-
-// ParseWeekdays parses "mon-fri" or "mon,wed,fri" into a bit mask indexed by time.Weekday.
-func ParseWeekdays(s string) (uint8, error) {
-	var mask uint8
-	idx := func(n string) int {
-		for i, d := range dayNames {
-			if d == strings.TrimSpace(strings.ToLower(n)) {
-				return i
-			}
-		}
-		return -1
-	}
-	for _, part := range strings.Split(s, ",") {
-		a, b, rng := strings.Cut(part, "-")
-		i, j := idx(a), idx(a)
-		if rng {
-			j = idx(b)
-		}
-		if i < 0 || j < 0 {
-			return 0, fmt.Errorf("want days like \"mon-fri\" or \"mon,wed\", got %q", s)
-		}
-		for k := i; ; k = (k + 1) % 7 {
-			mask |= 1 << k
-			if k == j {
-				break
-			}
-		}
-	}
-	return mask, nil
 }

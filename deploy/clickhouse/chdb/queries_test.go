@@ -182,7 +182,7 @@ func TestGroupReports(t *testing.T) {
 	rf, _ := regions.Load(m.Regions())
 	for _, g := range rf.Groups {
 		ms := members(t, m, db, g.Name)
-		mask, _ := scenario.ParseWeekdays(g.Workdays)
+		mask, _ := regions.ParseWeekdays(g.Workdays)
 		nWork := 0
 		for d := monthtest.Start; d.Month() == monthtest.Start.Month(); d = d.AddDate(0, 0, 1) {
 			if mask&(1<<d.Weekday()) != 0 {
