@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"hash/fnv"
-	"math/bits"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,33 +46,6 @@ const (
 	recCut   = 2
 	recClose = 3 // a graceful stop: payload the end time (ns)
 )
-
-const msgWords = int(unsafe.Sizeof(decode.Message{}) / 8)
-
-// The encoding views a Message as words.
-var _ = [1]struct{}{}[unsafe.Sizeof(decode.Message{})%8]
-
-// msgLayout fingerprints decode.Message's layout: a log written by a build
-// with another layout is refused, not misread.
-var msgLayout = func() uint64 {
-	h := fnv.New64a()
-	var walk func(t reflect.Type, off uintptr)
-	walk = func(t reflect.Type, off uintptr) {
-		fmt.Fprintf(h, "%s:%d:%d;", t.Kind(), off, t.Size())
-		switch t.Kind() {
-		case reflect.Struct:
-			for i := range t.NumField() {
-				f := t.Field(i)
-				fmt.Fprintf(h, "%s;", f.Name)
-				walk(f.Type, off+f.Offset)
-			}
-		case reflect.Array:
-			walk(t.Elem(), off)
-		}
-	}
-	walk(reflect.TypeOf(decode.Message{}), 0)
-	return h.Sum64()
-}()
 
 var walCRC = crc32.MakeTable(crc32.Castagnoli)
 
@@ -173,7 +143,7 @@ func (w *wal) replaySegment(seg uint64, from int64, fn func(b *MsgBatch), rec *w
 	}
 	size := binary.LittleEndian.Uint32(data[len(walMagic):])
 	layout := binary.LittleEndian.Uint64(data[len(walMagic)+4:])
-	if int(size) != msgWords*8 || layout != msgLayout {
+	if int(size) != int(unsafe.Sizeof(decode.Message{})) || layout != decode.MessageLayout {
 		return false, fmt.Errorf("%s: %w (move the state directory away or start with --reset-state)", name, ErrWALLayout)
 	}
 	if from > int64(len(data)) {
@@ -249,8 +219,8 @@ func (w *wal) open(seg uint64) error {
 		return err
 	}
 	hdr := append([]byte(walMagic), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-	binary.LittleEndian.PutUint32(hdr[len(walMagic):], uint32(msgWords*8))
-	binary.LittleEndian.PutUint64(hdr[len(walMagic)+4:], msgLayout)
+	binary.LittleEndian.PutUint32(hdr[len(walMagic):], uint32(unsafe.Sizeof(decode.Message{})))
+	binary.LittleEndian.PutUint64(hdr[len(walMagic)+4:], decode.MessageLayout)
 	if _, err := f.Write(hdr); err != nil {
 		f.Close()
 		return err
@@ -347,17 +317,8 @@ func (w *wal) close() error {
 // encodeMessages appends the compact form of msgs to dst.
 func encodeMessages(dst []byte, msgs []decode.Message) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(msgs)))
-	const maskBytes = (msgWords + 7) / 8
 	for i := range msgs {
-		words := (*[msgWords]uint64)(unsafe.Pointer(&msgs[i]))
-		at := len(dst)
-		dst = append(dst, make([]byte, maskBytes)...)
-		for j, v := range words {
-			if v != 0 {
-				dst[at+j/8] |= 1 << (j % 8)
-				dst = binary.LittleEndian.AppendUint64(dst, v)
-			}
-		}
+		dst = decode.AppendCompact(dst, &msgs[i])
 	}
 	return dst
 }
@@ -371,26 +332,13 @@ func decodeMessages(dst []decode.Message, p []byte) ([]decode.Message, error) {
 		return dst, errWALRecord
 	}
 	p = p[k:]
-	const maskBytes = (msgWords + 7) / 8
 	for range n {
-		if len(p) < maskBytes {
+		dst = append(dst, decode.Message{})
+		used, ok := decode.ReadCompact(p, &dst[len(dst)-1])
+		if !ok {
 			return dst, errWALRecord
 		}
-		mask := p[:maskBytes]
-		p = p[maskBytes:]
-		dst = append(dst, decode.Message{})
-		words := (*[msgWords]uint64)(unsafe.Pointer(&dst[len(dst)-1]))
-		for b, m := range mask {
-			for m != 0 {
-				j := b*8 + bits.TrailingZeros8(m)
-				m &= m - 1
-				if j >= msgWords || len(p) < 8 {
-					return dst, errWALRecord
-				}
-				words[j] = binary.LittleEndian.Uint64(p)
-				p = p[8:]
-			}
-		}
+		p = p[used:]
 	}
 	if len(p) != 0 {
 		return dst, errWALRecord

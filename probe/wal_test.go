@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unsafe"
 
 	"github.com/sigprobe/sigprobe/decode"
 )
@@ -50,7 +51,7 @@ func TestWALRoundTrip(t *testing.T) {
 		}
 	}
 	enc := encodeMessages(nil, msgs)
-	t.Logf("%d messages: %d bytes in the log (%.0f a message, %d in memory)", len(msgs), len(enc), float64(len(enc))/float64(len(msgs)), msgWords*8)
+	t.Logf("%d messages: %d bytes in the log (%.0f a message, %d in memory)", len(msgs), len(enc), float64(len(enc))/float64(len(msgs)), unsafe.Sizeof(decode.Message{}))
 	w.close()
 
 	var got []decode.Message

@@ -79,6 +79,16 @@ func (d *Dec) Fail(err error) error {
 // Remaining is the number of bytes not read yet.
 func (d *Dec) Remaining() int { return len(d.b) }
 
+// Peek returns the bytes not read yet without reading them (nil after a
+// failure), for a reader that works out its own length; Raw then takes
+// what it used.
+func (d *Dec) Peek() []byte {
+	if d.err != nil {
+		return nil
+	}
+	return d.b
+}
+
 func (d *Dec) take(n int) []byte {
 	if d.err != nil || n < 0 || n > len(d.b) {
 		d.err = ErrCorrupt

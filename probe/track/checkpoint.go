@@ -3,10 +3,8 @@ package track
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"reflect"
 	"slices"
-	"unsafe"
 
 	"github.com/sigprobe/sigprobe/decode"
 
@@ -267,7 +265,7 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 		e.U32(k)
 		encTMSIEntry(e, r.sendIDs[k])
 	}
-	e.U64(msgLayout)
+	e.U64(decode.MessageLayout)
 	e.Uvarint(uint64(len(r.orphans)))
 	for i := range r.orphans {
 		o := &r.orphans[i]
@@ -297,65 +295,17 @@ func (r *Resolver) SaveState(e *ckpt.Enc) {
 	}
 }
 
-// msgWords is decode.Message as 8-byte words (it holds no pointers).
-const msgWords = int(unsafe.Sizeof(decode.Message{}) / 8)
-
-var _ = [1]struct{}{}[unsafe.Sizeof(decode.Message{})%8]
-
-// msgLayout fingerprints decode.Message's fields: messages saved by a
-// sigprobe with another layout are not misread.
-var msgLayout = func() uint64 {
-	h := fnv.New64a()
-	var walk func(t reflect.Type, off uintptr)
-	walk = func(t reflect.Type, off uintptr) {
-		fmt.Fprintf(h, "%s:%d:%d;", t.Kind(), off, t.Size())
-		switch t.Kind() {
-		case reflect.Struct:
-			for i := range t.NumField() {
-				f := t.Field(i)
-				fmt.Fprintf(h, "%s;", f.Name)
-				walk(f.Type, off+f.Offset)
-			}
-		case reflect.Array:
-			walk(t.Elem(), off)
-		}
-	}
-	walk(reflect.TypeOf(decode.Message{}), 0)
-	return h.Sum64()
-}()
-
-// encMsg writes m as a bitmap of its non-zero words and those words (a
-// message is mostly zeros).
-func encMsg(e *ckpt.Enc, m *decode.Message) {
-	words := (*[msgWords]uint64)(unsafe.Pointer(m))
-	var mask [(msgWords + 7) / 8]byte
-	for j, v := range words {
-		if v != 0 {
-			mask[j/8] |= 1 << (j % 8)
-		}
-	}
-	for _, b := range mask {
-		e.U8(b)
-	}
-	for _, v := range words {
-		if v != 0 {
-			e.U64(v)
-		}
-	}
-}
+// encMsg and decMsg keep a held message in its compact form (a checkpoint
+// holds few; the copy is not worth avoiding).
+func encMsg(e *ckpt.Enc, m *decode.Message) { e.Raw(decode.AppendCompact(nil, m)) }
 
 func decMsg(d *ckpt.Dec, m *decode.Message) {
-	*m = decode.Message{}
-	words := (*[msgWords]uint64)(unsafe.Pointer(m))
-	var mask [(msgWords + 7) / 8]byte
-	for i := range mask {
-		mask[i] = d.U8()
+	n, ok := decode.ReadCompact(d.Peek(), m)
+	if !ok {
+		d.Fail(ckpt.ErrCorrupt)
+		return
 	}
-	for j := range words {
-		if j/8 < len(mask) && mask[j/8]&(1<<(j%8)) != 0 {
-			words[j] = d.U64()
-		}
-	}
+	d.Raw(n)
 }
 
 // encCounters writes every uint64 counter of a Stats struct (nested
@@ -544,7 +494,7 @@ func (r *Resolver) LoadState(d *ckpt.Dec) error {
 	}
 	layout := d.U64()
 	norph := d.Count(20)
-	if norph > 0 && layout != msgLayout {
+	if norph > 0 && layout != decode.MessageLayout {
 		return fmt.Errorf("%w (messages waiting for their connection were saved by a sigprobe with another message layout)", ErrStateVersion)
 	}
 	r.orphans = r.orphans[:0]
